@@ -1,0 +1,9 @@
+export * from './errors/index.js';
+export { Tensor, sizeOf, formatShape, type DType, type DataTypeMap, type TypedArrayFor, type AnyTypedArray } from './tensor.js';
+export { adaptInput, type DeclaredShape } from './layout.js';
+export { TfjsModel, type Model, type OutputKind } from './model.js';
+export { Rng } from './random.js';
+export { initBackend, activeBackend, defaultBackendLoaders, type BackendName, type BackendLoader, type BackendInfo } from './backend.js';
+/** The tfjs-core and tfjs-layers instances shrinkray uses; import these rather than your own copies. */
+export * as tf from '@tensorflow/tfjs-core';
+export * as tfl from '@tensorflow/tfjs-layers';
