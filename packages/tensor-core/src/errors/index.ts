@@ -4,3 +4,4 @@ export { ConfigError } from './config-error.js';
 export { DTypeError } from './dtype-error.js';
 export { TrainingError } from './training-error.js';
 export { BackendError } from './backend-error.js';
+export { ModelFileError } from './model-file-error.js';
