@@ -9,3 +9,26 @@ export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
 export { writeFileAtomic } from './files.js';
 export { loadTfjsModel, saveTfjsModel } from './tfjs-files.js';
+export {
+  softmax,
+  logSoftmax,
+  crossEntropyFromLogits,
+  klDivergence,
+  argmax,
+  topK,
+  matrixShape,
+  checkLabels,
+} from './numerics.js';
+export {
+  accuracy,
+  topKAccuracy,
+  confusionMatrix,
+  negativeLogLikelihood,
+  expectedCalibrationError,
+  evaluate,
+  type ScoreKind,
+  type MetricOptions,
+  type EceOptions,
+  type Evaluation,
+} from './metrics.js';
+export * from './training/index.js';

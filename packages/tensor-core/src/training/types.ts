@@ -1,0 +1,148 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Tensor } from '../tensor.js';
+
+/** Arguments a training loss receives for one batch (all tensors live only during the step). */
+export interface LossArgs {
+  /**
+   * The model's output for the batch, `[B, C]`: its logits, or `log(p)` when the model's last layer
+   * is a softmax (so the loss always sees logits up to a per-row constant).
+   */
+  logits: tf.Tensor2D;
+  /** Labels of the batch, `[B]` int32; `-1` marks an unlabelled example. */
+  labels: tf.Tensor1D;
+  /** The batch's rows of every `data.targets` array, in the same order as `x`. */
+  targets: Record<string, tf.Tensor>;
+  /** The batch input, in the model's layout. */
+  x: tf.Tensor;
+  /** 1-based epoch. */
+  epoch: number;
+  /** Optimizer steps completed before this one (0 for the first batch of a run). */
+  step: number;
+}
+
+/** A training loss: a scalar to minimise, built from tfjs ops so it can be differentiated. */
+export type LossFn = (args: LossArgs) => tf.Scalar;
+
+/** An optimizer by name; `momentum` uses momentum 0.9. */
+export interface OptimizerConfig {
+  name: 'adam' | 'sgd' | 'momentum' | 'rmsprop';
+  learningRate: number;
+}
+
+/** Stop when a validation metric stops improving (Keras' EarlyStopping). */
+export interface EarlyStoppingOptions {
+  monitor: 'val_loss' | 'val_accuracy';
+  /** Epochs without improvement to tolerate before stopping. */
+  patience: number;
+  /** The smallest change that counts as an improvement; 0 by default. */
+  minDelta?: number;
+  /** Put back the weights of the best epoch when training ends (early or not). Default false. */
+  restoreBestWeights?: boolean;
+}
+
+/** The data to train on. Rows of `x`, `y` and every target correspond. */
+export interface TrainData {
+  /** Inputs, batch first: NHWC images or flat vectors (adapted to the model's input layout once). */
+  x: Tensor<'float32'>;
+  /** One label per row, in `[0, numClasses)`, or `-1` for an unlabelled row. */
+  y: Int32Array;
+  /**
+   * Extra per-example arrays sliced with each batch in the same shuffled order, e.g. cached teacher
+   * logits `[N, C]`. Passed to the loss as `targets`.
+   */
+  targets?: Record<string, Tensor<'float32'>>;
+}
+
+/** Information handed to `afterStep`. */
+export interface StepInfo {
+  /** Optimizer steps completed so far in the whole training (counting resumed epochs), 1 after the first. */
+  step: number;
+  /** 1-based epoch. */
+  epoch: number;
+  /** 1-based batch within the epoch. */
+  batch: number;
+  /** Batches per epoch. */
+  batches: number;
+}
+
+/** Options of `train`. */
+export interface TrainOptions {
+  /** The tfjs-layers model to train in place (one input, one `[N, C]` output). */
+  model: tfl.LayersModel;
+  data: TrainData;
+  /** Loss to minimise; default: sparse softmax cross-entropy averaged over the labelled rows. */
+  loss?: LossFn;
+  /** An optimizer instance, or one by name. Default `{ name: 'adam', learningRate: 1e-3 }`. */
+  optimizer?: tf.Optimizer | OptimizerConfig;
+  /** Total epochs (a resumed run continues up to this number). */
+  epochs: number;
+  /** Rows per optimizer step; the last batch of an epoch may be smaller. */
+  batchSize: number;
+  /** Seed of the per-epoch shuffle and of dropout masks. Default 0. */
+  seed?: number;
+  /** A labelled set scored after every epoch (`valLoss` = cross-entropy with its labels). */
+  validation?: { x: Tensor<'float32'>; y: Int32Array };
+  earlyStopping?: EarlyStoppingOptions;
+  /** Write a checkpoint here after every epoch (atomically); keeps the newest `keepCheckpoints`. */
+  checkpointDir?: string;
+  /** Checkpoints to keep in `checkpointDir`; default 2. */
+  keepCheckpoints?: number;
+  /** Continue from the newest checkpoint in `checkpointDir` (a fresh start when there is none). */
+  resume?: boolean;
+  /** Called after every optimizer step (e.g. to re-apply pruning masks). May be async. */
+  afterStep?: (info: StepInfo) => void | Promise<void>;
+  /** Progress events; the library never prints. */
+  onEvent?: (event: TrainEvent) => void;
+  /** Aborts between batches: `train` rejects with the signal's reason. Finished epochs stay checkpointed. */
+  signal?: AbortSignal;
+}
+
+/** The numbers of one finished epoch. */
+export interface EpochMetrics {
+  /** 1-based epoch. */
+  epoch: number;
+  /** Mean training loss over the epoch's rows (as the loss function computed it). */
+  loss: number;
+  /** Training top-1 accuracy over the epoch's labelled rows; `null` when no row had a label. */
+  accuracy: number | null;
+  /** Cross-entropy on the validation set (when `validation` is given). */
+  valLoss?: number;
+  /** Top-1 accuracy on the validation set. */
+  valAccuracy?: number;
+  /** Training rows per second (optimizer steps only, validation and checkpoint excluded). */
+  samplesPerSecond: number;
+  /** Wall time of the whole epoch, validation and checkpoint included. */
+  seconds: number;
+}
+
+/** What `train` records. */
+export interface TrainHistory {
+  epochs: EpochMetrics[];
+  /** The tfjs backend that ran the training (`wasm`, `cpu`, `tensorflow`). */
+  backend: string;
+  /** Training rows per second over all recorded epochs. */
+  samplesPerSecond: number;
+  stoppedEarly: boolean;
+  /**
+   * The best epoch (1-based) by the early-stopping monitor, else by `valLoss` when validating,
+   * else by training loss; 0 when no epoch ran.
+   */
+  bestEpoch: number;
+}
+
+/** What `train` returns: the same model, trained, and its history. */
+export interface TrainResult {
+  model: tfl.LayersModel;
+  history: TrainHistory;
+}
+
+/** Progress of `train`, as a tagged union. */
+export type TrainEvent =
+  | { type: 'resume'; path: string; epoch: number }
+  | { type: 'epoch-start'; epoch: number; epochs: number }
+  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
+  | ({ type: 'epoch-end' } & EpochMetrics)
+  | { type: 'checkpoint'; path: string; epoch: number }
+  | { type: 'early-stop'; epoch: number; bestEpoch: number; monitor: EarlyStoppingOptions['monitor']; best: number }
+  | { type: 'done'; history: TrainHistory };
