@@ -62,8 +62,9 @@ function logSoftmaxRow(src: Float32Array, offset: number, cols: number, invT: nu
   }
   let sum = 0;
   for (let j = 0; j < cols; j++) sum += Math.exp(out[j]! - max);
-  const logSum = max + Math.log(sum);
-  for (let j = 0; j < cols; j++) out[j] = out[j]! - logSum;
+  // Subtract the maximum first: `max + log(sum)` would lose log(sum) next to a huge max.
+  const logSum = Math.log(sum);
+  for (let j = 0; j < cols; j++) out[j] = out[j]! - max - logSum;
 }
 
 /**
