@@ -1,0 +1,102 @@
+import type { Rng } from '@shrinkray/tensor-core';
+import { Registry } from './registry.js';
+
+/** What a criterion sees of one layer's kernel. The output units are the kernel's last axis. */
+export interface ScoreContext {
+  /** Layer name, for messages. */
+  readonly layer: string;
+  /** Kernel values, row-major over `shape` (Dense `[in, out]`, Conv2D `[kh, kw, in, out]`). */
+  readonly weights: Float32Array;
+  readonly shape: readonly number[];
+  /** Mean gradient of the loss w.r.t. the kernel over a few batches (present when `needsGradients`). */
+  readonly gradients?: Float32Array;
+  /** Seeded generator for criteria that draw random numbers. */
+  readonly rng: Rng;
+}
+
+/**
+ * An importance criterion: higher score = more important = kept. `scoreWeights` scores every kernel
+ * weight (unstructured pruning); `scoreUnits` scores every output unit / filter (structured pruning)
+ * and defaults to the sum of the unit's weight scores.
+ */
+export interface Criterion {
+  readonly name: string;
+  readonly description?: string;
+  /** Ask the driver for `gradients` (costs a few forward/backward passes). */
+  readonly needsGradients?: boolean;
+  scoreWeights(ctx: ScoreContext): Float32Array;
+  scoreUnits?(ctx: ScoreContext): Float32Array;
+}
+
+/** Number of output units of a kernel (its last axis). */
+export function unitCount(shape: readonly number[]): number {
+  return shape[shape.length - 1] ?? 0;
+}
+
+/** Sums per-weight values into per-output-unit totals (the last axis is the unit). */
+export function sumPerUnit(values: Float32Array, shape: readonly number[]): Float32Array {
+  const units = unitCount(shape);
+  const out = new Float32Array(units);
+  for (let i = 0; i < values.length; i++) out[i % units]! += values[i]!;
+  return out;
+}
+
+/** Unit scores of a criterion (its `scoreUnits`, else per-unit sums of `scoreWeights`). */
+export function scoreUnits(criterion: Criterion, ctx: ScoreContext): Float32Array {
+  return criterion.scoreUnits ? criterion.scoreUnits(ctx) : sumPerUnit(criterion.scoreWeights(ctx), ctx.shape);
+}
+
+function requireGradients(ctx: ScoreContext): Float32Array {
+  if (!ctx.gradients || ctx.gradients.length !== ctx.weights.length) {
+    throw new Error(`layer ${ctx.layer}: the taylor criterion needs gradients of the kernel (${ctx.weights.length} values)`);
+  }
+  return ctx.gradients;
+}
+
+/** `|w|`; units by L1 norm. */
+export const l1: Criterion = {
+  name: 'l1',
+  description: 'magnitude |w|; units by L1 norm',
+  scoreWeights: ({ weights }) => weights.map(Math.abs),
+};
+
+/** `w²` (same order as |w|); units by L2 norm. */
+export const l2: Criterion = {
+  name: 'l2',
+  description: 'magnitude w²; units by L2 norm',
+  scoreWeights: ({ weights }) => weights.map((w) => w * w),
+  scoreUnits: (ctx) => sumPerUnit(ctx.weights.map((w) => w * w), ctx.shape).map(Math.sqrt),
+};
+
+/** Uniform random scores from the seeded generator: the baseline every criterion must beat. */
+export const random: Criterion = {
+  name: 'random',
+  description: 'uniform random scores (baseline)',
+  scoreWeights: ({ weights, rng }) => weights.map(() => rng.next()),
+  scoreUnits: ({ shape, rng }) => new Float32Array(unitCount(shape)).map(() => rng.next()),
+};
+
+/**
+ * First-order Taylor: `|w · ∂L/∂w|` per weight (the loss change when w is zeroed); per unit
+ * `|Σ w · ∂L/∂w|` over the unit's weights (Molchanov et al. 2017).
+ */
+export const taylor: Criterion = {
+  name: 'taylor',
+  description: 'first-order Taylor |w·dL/dw| from a few batches',
+  needsGradients: true,
+  scoreWeights: (ctx) => {
+    const g = requireGradients(ctx);
+    return ctx.weights.map((w, i) => Math.abs(w * g[i]!));
+  },
+  scoreUnits: (ctx) => {
+    const g = requireGradients(ctx);
+    return sumPerUnit(
+      ctx.weights.map((w, i) => w * g[i]!),
+      ctx.shape,
+    ).map(Math.abs);
+  },
+};
+
+/** The criteria registry. Plugins add theirs with `criteria.register(...)`. */
+export const criteria = new Registry<Criterion>('criterion');
+for (const c of [l1, l2, random, taylor]) criteria.register(c);

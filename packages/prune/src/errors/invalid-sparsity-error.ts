@@ -1,0 +1,17 @@
+import { ShrinkrayError } from '@shrinkray/tensor-core';
+
+/** A target sparsity outside `[0, 1)`. Names the layer (or `global`) and the value given. */
+export class InvalidSparsityError extends ShrinkrayError {
+  readonly layer: string;
+  readonly sparsity: number;
+
+  constructor(layer: string, sparsity: number) {
+    super('INVALID_SPARSITY', `layer ${layer}: sparsity must be in [0, 1), got ${sparsity}`);
+    this.layer = layer;
+    this.sparsity = sparsity;
+  }
+
+  static override isInstance(error: unknown): error is InvalidSparsityError {
+    return ShrinkrayError.isInstance(error) && error.code === 'INVALID_SPARSITY';
+  }
+}

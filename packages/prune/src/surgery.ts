@@ -1,0 +1,177 @@
+import { ConfigError, tf, tfl } from '@shrinkray/tensor-core';
+import { UnprunableStructureError } from './errors/unprunable-structure-error.js';
+import { LayerEmptiedError } from './errors/layer-emptied-error.js';
+import { channelwiseClasses, inboundLayers, outputLayerNames, prunableClasses, weightRole } from './graph.js';
+
+type Layer = tfl.layers.Layer;
+type Removed = Int32Array;
+
+const mergeClasses = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum']);
+const none: Removed = new Int32Array(0);
+
+function sameSet(a: Removed, b: Removed): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function describe(r: Removed): string {
+  return r.length === 0 ? 'no channels' : `channels [${[...r.slice(0, 8)].join(', ')}${r.length > 8 ? ', …' : ''}] (${r.length})`;
+}
+
+function keepIndices(size: number, removed: Removed): Int32Array {
+  const drop = new Set(removed);
+  const keep: number[] = [];
+  for (let i = 0; i < size; i++) if (!drop.has(i)) keep.push(i);
+  return Int32Array.from(keep);
+}
+
+function inputShape(layer: Layer, k = 0): (number | null)[] {
+  const input = layer.input;
+  const shapes = Array.isArray(input) ? input.map((s) => s.shape) : [input.shape];
+  return shapes[k] ?? [];
+}
+
+/**
+ * Physically removes output units of Dense layers and filters of Conv2D layers, returning a new, smaller
+ * LayersModel (the input model is left untouched). Every consumer is rewritten: the next Dense/Conv2D
+ * loses the matching input rows/channels, BatchNormalization loses the matching parameters, a Flatten
+ * after a convolution maps the removed filters to their NHWC positions, and channel-wise layers
+ * (activations, pooling, dropout) pass the removal through; a Concatenate on the last axis offsets it.
+ * When the removed units are dead (zero kernel column, zero bias, zero BN gamma/beta, and an activation
+ * with f(0)=0), the smaller model computes exactly the same function.
+ *
+ * Throws `UnprunableStructureError` naming the layer for a merge (e.g. residual `Add`) whose inputs lose
+ * different channels, for a layer that mixes channels other than Dense/Conv2D (Reshape, Softmax…), or
+ * when the model output would lose units; `LayerEmptiedError` when every unit of a layer is removed.
+ *
+ * @example
+ * const small = await removeUnits(model, new Map([['hidden1', Int32Array.from([0, 5, 7])]]));
+ */
+export async function removeUnits(model: tfl.LayersModel, removals: ReadonlyMap<string, ArrayLike<number>>): Promise<tfl.LayersModel> {
+  const removedOut = new Map<string, Removed>();
+  const newWeights = new Map<string, tf.Tensor[]>();
+  const newSizes = new Map<string, number>();
+  for (const name of removals.keys()) {
+    const layer = model.layers.find((l) => l.name === name);
+    if (!layer) throw new ConfigError('removals', `model ${model.name} has no layer '${name}'`);
+    if (!prunableClasses.has(layer.getClassName())) throw new UnprunableStructureError(name, `${layer.getClassName()} has no units to remove (Dense and Conv2D only)`);
+  }
+  const outputs = outputLayerNames(model);
+  try {
+    for (const layer of model.layers) {
+      const cls = layer.getClassName();
+      const inputs = inboundLayers(layer).map((l) => removedOut.get(l.name) ?? none);
+      const input = inputs[0] ?? none;
+      let out: Removed = none;
+      if (cls === 'InputLayer') {
+        out = none;
+      } else if (prunableClasses.has(cls)) {
+        const own = Int32Array.from(removals.get(layer.name) ?? []).sort();
+        const weights = layer.weights;
+        const kernelShape = weights.find((w) => weightRole(w) === 'kernel')!.shape as number[];
+        const units = kernelShape[kernelShape.length - 1]!;
+        if (own.some((i) => i < 0 || i >= units)) throw new ConfigError('removals', `layer ${layer.name}: unit index out of range [0, ${units})`);
+        const ownSet = Int32Array.from(new Set(own));
+        if (ownSet.length >= units) throw new LayerEmptiedError(layer.name, cls === 'Conv2D' ? 'filters' : 'units', units, ownSet.length / units);
+        if (ownSet.length > 0 || input.length > 0) {
+          const keepOut = keepIndices(units, ownSet);
+          const inAxis = kernelShape.length - 2;
+          const keepIn = keepIndices(kernelShape[inAxis]!, input);
+          newWeights.set(
+            layer.name,
+            weights.map((w) =>
+              tf.tidy(() => {
+                const v = w.read();
+                if (weightRole(w) === 'kernel') return tf.gather(tf.gather(v, keepIn, inAxis), keepOut, kernelShape.length - 1);
+                return tf.gather(v, keepOut, 0);
+              }),
+            ),
+          );
+          newSizes.set(layer.name, keepOut.length);
+        }
+        out = ownSet;
+      } else if (channelwiseClasses.has(cls)) {
+        if (cls === 'BatchNormalization' && input.length > 0) {
+          const axis = (layer.getConfig() as { axis?: number | number[] }).axis;
+          const rank = inputShape(layer).length;
+          if (axis !== -1 && axis !== rank - 1) throw new UnprunableStructureError(layer.name, `BatchNormalization on axis ${String(axis)}, not the channel axis`);
+          const size = layer.weights[0]!.shape[0] as number;
+          const keep = keepIndices(size, input);
+          newWeights.set(
+            layer.name,
+            layer.weights.map((w) => tf.tidy(() => tf.gather(w.read(), keep, 0))),
+          );
+        }
+        out = input;
+      } else if (cls === 'Flatten') {
+        if (input.length > 0) {
+          const shape = inputShape(layer);
+          const channels = shape[shape.length - 1];
+          const spatial = shape.slice(1, -1).reduce<number>((a, b) => a * (b ?? Number.NaN), 1);
+          if (typeof channels !== 'number' || !Number.isFinite(spatial)) throw new UnprunableStructureError(layer.name, `Flatten of a shape with unknown dimensions ${JSON.stringify(shape)}`);
+          const flat: number[] = [];
+          for (let p = 0; p < spatial; p++) for (const c of input) flat.push(p * channels + c);
+          out = Int32Array.from(flat);
+        }
+      } else if (mergeClasses.has(cls)) {
+        const first = inputs[0] ?? none;
+        inputs.forEach((r, k) => {
+          if (!sameSet(r, first)) {
+            const names = inboundLayers(layer).map((l) => l.name);
+            throw new UnprunableStructureError(layer.name, `${cls} inputs are pruned differently: ${names[0]} loses ${describe(first)}, ${names[k]} loses ${describe(r)}`);
+          }
+        });
+        out = first;
+      } else if (cls === 'Concatenate') {
+        const axis = (layer.getConfig() as { axis?: number }).axis ?? -1;
+        const rank = inputShape(layer).length;
+        if (inputs.some((r) => r.length > 0) && axis !== -1 && axis !== rank - 1) throw new UnprunableStructureError(layer.name, `Concatenate on axis ${axis} of pruned channels`);
+        const flat: number[] = [];
+        let offset = 0;
+        inputs.forEach((r, k) => {
+          for (const c of r) flat.push(offset + c);
+          const shape = inputShape(layer, k);
+          offset += shape[shape.length - 1] ?? 0;
+        });
+        out = Int32Array.from(flat);
+      } else if (input.length > 0 || inputs.some((r) => r.length > 0)) {
+        const source = inboundLayers(layer)[inputs.findIndex((r) => r.length > 0)]?.name ?? '?';
+        throw new UnprunableStructureError(layer.name, `${cls} mixes channels; cannot follow the units removed upstream (from ${source})`);
+      }
+      if (outputs.has(layer.name) && out.length > 0) throw new UnprunableStructureError(layer.name, `it produces the model output, which would lose ${describe(out)}`);
+      removedOut.set(layer.name, out);
+    }
+
+    const topology = model.toJSON(null, false) as unknown as { class_name: string; config: { layers?: { class_name: string; config: Record<string, unknown> }[] } };
+    for (const entry of topology.config.layers ?? []) {
+      const size = newSizes.get(entry.config['name'] as string);
+      if (size === undefined) continue;
+      if ('units' in entry.config) entry.config['units'] = size;
+      else entry.config['filters'] = size;
+    }
+    const pruned = await tfl.models.modelFromJSON({ modelTopology: topology } as unknown as Parameters<typeof tfl.models.modelFromJSON>[0]);
+    for (const layer of pruned.layers) {
+      const fresh = newWeights.get(layer.name);
+      const old = model.layers.find((l) => l.name === layer.name);
+      if (fresh) layer.setWeights(fresh);
+      else if (old && old.weights.length > 0) layer.setWeights(old.getWeights());
+    }
+    return pruned;
+  } finally {
+    for (const list of newWeights.values()) for (const t of list) t.dispose();
+  }
+}
+
+/** Total parameters of a model (every weight, trainable or not). */
+export function countParams(model: tfl.LayersModel): number {
+  return model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+}
+
+/** Parameters of a model that are not exactly zero. */
+export function countNonzeroParams(model: tfl.LayersModel): number {
+  let n = 0;
+  for (const w of model.weights) {
+    const data = w.read().dataSync();
+    for (let i = 0; i < data.length; i++) if (data[i] !== 0) n++;
+  }
+  return n;
+}
