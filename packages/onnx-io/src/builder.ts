@@ -55,6 +55,7 @@ function toTensor(name: string, data: InitializerData, dims?: readonly number[])
 export class GraphBuilder {
   readonly graph: GraphProto;
   private readonly names = new Set<string>();
+  private readonly reserved = new Set<string>();
   private readonly nodeNames = new Set<string>();
   private counter = 0;
 
@@ -62,11 +63,11 @@ export class GraphBuilder {
     this.graph = { name, node: [], initializer: [], input: [], output: [] };
   }
 
-  /** A value name not yet used in this graph, derived from `base`. */
+  /** Reserves and returns a value name not yet used or reserved in this graph, derived from `base`. */
   uniqueName(base: string): string {
     let name = base;
-    while (this.names.has(name)) name = `${base}_${++this.counter}`;
-    this.names.add(name);
+    while (this.names.has(name) || this.reserved.has(name)) name = `${base}_${++this.counter}`;
+    this.reserved.add(name);
     return name;
   }
 

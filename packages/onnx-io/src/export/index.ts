@@ -1,0 +1,3 @@
+export { exportTfjs, layerExporters, type ExportOptions } from './export-tfjs.js';
+export { builtinExporters, samePads } from './builtins.js';
+export type { ExportContext, ExportValue, LayerExporter, LayerWeight, Layout } from './types.js';

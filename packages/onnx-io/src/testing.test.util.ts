@@ -1,0 +1,58 @@
+import { initBackend, Rng, Tensor, tf, type tfl } from '@shrinkray/tensor-core';
+import { encodeOnnx } from './io.js';
+import { OnnxModel } from './onnx-model.js';
+import type { ModelProto } from './types.js';
+
+/** Sets every weight of a model from a seeded normal distribution (variances kept positive). */
+export function randomizeWeights(model: tfl.LayersModel, seed: number): void {
+  const rng = new Rng(seed);
+  for (const layer of model.layers) {
+    const weights = layer.weights;
+    if (weights.length === 0) continue;
+    layer.setWeights(
+      weights.map((w) => {
+        const size = w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
+        const values = new Float32Array(size);
+        const variance = w.originalName.endsWith('moving_variance');
+        for (let i = 0; i < size; i++) values[i] = variance ? 0.5 + rng.next() : rng.normal() * 0.4;
+        return tf.tensor(values, w.shape as number[]);
+      }),
+    );
+  }
+}
+
+/** A seeded random float32 tensor. */
+export function randomInput(shape: number[], seed: number): Tensor<'float32'> {
+  const rng = new Rng(seed);
+  const x = Tensor.zeros('float32', shape);
+  for (let i = 0; i < x.size; i++) x.data[i] = rng.normal();
+  return x;
+}
+
+/** tfjs output of a model on x. */
+export async function tfjsOutput(model: tfl.LayersModel, x: Tensor<'float32'>): Promise<Float32Array> {
+  await initBackend();
+  const input = x.toTfjs();
+  const y = model.predict(input) as tf.Tensor;
+  const data = (await y.data()) as Float32Array;
+  input.dispose();
+  y.dispose();
+  return data;
+}
+
+/** ORT output of an ONNX model on x (fed in the model's own layout, no adaptation). */
+export async function ortOutput(model: ModelProto | Uint8Array, x: Tensor<'float32'>): Promise<Float32Array> {
+  const session = await OnnxModel.create(model instanceof Uint8Array ? model : encodeOnnx(model), { outputKind: 'logits' });
+  try {
+    return (await session.run(x)).data;
+  } finally {
+    await session.dispose();
+  }
+}
+
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
