@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { loadData } from '@shrinkray/datasets';
+import { evaluate, ShapeMismatchError, Tensor } from '@shrinkray/tensor-core';
+import { emit, type GlobalOptions, type Io } from '../io.js';
+import { openModel } from '../models.js';
+import { createProgress } from '../progress.js';
+
+export interface EvalResult {
+  model: string;
+  data: string;
+  accuracy: number;
+  nll: number;
+  ece: number;
+  samples: number;
+}
+
+/** Predicts in chunks so progress can be shown and memory stays bounded. */
+async function predictAll(predict: (x: Tensor<'float32'>) => Promise<Tensor<'float32'>>, x: Tensor<'float32'>, onChunk: (done: number) => void): Promise<Tensor<'float32'>> {
+  const n = x.shape[0] ?? 0;
+  const chunk = 1000;
+  const parts: Tensor<'float32'>[] = [];
+  for (let start = 0; start < n; start += chunk) {
+    parts.push(await predict(x.sliceRows(start, start + chunk)));
+    onChunk(Math.min(n, start + chunk));
+  }
+  const classes = parts[0]?.shape[1] ?? 0;
+  const out = new Float32Array(n * classes);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p.data, offset);
+    offset += p.data.length;
+  }
+  return new Tensor('float32', [n, classes], out);
+}
+
+export function registerEval(program: Command, io: () => Io, globals: () => GlobalOptions): void {
+  program
+    .command('eval')
+    .description('accuracy, NLL and calibration (ECE) of a model on the test split')
+    .argument('<model>', 'tfjs model.json or .onnx file')
+    .requiredOption('--data <spec>', 'mnist | fashion-mnist[:DIR] | idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS')
+    .action(async (modelPath: string, options: { data: string }) => {
+      const out = io();
+      const model = await openModel(modelPath);
+      try {
+        const { test } = await loadData(options.data);
+        if (model.numClasses !== test.numClasses) {
+          throw new ShapeMismatchError({ tensor: `${modelPath} output`, expected: `${test.numClasses} classes (data ${options.data})`, found: `${model.numClasses} classes` });
+        }
+        const progress = createProgress(out);
+        progress.start('eval', test.y.length);
+        const logits = await predictAll((x) => model.predict(x), test.x, (done) => progress.update(done));
+        progress.stop();
+        const metrics = evaluate(logits, test.y);
+        const result: EvalResult = { model: modelPath, data: options.data, ...metrics };
+        emit(out, globals(), result, () =>
+          [`model     ${modelPath}`, `data      ${options.data} (test split, ${metrics.samples} samples)`, `accuracy  ${(metrics.accuracy * 100).toFixed(2)}%`, `nll       ${metrics.nll.toFixed(4)}`, `ece       ${metrics.ece.toFixed(4)}`].join('\n'),
+        );
+      } finally {
+        await model.dispose();
+      }
+    });
+}

@@ -1,0 +1,2 @@
+export { createProgram, run } from './program.js';
+export { registerModelFormat, openModel, type ModelFormat } from './models.js';

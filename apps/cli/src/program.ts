@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { registerEval } from './commands/eval.js';
+import { type GlobalOptions, processIo, reportError, UsageError } from './io.js';
+
+const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function parseSeed(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Imports each `--plugin` (a package name resolved from the working directory, or a path). */
+async function loadPlugins(specs: readonly string[]): Promise<void> {
+  const require = createRequire(path.join(process.cwd(), 'noop.js'));
+  for (const spec of specs) {
+    let url: string;
+    try {
+      url = spec.startsWith('.') || path.isAbsolute(spec) ? pathToFileURL(path.resolve(spec)).href : pathToFileURL(require.resolve(spec)).href;
+    } catch {
+      throw new UsageError(`--plugin ${spec}: cannot be found from ${process.cwd()}`);
+    }
+    await import(url);
+  }
+}
+
+/** Builds the `shrinkray` program. Exported for tests. */
+export function createProgram(): Command {
+  const program = new Command('shrinkray')
+    .description('Make neural networks smaller, faster and better: distill, prune, ensemble (tfjs + ONNX Runtime)')
+    .version(packageJson.version)
+    .option('--json', 'print exactly one JSON object on stdout')
+    .option('-q, --quiet', 'no progress output')
+    .option('--verbose', 'show stack traces on errors')
+    .option('--seed <n>', 'random seed', parseSeed, 0)
+    .option('--plugin <package>', 'load a plugin package or file (repeatable)', collect, [])
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  const io = () => processIo(Boolean(globals().quiet));
+  program.hook('preAction', async () => {
+    await loadPlugins(globals().plugin ?? []);
+  });
+  registerEval(program, io, globals);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (0 ok, 1 failure, 2 usage). */
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const verbose = argv.includes('--verbose');
+    return reportError(processIo(true), error, verbose);
+  }
+}
