@@ -150,14 +150,17 @@ export class Tensor<D extends DType = DType> {
     throw new DTypeError({ tensor: 'tensor', expected: 'a known dtype', found: String(this.dtype) });
   }
 
-  /** Reads a tfjs tensor's values (synchronously) into a shrinkray tensor. */
+  /**
+   * Reads a tfjs tensor's values (synchronously) into a shrinkray tensor. The values are copied: the
+   * cpu backend's `dataSync` returns the tensor's own storage, which must not be shared.
+   */
   static fromTfjs(t: tf.Tensor): Tensor {
     const shape = [...t.shape];
     switch (t.dtype) {
       case 'float32':
-        return new Tensor('float32', shape, t.dataSync() as Float32Array);
+        return new Tensor('float32', shape, (t.dataSync() as Float32Array).slice());
       case 'int32':
-        return new Tensor('int32', shape, t.dataSync() as Int32Array);
+        return new Tensor('int32', shape, (t.dataSync() as Int32Array).slice());
       case 'bool':
         return new Tensor('bool', shape, Uint8Array.from(t.dataSync() as ArrayLike<number>));
       default:
