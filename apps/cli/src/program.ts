@@ -3,7 +3,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerEval } from './commands/eval.js';
+import { registerExport } from './commands/export.js';
+import { registerInspect } from './commands/inspect.js';
+import './commands/onnx-format.js';
 import { type GlobalOptions, processIo, reportError, UsageError } from './io.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -49,7 +53,10 @@ export function createProgram(): Command {
   program.hook('preAction', async () => {
     await loadPlugins(globals().plugin ?? []);
   });
+  registerInspect(program, io, globals);
   registerEval(program, io, globals);
+  registerExport(program, io, globals);
+  registerBench(program, io, globals);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { benchmark, type BenchResult, exportTfjs, encodeOnnx, OnnxModel } from '@shrinkray/onnx-io';
+import { initBackend, loadTfjsModel } from '@shrinkray/tensor-core';
+import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
+import { createProgress } from '../progress.js';
+
+function parseBatches(value: string): number[] {
+  const batches = value.split(',').map((v) => Number(v.trim()));
+  if (batches.length === 0 || batches.some((b) => !Number.isInteger(b) || b < 1)) throw new UsageError(`--batch ${value}: expected positive integers such as 1,256`);
+  return batches;
+}
+
+/** Opens any `<model>` as an ORT session: ONNX directly, tfjs after an in-memory export. */
+async function openOnnx(file: string): Promise<OnnxModel> {
+  if (file.toLowerCase().endsWith('.onnx')) return OnnxModel.create(file);
+  if (!file.toLowerCase().endsWith('.json')) throw new UsageError(`${file}: expected a tfjs model.json or an .onnx file`);
+  await initBackend();
+  const layers = await loadTfjsModel(file);
+  try {
+    return await OnnxModel.create(encodeOnnx(await exportTfjs(layers)), { name: file });
+  } finally {
+    layers.dispose();
+  }
+}
+
+export function registerBench(program: Command, io: () => Io, globals: () => GlobalOptions): void {
+  program
+    .command('bench')
+    .description('ONNX Runtime throughput and latency, models side by side in one run')
+    .argument('<model...>', 'tfjs model.json or .onnx files')
+    .option('--batch <sizes>', 'batch sizes, comma-separated', '1,256')
+    .option('--iterations <n>', 'timed runs per batch size', '30')
+    .action(async (files: string[], options: { batch: string; iterations: string }) => {
+      const batchSizes = parseBatches(options.batch);
+      const iterations = Number(options.iterations);
+      if (!Number.isInteger(iterations) || iterations < 1) throw new UsageError(`--iterations ${options.iterations}: expected a positive integer`);
+      const out = io();
+      const models: OnnxModel[] = [];
+      try {
+        for (const file of files) models.push(await openOnnx(file));
+        const progress = createProgress(out);
+        const results: BenchResult[] = [];
+        for (const model of models) {
+          progress.start(`bench ${model.name}`, iterations * batchSizes.length);
+          let done = 0;
+          results.push(...(await benchmark(model, { batchSizes, iterations, seed: globals().seed ?? 0, onProgress: () => progress.update(++done) })));
+          progress.stop();
+        }
+        const rows = results.map((r) => ({ model: r.model, batch: r.batch, samplesPerSecond: r.samplesPerSecond, p50Ms: r.p50Ms, p99Ms: r.p99Ms }));
+        emit(out, globals(), { results: rows }, () =>
+          [
+            '| model | batch | samples/s | p50 ms | p99 ms |',
+            '|---|---:|---:|---:|---:|',
+            ...rows.map((r) => `| ${r.model} | ${r.batch} | ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} |`),
+          ].join('\n'),
+        );
+      } finally {
+        for (const m of models) await m.dispose();
+      }
+    });
+}
