@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateEnsemble } from './evaluate.js';
-import { logitsOf } from './testing/fixtures.js';
+import { logitsOf } from './testing/fixtures.test.util.js';
 import { Tensor } from '@shrinkray/tensor-core';
 
 describe('evaluateEnsemble', () => {

@@ -14,3 +14,4 @@ export { minimizeLbfgs, type LbfgsOptions, type Objective } from './fit/lbfgs.js
 export { evaluateEnsemble, type EnsembleEvaluation, type MemberEvaluation } from './evaluate.js';
 export { checkMembers, type MemberSignature } from './members.js';
 export { Ensemble, createEnsemble, type EnsembleOptions, type EnsembleProgress } from './ensemble.js';
+export { serveEnsemble, fuseEnsemble, saveFusedEnsemble, buildFusedModel, memberToOnnx, fusedProbabilitiesOutput, fusedLabelOutput, type ServingMode, type ServeOptions, type EnsembleServer } from './serve.js';

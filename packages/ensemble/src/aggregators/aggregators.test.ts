@@ -4,7 +4,7 @@ import { AggregatorConflictError } from '../errors/aggregator-conflict-error.js'
 import { AggregatorFitError } from '../errors/aggregator-fit-error.js';
 import { UnknownAggregatorError } from '../errors/unknown-aggregator-error.js';
 import { accuracyOf, nllOf, softmaxRows } from '../math.js';
-import { logitsOf, syntheticMembers } from '../testing/fixtures.js';
+import { logitsOf, syntheticMembers } from '../testing/fixtures.test.util.js';
 import { aggregators, createAggregatorRegistry } from './builtins.js';
 import { normalizeWeights } from './linear.js';
 import type { AggregatorFitInput, AggregatorPlugin, LabelledOutputs } from './types.js';
