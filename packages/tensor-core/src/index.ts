@@ -32,3 +32,4 @@ export {
   type Evaluation,
 } from './metrics.js';
 export * from './training/index.js';
+export { Registry } from './registry.js';

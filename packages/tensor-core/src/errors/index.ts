@@ -5,3 +5,4 @@ export { DTypeError } from './dtype-error.js';
 export { TrainingError } from './training-error.js';
 export { BackendError } from './backend-error.js';
 export { ModelFileError } from './model-file-error.js';
+export { PluginError } from './plugin-error.js';
