@@ -6,3 +6,8 @@ export { modes, hard, softDecay, type Mode, type ModeStepArgs } from './modes.js
 export { selectMasks, checkSparsity, prunedCount, sparsityOf, type Scope, type LayerScores } from './masks.js';
 export { Pruner, prunableLayers, type PrunerOptions, type PrunableLayer, type LayerSelection, type LayerSparsity } from './pruner.js';
 export { removeUnits, countParams, countNonzeroParams } from './surgery.js';
+export { prune, type PruneOptions, type PruneResult, type PruneReport, type PruneProgress, type LayerReport, type ScheduleOptions, type FinetuneOptions } from './prune.js';
+export { sensitivity, type SensitivityOptions, type SensitivityReport, type LayerSensitivity } from './sensitivity.js';
+export { modelAccuracy, type LabelledData } from './evaluate.js';
+export { cloneModel } from './clone.js';
+export { kernelGradients } from './gradients.js';

@@ -17,6 +17,14 @@ function describe(r: Removed): string {
   return r.length === 0 ? 'no channels' : `channels [${[...r.slice(0, 8)].join(', ')}${r.length > 8 ? ', …' : ''}] (${r.length})`;
 }
 
+/**
+ * A copy with its own data. The wasm backend's Gather records a 4-D shape for its output's data, which
+ * its fused MatMul/Conv2D kernels then reject as a bias ("rank-1 bias but got rank 4").
+ */
+function materialize(t: tf.Tensor): tf.Tensor {
+  return tf.tensor(t.dataSync(), t.shape, t.dtype);
+}
+
 function keepIndices(size: number, removed: Removed): Int32Array {
   const drop = new Set(removed);
   const keep: number[] = [];
@@ -81,8 +89,8 @@ export async function removeUnits(model: tfl.LayersModel, removals: ReadonlyMap<
             weights.map((w) =>
               tf.tidy(() => {
                 const v = w.read();
-                if (weightRole(w) === 'kernel') return tf.gather(tf.gather(v, keepIn, inAxis), keepOut, kernelShape.length - 1);
-                return tf.gather(v, keepOut, 0);
+                if (weightRole(w) === 'kernel') return materialize(tf.gather(tf.gather(v, keepIn, inAxis), keepOut, kernelShape.length - 1));
+                return materialize(tf.gather(v, keepOut, 0));
               }),
             ),
           );
@@ -98,7 +106,7 @@ export async function removeUnits(model: tfl.LayersModel, removals: ReadonlyMap<
           const keep = keepIndices(size, input);
           newWeights.set(
             layer.name,
-            layer.weights.map((w) => tf.tidy(() => tf.gather(w.read(), keep, 0))),
+            layer.weights.map((w) => tf.tidy(() => materialize(tf.gather(w.read(), keep, 0)))),
           );
         }
         out = input;

@@ -1,0 +1,349 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { ConfigError, initBackend, type OptimizerConfig, type TrainEvent, train, type tf, type tfl, writeFileAtomic } from '@shrinkray/tensor-core';
+import { cloneModel } from './clone.js';
+import { type Criterion, criteria } from './criteria.js';
+import { type LabelledData, modelAccuracy } from './evaluate.js';
+import { kernelGradients } from './gradients.js';
+import { checkSparsity, type Scope } from './masks.js';
+import { type Mode, modes } from './modes.js';
+import { type LayerSelection, type PrunableLayer, Pruner, prunableLayers } from './pruner.js';
+import { type PruneEvent, type Schedule, schedules } from './schedules.js';
+import { countNonzeroParams, countParams, removeUnits } from './surgery.js';
+
+/** When a schedule prunes, as fractions of the fine-tuning steps, and how often. */
+export interface ScheduleOptions {
+  /** First pruning step as a fraction of all fine-tuning steps; default 0. */
+  begin?: number;
+  /** Step (fraction) at which the final sparsity is reached and every selected weight is zeroed; default 0.5. */
+  end?: number;
+  /** Steps between updates; default so that there are about 16 updates between begin and end. */
+  frequency?: number;
+  /** Initial sparsity of `polynomial`; default 0. */
+  initial?: number;
+}
+
+/** Fine-tuning on the tensor-core training loop. */
+export interface FinetuneOptions {
+  epochs: number;
+  /** Default 128. */
+  batchSize?: number;
+  /** Default Adam, learning rate 1e-3. */
+  optimizer?: tf.Optimizer | OptimizerConfig;
+  /** Checkpoint after every epoch (with the pruning masks) into this directory. */
+  checkpointDir?: string;
+  /** Continue from the newest checkpoint in `checkpointDir`. */
+  resume?: boolean;
+}
+
+/** Options of `prune`. */
+export interface PruneOptions {
+  /** The model to prune; it is not modified (a copy is pruned). */
+  model: tfl.LayersModel;
+  data: {
+    /** Fine-tuning data (and the batches `taylor` scores on). */
+    train: LabelledData;
+    /** Accuracy before and after is measured here when given. */
+    test?: LabelledData;
+  };
+  /** Target sparsity in [0, 1): fraction of kernel weights zeroed, or of units/filters removed when `structured`. */
+  target: number;
+  /** Importance criterion by name or object; default `l1`. */
+  criterion?: string | Criterion;
+  /** `layer` (default): each layer to the target; `global`: one threshold across layers. */
+  scope?: Scope;
+  /** Remove whole Dense units / Conv2D filters and return a physically smaller model. */
+  structured?: boolean;
+  /** Schedule by name or object; default `one-shot`. */
+  schedule?: string | Schedule;
+  scheduleOptions?: ScheduleOptions;
+  /** `hard` (default) or `soft-decay` (or a registered plugin). */
+  mode?: string | Mode;
+  /** Decay per step of `soft-decay`; default chosen so a weight selected at `begin` fades to e^-8 by `end`. */
+  decayRate?: number;
+  /** Layers to prune (default every Dense/Conv2D except the output layer) and per-layer target overrides. */
+  layers?: LayerSelection & { overrides?: Readonly<Record<string, number>> };
+  /** Fine-tuning after/while pruning; default no fine-tuning (0 epochs). */
+  finetune?: FinetuneOptions;
+  seed?: number;
+  /** Export to ONNX to report the raw and gzip size; default: `@shrinkray/onnx-io` when it provides an exporter. `false` skips. */
+  exportOnnx?: false | ((model: tfl.LayersModel) => Promise<Uint8Array>);
+  onEvent?: (event: PruneProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** One layer in the report. */
+export interface LayerReport {
+  layer: string;
+  className: string;
+  /** Unstructured: fraction of kernel weights that are zero. Structured: fraction of units/filters removed. */
+  sparsity: number;
+  /** Kernel weights before and after (physically; structured pruning shrinks them). */
+  weights: { before: number; after: number; zerosAfter: number };
+  /** Units/filters before and after. */
+  units: { before: number; after: number };
+}
+
+/** What `prune` measured. */
+export interface PruneReport {
+  structured: boolean;
+  criterion: string;
+  scope: Scope;
+  schedule: string;
+  mode: string;
+  target: number;
+  /** Over the pruned layers: zero fraction of their kernels (unstructured) or removed fraction of their units (structured). */
+  sparsity: number;
+  /** Zero (or removed) fraction of all parameters of the model, pruned layers or not. */
+  modelSparsity: number;
+  layers: LayerReport[];
+  /**
+   * `before`/`after`: non-zero parameters (what a sparse or compressed format must store).
+   * `storedBefore`/`storedAfter`: parameters physically in the model (shrinks only with `structured`).
+   */
+  params: { before: number; after: number; storedBefore: number; storedAfter: number };
+  /** Test accuracy (when `data.test` is given). */
+  accuracy?: { before: number; after: number };
+  /** ONNX file size of the exported models, raw and gzip-compressed (when an exporter is available). */
+  onnx?: { before: { bytes: number; gzipBytes: number }; after: { bytes: number; gzipBytes: number } };
+  /** Pruning updates applied. */
+  updates: PruneEvent[];
+  finetune?: { epochs: number; steps: number; backend: string; samplesPerSecond: number };
+}
+
+/** Progress of `prune`, as a tagged union. */
+export type PruneProgress =
+  | { type: 'evaluate'; phase: 'before' | 'after'; accuracy: number }
+  | { type: 'prune'; step: number; sparsity: number }
+  | { type: 'finalize'; step: number }
+  | { type: 'train'; event: TrainEvent }
+  | { type: 'surgery'; removed: Record<string, number> }
+  | { type: 'export'; phase: 'before' | 'after'; bytes: number; gzipBytes: number }
+  | { type: 'done'; report: PruneReport };
+
+/** What `prune` returns: the pruned model (a new one) and the report. */
+export interface PruneResult {
+  model: tfl.LayersModel;
+  report: PruneReport;
+}
+
+async function defaultExporter(): Promise<((model: tfl.LayersModel) => Promise<Uint8Array>) | undefined> {
+  try {
+    const io = (await import('@shrinkray/onnx-io')) as unknown as Record<string, unknown>;
+    const exportTfjs = io['exportTfjs'] as ((m: tfl.LayersModel) => Promise<unknown>) | undefined;
+    const encodeOnnx = io['encodeOnnx'] as ((proto: unknown) => Uint8Array) | undefined;
+    if (typeof exportTfjs !== 'function' || typeof encodeOnnx !== 'function') return undefined;
+    return async (m) => encodeOnnx(await exportTfjs(m));
+  } catch {
+    return undefined;
+  }
+}
+
+async function onnxSize(exporter: (model: tfl.LayersModel) => Promise<Uint8Array>, model: tfl.LayersModel): Promise<{ bytes: number; gzipBytes: number }> {
+  const bytes = await exporter(model);
+  return { bytes: bytes.byteLength, gzipBytes: gzipSync(bytes, { level: 9 }).byteLength };
+}
+
+function resolve<T extends { name: string }>(value: string | T | undefined, fallback: string, registry: { get(name: string): T }): T {
+  if (value === undefined) return registry.get(fallback);
+  return typeof value === 'string' ? registry.get(value) : value;
+}
+
+function kernelZeros(model: tfl.LayersModel, layer: string): { total: number; zeros: number } {
+  const kernel = model.getLayer(layer).weights.find((w) => (w.originalName ?? w.name).endsWith('kernel'))!;
+  const data = kernel.read().dataSync();
+  let zeros = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] === 0) zeros++;
+  return { total: data.length, zeros };
+}
+
+function stateFile(dir: string, epoch: number): string {
+  return path.join(dir, `prune-state-${String(epoch).padStart(4, '0')}.json`);
+}
+
+/**
+ * Prunes a copy of a tfjs model and fine-tunes it: scores weights (or units) with a criterion, selects
+ * the least important per layer or globally following a schedule, applies the mode after every
+ * optimizer step (hard masks keep pruned weights exactly zero through fine-tuning; `soft-decay` lets
+ * them fade and recover until the schedule's end), and, when `structured`, physically removes the
+ * pruned units/filters at the end. Returns the pruned model and a report; progress goes to `onEvent`.
+ *
+ * @example
+ * const { model: pruned, report } = await prune({
+ *   model, data: { train, test }, target: 0.9, schedule: 'polynomial',
+ *   finetune: { epochs: 3 }, seed: 1,
+ * });
+ * console.log(report.sparsity, report.accuracy);
+ */
+export async function prune(options: PruneOptions): Promise<PruneResult> {
+  await initBackend();
+  const emit = (event: PruneProgress): void => options.onEvent?.(event);
+  const structured = options.structured ?? false;
+  const scope = options.scope ?? 'layer';
+  if (scope !== 'layer' && scope !== 'global') throw new ConfigError('scope', `expected 'layer' or 'global', got '${String(scope)}'`);
+  checkSparsity(scope === 'global' ? 'global' : 'all', options.target);
+  for (const [layer, s] of Object.entries(options.layers?.overrides ?? {})) checkSparsity(layer, s);
+  const criterion = resolve(options.criterion, 'l1', criteria);
+  const schedule = resolve(options.schedule, 'one-shot', schedules);
+  const mode = resolve(options.mode, 'hard', modes);
+  const seed = options.seed ?? 0;
+  const epochs = options.finetune?.epochs ?? 0;
+  const batchSize = options.finetune?.batchSize ?? 128;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError('finetune.epochs', `must be a non-negative integer, got ${epochs}`);
+
+  const model = await cloneModel(options.model);
+  const layers: PrunableLayer[] = prunableLayers(model, options.layers);
+  if (layers.length === 0) throw new ConfigError('layers', `model ${model.name} has no Dense or Conv2D layer to prune (the output layer is excluded unless includeOutputLayer)`);
+  for (const name of Object.keys(options.layers?.overrides ?? {})) {
+    if (!layers.some((l) => l.name === name)) throw new ConfigError('layers.overrides', `layer ${name} is not among the pruned layers: ${layers.map((l) => l.name).join(', ')}`);
+  }
+
+  const storedBefore = countParams(options.model);
+  const nonzeroBefore = countNonzeroParams(options.model);
+  let accuracyBefore: number | undefined;
+  if (options.data.test) {
+    accuracyBefore = await modelAccuracy(options.model, options.data.test);
+    emit({ type: 'evaluate', phase: 'before', accuracy: accuracyBefore });
+  }
+
+  const rows = options.data.train.y.length;
+  const totalSteps = epochs * Math.ceil(rows / batchSize);
+  const so = options.scheduleOptions ?? {};
+  const begin = Math.round((so.begin ?? 0) * totalSteps);
+  const end = Math.max(begin, Math.round((so.end ?? 0.5) * totalSteps));
+  const frequency = so.frequency ?? Math.max(1, Math.round((end - begin) / 16));
+  const plan = schedule.plan({ target: options.target, initial: so.initial ?? 0, begin, end, frequency });
+  const finalStep = end;
+  const decayRate = options.decayRate ?? 8 / Math.max(1, end - begin);
+
+  const pruner = new Pruner(model, {
+    layers,
+    criterion,
+    mode,
+    scope,
+    structured,
+    decayRate,
+    seed,
+    ...(options.layers?.overrides ? { overrides: options.layers.overrides } : {}),
+    gradients: () => kernelGradients(model, layers.map((l) => l.name), options.data.train, { seed }),
+  });
+  pruner.finalTarget = options.target;
+  const updates: PruneEvent[] = [];
+  const events = new Map(plan.map((e) => [e.step, e.sparsity]));
+
+  const update = async (step: number): Promise<void> => {
+    if (pruner.isFinalized) {
+      pruner.step(step);
+      return;
+    }
+    if (step >= finalStep) {
+      await pruner.select(step, options.target);
+      updates.push({ step, sparsity: options.target });
+      emit({ type: 'prune', step, sparsity: options.target });
+      pruner.finalize();
+      emit({ type: 'finalize', step });
+      return;
+    }
+    const s = events.get(step);
+    if (s !== undefined) {
+      await pruner.select(step, s);
+      updates.push({ step, sparsity: s });
+      emit({ type: 'prune', step, sparsity: s });
+    }
+    pruner.step(step);
+  };
+
+  let history: Awaited<ReturnType<typeof train>>['history'] | undefined;
+  const pendingWrites: Promise<void>[] = [];
+  try {
+    await update(0);
+    if (epochs > 0) {
+      const ft = options.finetune!;
+      const result = await train({
+        model,
+        data: { x: options.data.train.x, y: options.data.train.y },
+        optimizer: ft.optimizer ?? { name: 'adam', learningRate: 1e-3 },
+        epochs,
+        batchSize,
+        seed,
+        ...(ft.checkpointDir ? { checkpointDir: ft.checkpointDir } : {}),
+        ...(ft.resume ? { resume: true } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        afterStep: (info) => update(info.step),
+        onEvent: (event) => {
+          if (event.type === 'checkpoint' && ft.checkpointDir) {
+            pendingWrites.push(writeFileAtomic(stateFile(ft.checkpointDir, event.epoch), JSON.stringify({ pruner: pruner.getState(), updates })));
+          }
+          if (event.type === 'resume' && ft.checkpointDir) {
+            const saved = JSON.parse(readFileSync(stateFile(ft.checkpointDir, event.epoch), 'utf8')) as { pruner: ReturnType<Pruner['getState']>; updates: PruneEvent[] };
+            pruner.setState(saved.pruner);
+            updates.splice(0, updates.length, ...saved.updates);
+          }
+          emit({ type: 'train', event });
+        },
+      });
+      history = result.history;
+    }
+    if (!pruner.isFinalized) await update(Math.max(finalStep, totalSteps));
+    await Promise.all(pendingWrites);
+  } finally {
+    pruner.dispose();
+  }
+
+  let pruned = model;
+  if (structured) {
+    const removed = pruner.selectedUnits();
+    emit({ type: 'surgery', removed: Object.fromEntries([...removed].map(([k, v]) => [k, v.length])) });
+    pruned = await removeUnits(model, removed);
+    model.dispose();
+  }
+
+  const layerReports: LayerReport[] = layers.map((l) => {
+    const { total, zeros } = kernelZeros(pruned, l.name);
+    const unitsAfter = structured ? (pruned.getLayer(l.name).weights.find((w) => (w.originalName ?? w.name).endsWith('kernel'))!.shape.at(-1) as number) : l.units;
+    const before = l.kernelShape.reduce((a, b) => a * b, 1);
+    return {
+      layer: l.name,
+      className: l.className,
+      sparsity: structured ? 1 - unitsAfter / l.units : zeros / total,
+      weights: { before, after: total, zerosAfter: zeros },
+      units: { before: l.units, after: unitsAfter },
+    };
+  });
+  const sparsity = structured
+    ? 1 - layerReports.reduce((n, l) => n + l.units.after, 0) / layerReports.reduce((n, l) => n + l.units.before, 0)
+    : layerReports.reduce((n, l) => n + l.weights.zerosAfter, 0) / layerReports.reduce((n, l) => n + l.weights.after, 0);
+  const storedAfter = countParams(pruned);
+  const nonzeroAfter = countNonzeroParams(pruned);
+
+  const report: PruneReport = {
+    structured,
+    criterion: criterion.name,
+    scope,
+    schedule: schedule.name,
+    mode: mode.name,
+    target: options.target,
+    sparsity,
+    modelSparsity: 1 - nonzeroAfter / storedBefore,
+    layers: layerReports,
+    params: { before: nonzeroBefore, after: nonzeroAfter, storedBefore, storedAfter },
+    updates,
+  };
+  if (history) report.finetune = { epochs: history.epochs.length, steps: totalSteps, backend: history.backend, samplesPerSecond: history.samplesPerSecond };
+  if (options.data.test) {
+    const after = await modelAccuracy(pruned, options.data.test);
+    emit({ type: 'evaluate', phase: 'after', accuracy: after });
+    report.accuracy = { before: accuracyBefore!, after };
+  }
+  const exporter = options.exportOnnx === false ? undefined : (options.exportOnnx ?? (await defaultExporter()));
+  if (exporter) {
+    const before = await onnxSize(exporter, options.model);
+    emit({ type: 'export', phase: 'before', ...before });
+    const after = await onnxSize(exporter, pruned);
+    emit({ type: 'export', phase: 'after', ...after });
+    report.onnx = { before, after };
+  }
+  emit({ type: 'done', report });
+  return { model: pruned, report };
+}
