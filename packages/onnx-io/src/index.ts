@@ -19,3 +19,4 @@ export { OnnxModel, type OnnxModelOptions } from './onnx-model.js';
 export { benchmark, type BenchOptions, type BenchResult } from './bench.js';
 export { Registry } from './registry.js';
 export * from './export/index.js';
+export * from './import/index.js';

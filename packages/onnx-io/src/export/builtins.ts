@@ -268,6 +268,31 @@ const softmax: LayerExporter = {
   },
 };
 
+const zeroPadding2d: LayerExporter = {
+  className: 'ZeroPadding2D',
+  export(ctx) {
+    channelsLast(ctx);
+    const input = only(ctx);
+    const p = ctx.config['padding'];
+    const [[t, b], [l, r]] = (Array.isArray(p) && Array.isArray(p[0]) ? p : [pair(p, 1), pair(p, 1)]) as [[number, number], [number, number]];
+    const pads = ctx.constant('pads', BigInt64Array.from([0, 0, t, l, 0, 0, b, r].map(BigInt)), [8]);
+    const out = ctx.name();
+    ctx.builder.node('Pad', [ctx.inLayout(input, 'nchw'), pads], [out], [attr.string('mode', 'constant')], ctx.name('Pad'));
+    return { name: out, layout: 'nchw', shape: ctx.outputShape };
+  },
+};
+
+const permute: LayerExporter = {
+  className: 'Permute',
+  export(ctx) {
+    const input = only(ctx);
+    const dims = (ctx.config['dims'] as number[] | undefined) ?? ctx.fail('has no dims');
+    const out = ctx.name();
+    ctx.builder.node('Transpose', [ctx.inLayout(input, 'tfjs')], [out], [attr.ints('perm', [0, ...dims])], ctx.name('Transpose'));
+    return { name: out, layout: 'tfjs', shape: ctx.outputShape };
+  },
+};
+
 /** The exporters shrinkray registers for itself. */
 export const builtinExporters: readonly LayerExporter[] = [
   dense,
@@ -285,4 +310,6 @@ export const builtinExporters: readonly LayerExporter[] = [
   softmax,
   add,
   concatenate,
+  zeroPadding2d,
+  permute,
 ];
