@@ -43,9 +43,18 @@ function dataset(rows: number, seed: number): { x: Tensor<'float32'>; y: Int32Ar
   return { x: new Tensor('float32', [rows, features], x), y };
 }
 
-function mlp(options: { dropout?: number; softmax?: boolean } = {}): tfl.LayersModel {
+function mlp(options: { dropout?: number; softmax?: boolean; batchNorm?: boolean; l2?: number } = {}): tfl.LayersModel {
   const model = tfl.sequential();
-  model.add(tfl.layers.dense({ inputShape: [features], units: 16, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }));
+  model.add(
+    tfl.layers.dense({
+      inputShape: [features],
+      units: 16,
+      activation: 'relu',
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }),
+      ...(options.l2 ? { kernelRegularizer: tfl.regularizers.l2({ l2: options.l2 }) } : {}),
+    }),
+  );
+  if (options.batchNorm) model.add(tfl.layers.batchNormalization());
   if (options.dropout) model.add(tfl.layers.dropout({ rate: options.dropout }));
   model.add(
     tfl.layers.dense({ units: classes, activation: options.softmax ? 'softmax' : 'linear', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) }),
@@ -139,19 +148,19 @@ describe('train', () => {
     expect(maxAbsDiff(a, c)).toBeGreaterThan(1e-4);
   });
 
-  it('training 2 epochs then resuming for epochs 3-4 equals an uninterrupted 4-epoch run (adam, dropout)', async () => {
+  it('training 2 epochs then resuming for epochs 3-4 equals an uninterrupted 4-epoch run (adam, dropout, batch norm)', async () => {
     const opts = { data: train300, validation: val100, epochs: 4, batchSize: 32, seed: 9 } as const;
-    const full = mlp({ dropout: 0.2 });
+    const full = mlp({ dropout: 0.2, batchNorm: true });
     const fullRun = await train({ ...opts, model: full, optimizer: tf.train.adam(0.01) });
 
     const dir = await tempDir();
-    const first = mlp({ dropout: 0.2 });
+    const first = mlp({ dropout: 0.2, batchNorm: true });
     await train({ ...opts, model: first, optimizer: tf.train.adam(0.01), epochs: 2, checkpointDir: dir });
     first.dispose();
     expect((await readdir(dir)).sort()).toEqual(['checkpoint-000001.ckpt', 'checkpoint-000002.ckpt']);
 
     // A fresh model and optimizer, as after a crash: everything comes from the checkpoint.
-    const resumed = mlp({ dropout: 0.2 });
+    const resumed = mlp({ dropout: 0.2, batchNorm: true });
     const events: TrainEvent[] = [];
     const resumedRun = await train({ ...opts, model: resumed, optimizer: tf.train.adam(0.01), checkpointDir: dir, resume: true, onEvent: (e) => events.push(e) });
     expect(events[0]).toEqual({ type: 'resume', path: path.join(dir, 'checkpoint-000002.ckpt'), epoch: 2 });
@@ -171,13 +180,35 @@ describe('train', () => {
     resumed.dispose();
   });
 
-  it('refuses to resume a checkpoint written with another seed', async () => {
+  it('adds layer regularisation losses to the training loss', async () => {
+    const kernelNorm = (m: tfl.LayersModel) => {
+      const k = Array.from(m.getWeights()[0]!.dataSync());
+      return Math.sqrt(k.reduce((a, v) => a + v * v, 0));
+    };
+    const plain = mlp();
+    const regularised = mlp({ l2: 1 });
+    const start = kernelNorm(plain);
+    expect(kernelNorm(regularised)).toBe(start);
+    const opts = { data: train300, optimizer: { name: 'sgd', learningRate: 0.05 }, epochs: 3, batchSize: 50, seed: 1 } as const;
+    const a = await train({ ...opts, model: plain });
+    const b = await train({ ...opts, model: regularised });
+    // The penalty l2·Σw² is part of the reported loss and pulls the kernel towards 0.
+    expect(b.history.epochs[0]!.loss).toBeGreaterThan(a.history.epochs[0]!.loss + 1);
+    expect(kernelNorm(regularised)).toBeLessThan(0.5 * kernelNorm(plain));
+    plain.dispose();
+    regularised.dispose();
+  });
+
+  it('refuses to resume a checkpoint written with another seed or optimizer', async () => {
     const dir = await tempDir();
     const model = mlp();
     await train({ model, data: train300, epochs: 1, batchSize: 100, seed: 1, checkpointDir: dir });
     await expect(train({ model, data: train300, epochs: 2, batchSize: 100, seed: 2, checkpointDir: dir, resume: true })).rejects.toThrow(
       /seed = 1, this run has 2/,
     );
+    await expect(
+      train({ model, data: train300, epochs: 2, batchSize: 100, seed: 1, checkpointDir: dir, resume: true, optimizer: { name: 'sgd', learningRate: 0.1 } }),
+    ).rejects.toThrow(/optimizer = Adam, this run has SGD/);
     model.dispose();
   });
 

@@ -292,6 +292,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     seed,
     batchSize,
     rows,
+    optimizer: optimizer.getClassName(),
     weights: model.weights.map((w) => formatShape(w.shape)).join(' '),
   };
 
@@ -383,7 +384,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         labelled += stats[2]!;
         emit({ type: 'batch', epoch, batch: b + 1, batches, loss: stats[0]! });
         if (options.afterStep) await options.afterStep({ step, epoch, batch: b + 1, batches });
-        if (options.signal && !options.afterStep) await new Promise<void>((resolve) => setImmediate(resolve));
+        // Let timers and I/O run so an abort requested from outside can land between batches.
+        if (options.signal) await new Promise<void>((resolve) => setImmediate(resolve));
       }
 
       const metrics: EpochMetrics = {
