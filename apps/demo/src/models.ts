@@ -19,8 +19,8 @@ export function buildTeacher(seed: number, inputShape: [number, number, number],
 }
 
 /** An MLP with the given hidden sizes, logits out. */
-export function buildMlp(name: string, seed: number, inputSize: number, hidden: readonly number[], classes: number): tfl.LayersModel {
-  const layers: tfl.layers.Layer[] = [tfl.layers.flatten({ inputShape: [inputSize] })];
+export function buildMlp(name: string, seed: number, inputShape: [number, number, number], hidden: readonly number[], classes: number): tfl.LayersModel {
+  const layers: tfl.layers.Layer[] = [tfl.layers.flatten({ inputShape })];
   hidden.forEach((units, i) => {
     layers.push(tfl.layers.dense({ units, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: seed * 100 + i }) }));
   });

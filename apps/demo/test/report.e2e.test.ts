@@ -1,0 +1,77 @@
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDemo } from '../src/pipeline.js';
+import type { DemoResults } from '../src/results.js';
+
+const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+let out: string;
+let results: DemoResults;
+let browser: Browser;
+
+beforeAll(async () => {
+  out = mkdtempSync(path.join(tmpdir(), 'shrinkray-demo-'));
+  results = await runDemo({ data: 'mnist', out, seed: 0, quick: true, log: () => {} });
+  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} not found: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('demo report', () => {
+  it('writes results.json with what the demo measured', () => {
+    const saved = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as DemoResults;
+    expect(saved.models.map((m) => m.name)).toEqual(results.models.map((m) => m.name));
+    const teacher = saved.models.find((m) => m.kind === 'teacher');
+    expect(teacher?.accuracy).toBeGreaterThan(0.5);
+    expect(saved.curves.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('renders every chart with data points in headless Chromium, offline, without console errors', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    const requests: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:')) requests.push(r.url());
+    });
+    await page.goto(`file://${path.join(out, 'report.html')}`);
+    const charts = await page.evaluate(() => {
+      const w = window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: { data: unknown[] }[] } } | undefined } };
+      return [...document.querySelectorAll('canvas')].map((canvas) => {
+        const chart = w.Chart.getChart(canvas);
+        const points = chart ? chart.data.datasets.reduce((n, d) => n + d.data.length, 0) : 0;
+        const ctx = canvas.getContext('2d');
+        const pixels = ctx ? ctx.getImageData(0, 0, canvas.width, canvas.height).data : new Uint8ClampedArray();
+        let painted = 0;
+        for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) painted++;
+        return { id: canvas.id, points, painted, width: canvas.width };
+      });
+    });
+    expect(charts.map((c) => c.id)).toEqual(['curves', 'sparsity', 'ensemble', 'size']);
+    const curves = charts.find((c) => c.id === 'curves')!;
+    expect(curves.points).toBe(results.curves.reduce((n, c) => n + c.points.filter((p) => p.valAccuracy !== null).length, 0));
+    for (const chart of charts) {
+      expect(chart.width).toBeGreaterThan(100);
+      expect(chart.painted).toBeGreaterThan(1000);
+    }
+    const tableRows = await page.locator('table tbody tr').count();
+    expect(tableRows).toBe(results.models.length);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    const shot = path.join(out, 'report.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(statSync(shot).size).toBeGreaterThan(10_000);
+    await page.close();
+  });
+});
