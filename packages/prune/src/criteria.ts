@@ -1,5 +1,4 @@
-import type { Rng } from '@shrinkray/tensor-core';
-import { Registry } from './registry.js';
+import { Registry, type Rng } from '@shrinkray/tensor-core';
 
 /** What a criterion sees of one layer's kernel. The output units are the kernel's last axis. */
 export interface ScoreContext {
@@ -97,6 +96,9 @@ export const taylor: Criterion = {
   },
 };
 
-/** The criteria registry. Plugins add theirs with `criteria.register(...)`. */
-export const criteria = new Registry<Criterion>('criterion');
-for (const c of [l1, l2, random, taylor]) criteria.register(c);
+/**
+ * The criteria registry. Plugins add theirs with `criteria.register(name, criterion)`; unknown names
+ * and a different criterion under a taken name throw `PluginError`.
+ */
+export const criteria = new Registry<Criterion>('pruning criterion');
+for (const c of [l1, l2, random, taylor]) criteria.register(c.name, c);

@@ -1,5 +1,4 @@
-import { tf } from '@shrinkray/tensor-core';
-import { Registry } from './registry.js';
+import { Registry, tf } from '@shrinkray/tensor-core';
 
 /** What a mode sees after every optimizer step, for one group of masked values. */
 export interface ModeStepArgs {
@@ -45,5 +44,5 @@ export const softDecay: Mode = {
 };
 
 /** The modes registry. */
-export const modes = new Registry<Mode>('mode');
-for (const m of [hard, softDecay]) modes.register(m);
+export const modes = new Registry<Mode>('pruning mode');
+for (const m of [hard, softDecay]) modes.register(m.name, m);

@@ -1,9 +1,7 @@
+import { PluginError, Registry } from '@shrinkray/tensor-core';
 import { describe, expect, it } from 'vitest';
 import { criteria, type Criterion } from './criteria.js';
-import { DuplicatePluginError } from './errors/duplicate-plugin-error.js';
-import { UnknownPluginError } from './errors/unknown-plugin-error.js';
 import { modes } from './modes.js';
-import { Registry } from './registry.js';
 import { schedules } from './schedules.js';
 
 describe('registries', () => {
@@ -14,25 +12,19 @@ describe('registries', () => {
     expect(criteria.get('l2').name).toBe('l2');
   });
 
-  it('accept a plugin, re-registering the same object is a no-op, a different one under a taken name throws', () => {
-    const reg = new Registry<Criterion>('criterion');
+  it('accept a plugin; the same object again is a no-op; a different one under a taken name throws', () => {
+    const reg = new Registry<Criterion>('pruning criterion');
     const cubed: Criterion = { name: 'abs-cubed', scoreWeights: ({ weights }) => weights.map((w) => Math.abs(w) ** 3) };
-    reg.register(cubed);
-    reg.register(cubed);
+    reg.register(cubed.name, cubed);
+    reg.register(cubed.name, cubed);
     expect(reg.list()).toEqual(['abs-cubed']);
-    const other: Criterion = { name: 'abs-cubed', scoreWeights: ({ weights }) => weights };
-    expect(() => reg.register(other)).toThrow(DuplicatePluginError);
-    expect(() => criteria.register({ ...criteria.get('l1') })).toThrow(/criterion is already registered as 'l1'/);
+    expect(() => reg.register('abs-cubed', { name: 'abs-cubed', scoreWeights: ({ weights }) => weights })).toThrow(PluginError);
+    expect(() => criteria.register('l1', { ...criteria.get('l1') })).toThrow('a different pruning criterion is already registered as "l1"');
   });
 
   it('unknown names list the registered ones', () => {
-    let error: unknown;
-    try {
-      criteria.get('l3');
-    } catch (e) {
-      error = e;
-    }
-    expect(UnknownPluginError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toBe("unknown criterion 'l3'; registered: l1, l2, random, taylor");
+    expect(() => criteria.get('l3')).toThrow('unknown pruning criterion "l3"; registered: l1, l2, random, taylor');
+    expect(() => modes.get('soft')).toThrow('unknown pruning mode "soft"; registered: hard, soft-decay');
+    expect(() => schedules.get('cubic')).toThrow(PluginError);
   });
 });

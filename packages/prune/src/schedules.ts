@@ -1,5 +1,4 @@
-import { ConfigError } from '@shrinkray/tensor-core';
-import { Registry } from './registry.js';
+import { ConfigError, Registry } from '@shrinkray/tensor-core';
 
 /** Where a schedule may prune, in optimizer steps of the fine-tuning run. */
 export interface ScheduleContext {
@@ -84,5 +83,5 @@ export function polynomialSparsity(t: number, ctx: Pick<ScheduleContext, 'target
 }
 
 /** The schedules registry. */
-export const schedules = new Registry<Schedule>('schedule');
-for (const s of [oneShot, constant, polynomial]) schedules.register(s);
+export const schedules = new Registry<Schedule>('pruning schedule');
+for (const s of [oneShot, constant, polynomial]) schedules.register(s.name, s);
