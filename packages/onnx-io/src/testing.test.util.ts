@@ -56,3 +56,11 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
+
+/** NCHW -> NHWC copy of a rank-4 tensor. */
+export function nchwToNhwc(x: Tensor<'float32'>): Tensor<'float32'> {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const out = new Float32Array(x.size);
+  for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < h * w; i++) out[(b * h * w + i) * c + ch] = x.data[(b * c + ch) * h * w + i]!;
+  return new Tensor('float32', [n, h, w, c], out);
+}

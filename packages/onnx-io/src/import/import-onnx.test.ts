@@ -1,4 +1,4 @@
-import { initBackend, Rng, Tensor, tfl } from '@shrinkray/tensor-core';
+import { initBackend, Rng, tfl } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { attr } from '../attributes.js';
 import { GraphBuilder } from '../builder.js';
@@ -7,7 +7,7 @@ import { exportTfjs } from '../export/export-tfjs.js';
 import { encodeOnnx } from '../io.js';
 import { checkOnnx } from '../onnx-checker.test.util.js';
 import { floatsFromProto } from '../tensor-proto.js';
-import { maxAbsDiff, ortOutput, randomInput, randomizeWeights, tfjsOutput } from '../testing.test.util.js';
+import { maxAbsDiff, nchwToNhwc, ortOutput, randomInput, randomizeWeights, tfjsOutput } from '../testing.test.util.js';
 import type { ModelProto } from '../types.js';
 import { importOnnx, opImporters } from './import-onnx.js';
 import type { OpImporter } from './types.js';
@@ -16,12 +16,6 @@ beforeAll(async () => {
   await initBackend();
 });
 
-export function nchwToNhwc(x: Tensor<'float32'>): Tensor<'float32'> {
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  const out = new Float32Array(x.size);
-  for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < h * w; i++) out[(b * h * w + i) * c + ch] = x.data[(b * c + ch) * h * w + i]!;
-  return new Tensor('float32', [n, h, w, c], out);
-}
 
 const parity: Record<string, number> = {};
 const checked: Uint8Array[] = [];
@@ -127,7 +121,8 @@ function gapModel(): ModelProto {
   b.node('Transpose', ['c'], ['ct'], [attr.ints('perm', [0, 2, 3, 1])]);
   b.initializer('shape2', new BigInt64Array([0n, -1n]), [2]);
   b.node('Reshape', ['ct', 'shape2'], ['cf']);
-  b.node('Concat', ['r', 'cf'], ['y'], [attr.int('axis', 1)]);
+  b.node('Dropout', ['r'], ['rd']);
+  b.node('Concat', ['rd', 'cf'], ['y'], [attr.int('axis', 1)]);
   b.output('y', 'float32', [null, 6 + 4 * 5 * 6]);
   return b.build();
 }
@@ -152,7 +147,7 @@ describe('importOnnx of NCHW models', () => {
     checked.push(encodeOnnx(again));
   });
 
-  it('imports GlobalAveragePool + Reshape, Transpose and Reshape with 0 in the shape', async () => {
+  it('imports GlobalAveragePool + Reshape, Dropout, Transpose and Reshape with 0 in the shape', async () => {
     const model = gapModel();
     const x = randomInput([2, 3, 4, 5], 4);
     const layers = await importOnnx(model);
