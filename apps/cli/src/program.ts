@@ -4,6 +4,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { registerBench } from './commands/bench.js';
+import { registerDistill } from './commands/distill.js';
+import { registerEnsemble } from './commands/ensemble.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerInspect } from './commands/inspect.js';
@@ -55,8 +57,10 @@ export function createProgram(): Command {
   });
   registerInspect(program, io, globals);
   registerEval(program, io, globals);
+  registerDistill(program, io, globals);
   registerExport(program, io, globals);
   registerBench(program, io, globals);
+  registerEnsemble(program, io, globals);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

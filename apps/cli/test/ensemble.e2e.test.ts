@@ -1,0 +1,143 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { loadMnist, stratifiedSplit } from '@shrinkray/datasets';
+import { exportTfjs, saveOnnx } from '@shrinkray/onnx-io';
+import { initBackend, saveTfjsModel, tf, tfl } from '@shrinkray/tensor-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { shrinkray, tempDir } from './helpers.js';
+
+let dir: string;
+let files: string[];
+/** Independent reference: each member's softmax probabilities on the test and validation splits, from tfjs. */
+let testProbs: Float32Array[];
+let validationProbs: Float32Array[];
+let testY: Int32Array;
+let validationY: Int32Array;
+
+function accuracy(p: Float32Array, y: Int32Array): number {
+  let correct = 0;
+  for (let i = 0; i < y.length; i++) {
+    let best = 0;
+    for (let c = 1; c < 10; c++) if (p[i * 10 + c]! > p[i * 10 + best]!) best = c;
+    if (best === y[i]) correct++;
+  }
+  return correct / y.length;
+}
+
+interface Result {
+  members: { model: string; accuracy: number; weight: number | null }[];
+  ensemble: { accuracy: number; nll: number; ece: number; samples: number };
+  aggregator: string;
+  files: string[];
+  fused: { accuracy: number; maxAbsDiff: number } | null;
+}
+
+beforeAll(async () => {
+  await initBackend();
+  dir = tempDir('shrinkray-ensemble-');
+  const { train, test } = await loadMnist();
+  const x = train.x.sliceRows(0, 2000).toTfjs();
+  const y = tf.oneHot(tf.tensor1d(train.y.subarray(0, 2000), 'int32'), 10);
+  const validation = stratifiedSplit(train, { fraction: 0.1, seed: 5 }).validation;
+  testY = test.y;
+  validationY = validation.y;
+  files = [];
+  testProbs = [];
+  validationProbs = [];
+  for (const [i, units] of [16, 32, 8].entries()) {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.flatten({ inputShape: [28, 28, 1] }),
+        tfl.layers.dense({ units, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: i }) }),
+        tfl.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 10 + i }) }),
+      ],
+    });
+    model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+    await model.fit(x, y, { epochs: 2, batchSize: 100, shuffle: false, verbose: 0 });
+    testProbs.push(tf.tidy(() => (model.predict(test.x.toTfjs()) as tf.Tensor).dataSync() as Float32Array));
+    validationProbs.push(tf.tidy(() => (model.predict(validation.x.toTfjs()) as tf.Tensor).dataSync() as Float32Array));
+    if (i === 2) {
+      // The third member is served from ONNX, as a user with a PyTorch or exported model would.
+      const file = path.join(dir, 'm2.onnx');
+      await saveOnnx(await exportTfjs(model), file);
+      files.push(file);
+    } else {
+      const [json] = await saveTfjsModel(model, path.join(dir, `m${i}`));
+      files.push(json!);
+    }
+  }
+  tf.dispose([x, y]);
+});
+
+describe('shrinkray ensemble', () => {
+  it('mean: member and ensemble test accuracies match an independent tfjs computation', () => {
+    const run = shrinkray(['ensemble', ...files, '--data', 'mnist', '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as Result;
+    expect(result.aggregator).toBe('mean');
+    expect(result.files).toEqual([]);
+    expect(result.members.map((m) => m.model)).toEqual(files);
+    for (const [i, m] of result.members.entries()) {
+      expect(m.accuracy).toBeCloseTo(accuracy(testProbs[i]!, testY), 10);
+      expect(m.weight).toBeCloseTo(1 / 3, 12);
+    }
+    const mean = testProbs[0]!.map((v, k) => (v + testProbs[1]![k]! + testProbs[2]![k]!) / 3);
+    expect(result.ensemble.accuracy).toBeCloseTo(accuracy(mean, testY), 10);
+    expect(result.ensemble.samples).toBe(2000);
+  });
+
+  it('accuracy-weighted: wᵢ = accᵢ / Σ accⱼ on the validation split carved with --seed', () => {
+    const run = shrinkray(['ensemble', ...files, '--data', 'mnist', '--aggregator', 'accuracy-weighted', '--seed', '5', '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as Result;
+    const acc = validationProbs.map((p) => accuracy(p, validationY));
+    const total = acc.reduce((a, b) => a + b, 0);
+    for (const [i, m] of result.members.entries()) expect(m.weight).toBeCloseTo(acc[i]! / total, 12);
+  });
+
+  it('--fuse -o writes one ONNX graph that passes the checker and scores like the members run separately', () => {
+    const out = path.join(dir, 'ensemble.onnx');
+    const run = shrinkray(['ensemble', ...files, '--data', 'mnist', '--aggregator', 'stacking', '--fuse', '-o', out, '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as Result;
+    expect(result.files).toEqual([out]);
+    expect(result.fused!.accuracy).toBe(result.ensemble.accuracy);
+    expect(result.fused!.maxAbsDiff).toBeLessThan(1e-4);
+    const check = execFileSync('/usr/bin/python3', ['-c', 'import sys, onnx; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True); print("ok")', out], { encoding: 'utf8' });
+    expect(check.trim()).toBe('ok');
+  });
+
+  it('--weights picks the weighted aggregator and normalises the weights', () => {
+    const run = shrinkray(['ensemble', ...files, '--data', 'mnist', '--weights', '1,1,2', '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as Result;
+    expect(result.aggregator).toBe('weighted');
+    expect(result.members.map((m) => m.weight)).toEqual([0.25, 0.25, 0.5]);
+  });
+
+  it.each([
+    [['--weights', '1,2'], /weights: expected 3 weights \(one per member\), found 2/],
+    [['--weights', '1,-1,1'], /weight 1 \(member .*m1\/model\.json\) is -1; expected a non-negative number/],
+    [['--aggregator', 'median'], /unknown aggregator "median"; registered: mean, weighted, accuracy-weighted, optimized, vote, geometric-mean, stacking/],
+    [['--fuse'], /--fuse needs -o FILE\.onnx/],
+  ])('bad input %j: one line on stderr, non-zero exit, no output file', (extra, message) => {
+    const outDir = tempDir('shrinkray-ensemble-bad-');
+    const args = ['ensemble', ...files, '--data', 'mnist', ...extra];
+    if (!extra.includes('--fuse')) args.push('-o', path.join(outDir, 'out.json'));
+    const run = shrinkray(args);
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(message);
+    expect(readdirSync(outDir)).toEqual([]);
+  });
+
+  it('names the member whose class count differs', async () => {
+    const odd = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [28, 28, 1] }), tfl.layers.dense({ units: 5, activation: 'softmax' })] });
+    const [oddJson] = await saveTfjsModel(odd, path.join(dir, 'five-classes'));
+    const run = shrinkray(['ensemble', files[0]!, oddJson!, '--data', 'mnist']);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/ensemble member 1 \(.*five-classes\/model\.json\): class count: expected 10 .*found 5/);
+  });
+});
