@@ -10,3 +10,4 @@ export { sensitivity, type SensitivityOptions, type SensitivityReport, type Laye
 export { modelAccuracy, type LabelledData } from './evaluate.js';
 export { cloneModel } from './clone.js';
 export { kernelGradients } from './gradients.js';
+export { loadModelForPruning, savePrunedModel, toOnnxBytes } from './files.js';

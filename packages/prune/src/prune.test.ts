@@ -74,7 +74,7 @@ describe('prune', () => {
   });
 
   it('structured one-shot: removes units, shrinks parameters, model stays consistent', async () => {
-    const { model: pruned, report } = await prune({ model: mlp(), data: { train, test }, target: 0.5, structured: true, criterion: 'l2', exportOnnx: false });
+    const { model: pruned, report } = await prune({ model: mlp(), data: { train, test }, target: 0.5, structured: true, criterion: 'l2' });
     expect(pruned.getLayer('fc1').getWeights()[0]!.shape).toEqual([12, 16]);
     expect(pruned.getLayer('fc2').getWeights()[0]!.shape).toEqual([16, 8]);
     expect(pruned.getLayer('out').getWeights()[0]!.shape).toEqual([8, 3]);
@@ -84,6 +84,10 @@ describe('prune', () => {
       { before: 16, after: 8 },
     ]);
     expect(report.sparsity).toBe(0.5);
+    // the exported ONNX graph shrinks with the parameters: 4 bytes per float32 weight fewer
+    const saved = (report.params.storedBefore - report.params.storedAfter) * 4;
+    expect(report.onnx!.before.bytes - report.onnx!.after.bytes).toBeGreaterThanOrEqual(saved);
+    expect(report.onnx!.after.gzipBytes).toBeLessThan(report.onnx!.before.gzipBytes);
   });
 
   it('soft-decay reaches the same exact final sparsity as hard', async () => {

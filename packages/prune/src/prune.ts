@@ -3,6 +3,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ConfigError, initBackend, type OptimizerConfig, type TrainEvent, train, type tf, type tfl, writeFileAtomic } from '@shrinkray/tensor-core';
 import { cloneModel } from './clone.js';
+import { toOnnxBytes } from './files.js';
 import { type Criterion, criteria } from './criteria.js';
 import { type LabelledData, modelAccuracy } from './evaluate.js';
 import { kernelGradients } from './gradients.js';
@@ -67,7 +68,7 @@ export interface PruneOptions {
   /** Fine-tuning after/while pruning; default no fine-tuning (0 epochs). */
   finetune?: FinetuneOptions;
   seed?: number;
-  /** Export to ONNX to report the raw and gzip size; default: `@shrinkray/onnx-io` when it provides an exporter. `false` skips. */
+  /** Exports to ONNX to report the raw and gzip size; default `@shrinkray/onnx-io`'s exporter; `false` skips. */
   exportOnnx?: false | ((model: tfl.LayersModel) => Promise<Uint8Array>);
   onEvent?: (event: PruneProgress) => void;
   signal?: AbortSignal;
@@ -105,7 +106,7 @@ export interface PruneReport {
   params: { before: number; after: number; storedBefore: number; storedAfter: number };
   /** Test accuracy (when `data.test` is given). */
   accuracy?: { before: number; after: number };
-  /** ONNX file size of the exported models, raw and gzip-compressed (when an exporter is available). */
+  /** ONNX file size of the input and pruned models, raw and gzip-compressed (unless `exportOnnx: false`). */
   onnx?: { before: { bytes: number; gzipBytes: number }; after: { bytes: number; gzipBytes: number } };
   /** Pruning updates applied. */
   updates: PruneEvent[];
@@ -126,18 +127,6 @@ export type PruneProgress =
 export interface PruneResult {
   model: tfl.LayersModel;
   report: PruneReport;
-}
-
-async function defaultExporter(): Promise<((model: tfl.LayersModel) => Promise<Uint8Array>) | undefined> {
-  try {
-    const io = (await import('@shrinkray/onnx-io')) as unknown as Record<string, unknown>;
-    const exportTfjs = io['exportTfjs'] as ((m: tfl.LayersModel) => Promise<unknown>) | undefined;
-    const encodeOnnx = io['encodeOnnx'] as ((proto: unknown) => Uint8Array) | undefined;
-    if (typeof exportTfjs !== 'function' || typeof encodeOnnx !== 'function') return undefined;
-    return async (m) => encodeOnnx(await exportTfjs(m));
-  } catch {
-    return undefined;
-  }
 }
 
 async function onnxSize(exporter: (model: tfl.LayersModel) => Promise<Uint8Array>, model: tfl.LayersModel): Promise<{ bytes: number; gzipBytes: number }> {
@@ -336,7 +325,7 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
     emit({ type: 'evaluate', phase: 'after', accuracy: after });
     report.accuracy = { before: accuracyBefore!, after };
   }
-  const exporter = options.exportOnnx === false ? undefined : (options.exportOnnx ?? (await defaultExporter()));
+  const exporter = options.exportOnnx === false ? undefined : (options.exportOnnx ?? toOnnxBytes);
   if (exporter) {
     const before = await onnxSize(exporter, options.model);
     emit({ type: 'export', phase: 'before', ...before });
