@@ -274,6 +274,38 @@ describe('train', () => {
     model.dispose();
   });
 
+  it('early-stopping state survives a resume: a run resumed after the stop trains no further', async () => {
+    const noisy = { x: val100.x, y: new Rng(4).shuffle(val100.y.slice()) };
+    const dir = await tempDir();
+    const opts = {
+      data: train300,
+      validation: noisy,
+      earlyStopping: { monitor: 'val_accuracy', patience: 1, minDelta: 0.05, restoreBestWeights: true },
+      optimizer: { name: 'adam', learningRate: 0.05 },
+      epochs: 30,
+      batchSize: 32,
+      seed: 2,
+      checkpointDir: dir,
+    } as const;
+    const model = mlp();
+    const first = await train({ ...opts, model });
+    expect(first.history.stoppedEarly).toBe(true);
+    // val_accuracy is maximised: the best epoch has the highest validation accuracy.
+    const best = first.history.epochs[first.history.bestEpoch - 1]!;
+    for (const e of first.history.epochs) expect(e.valAccuracy!).toBeLessThanOrEqual(best.valAccuracy! + 0.05);
+    const restored = weightsOf(model);
+    const events: TrainEvent[] = [];
+    const again = await train({ ...opts, model: mlp(), resume: true, onEvent: (e) => events.push(e) });
+    expect(events.map((e) => e.type)).toEqual(['resume', 'done']);
+    expect(again.history.stoppedEarly).toBe(true);
+    expect(again.history.epochs).toEqual(first.history.epochs);
+    expect(again.history.bestEpoch).toBe(first.history.bestEpoch);
+    // restoreBestWeights applies to the resumed model too (best weights are in the checkpoint).
+    expect(maxAbsDiff(weightsOf(again.model), restored)).toBe(0);
+    model.dispose();
+    again.model.dispose();
+  });
+
   it('stops on a NaN/Infinity loss with a TrainingError naming epoch and batch, before applying the step', async () => {
     const model = mlp();
     let error: unknown;

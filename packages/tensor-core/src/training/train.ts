@@ -412,9 +412,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           if (esState.wait >= es.patience) esState.stopped = true;
         }
       }
+      // Measured before the checkpoint is written, so the checkpoint holds the same history as memory.
+      metrics.seconds = (performance.now() - epochStart) / 1000;
       let checkpointPath: string | undefined;
       if (options.checkpointDir) {
-        metrics.seconds = (performance.now() - epochStart) / 1000;
         const state: CheckpointState = {
           epoch,
           step,
@@ -429,7 +430,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         };
         checkpointPath = await saveCheckpoint(options.checkpointDir, state, p.keep);
       }
-      metrics.seconds = (performance.now() - epochStart) / 1000;
       history.push(metrics);
       emit({ type: 'epoch-end', ...metrics });
       if (checkpointPath) emit({ type: 'checkpoint', path: checkpointPath, epoch });

@@ -112,7 +112,7 @@ export interface EpochMetrics {
   valAccuracy?: number;
   /** Training rows per second (optimizer steps only, validation and checkpoint excluded). */
   samplesPerSecond: number;
-  /** Wall time of the whole epoch, validation and checkpoint included. */
+  /** Wall time of the epoch, validation included (the checkpoint write after it is not). */
   seconds: number;
 }
 
