@@ -138,7 +138,7 @@ export function mergeGraphs(models: readonly ModelProto[], options: MergeOptions
     }
     merged.initializer.push(...renamed.initializer);
     merged.output.push(...renamed.output.map((o) => ({ ...o, name: swap(o.name) })));
-    if (renamed.valueInfo) (merged.valueInfo ??= []).push(...renamed.valueInfo);
+    if (renamed.valueInfo) merged.valueInfo = [...(merged.valueInfo ?? []), ...renamed.valueInfo];
   }
   const opset = Math.max(...models.map(defaultOpset));
   const irVersion = Math.max(...models.map((m) => m.irVersion));

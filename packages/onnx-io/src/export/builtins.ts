@@ -76,7 +76,6 @@ function convExport(ctx: ExportContext, depthwise: boolean): ExportValue {
   const input = only(ctx);
   const kernel = required(ctx, depthwise ? 'depthwise_kernel' : 'kernel');
   const bias = ctx.config['useBias'] === false ? undefined : ctx.weight('bias');
-  const ks = pair(ctx.config['kernelSize'], 1);
   const strides = pair(ctx.config['strides'], 1);
   const dilations = pair(ctx.config['dilationRate'], 1);
   const [kh, kw, cin, cout] = kernel.shape as [number, number, number, number];

@@ -34,7 +34,7 @@ function isIdentity(perm: readonly number[]): boolean {
 
 /** True when flattening the tfjs tensor gives the ONNX value's flattened order (size-1 axes may move). */
 function flatCompatible(value: ImportValue): boolean {
-  const order = value.perm.filter((axis, j) => j === 0 || value.tensor.shape[j] !== 1);
+  const order = value.perm.filter((_axis, j) => j === 0 || value.tensor.shape[j] !== 1);
   return order.every((a, i) => i === 0 || a > order[i - 1]!);
 }
 

@@ -1,0 +1,70 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { loadTfjsModel, type Model, saveTfjsModel, TfjsModel } from '@shrinkray/tensor-core';
+import { type ExportOptions, exportTfjs } from './export/export-tfjs.js';
+import { importOnnx } from './import/import-onnx.js';
+import { inspect, type OnnxSummary } from './inspect.js';
+import { encodeOnnx, loadOnnx, saveOnnx } from './io.js';
+import { OnnxModel, type OnnxModelOptions } from './onnx-model.js';
+
+/** True for paths the ONNX side handles (`.onnx`); everything else is read as a tfjs `model.json`. */
+export function isOnnxPath(file: string): boolean {
+  return path.extname(file).toLowerCase() === '.onnx';
+}
+
+/**
+ * Opens any model file behind the `Model` interface: `.onnx` as an `OnnxModel` (ORT), otherwise a
+ * tfjs `model.json` as a `TfjsModel`.
+ *
+ * @example
+ * const model = await openModel('teacher.onnx');
+ * const logits = await model.predict(x);
+ */
+export async function openModel(file: string, options: OnnxModelOptions = {}): Promise<Model> {
+  if (isOnnxPath(file)) return OnnxModel.create(file, options);
+  return new TfjsModel(await loadTfjsModel(file), options.name ?? path.basename(path.dirname(path.resolve(file))));
+}
+
+/** `shrinkray export`: tfjs `model.json` -> ONNX file (written atomically). Returns the files written. */
+export async function exportTfjsFile(modelJson: string, out: string, options: ExportOptions = {}): Promise<{ files: string[] }> {
+  const model = await loadTfjsModel(modelJson);
+  try {
+    await saveOnnx(await exportTfjs(model, options), out);
+  } finally {
+    model.dispose();
+  }
+  return { files: [out] };
+}
+
+/** `shrinkray import`: ONNX file -> `DIR/model.json` + `DIR/weights.bin`. Returns the files written. */
+export async function importOnnxFile(onnxFile: string, outDir: string): Promise<{ files: string[] }> {
+  const model = await importOnnx(await loadOnnx(onnxFile), { file: onnxFile, name: path.basename(onnxFile, '.onnx') });
+  try {
+    return { files: await saveTfjsModel(model, outDir) };
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * `shrinkray inspect`: summary of an `.onnx` file, or of a tfjs `model.json` through its ONNX
+ * export (then `bytes` is the size of model.json plus its weight files).
+ */
+export async function inspectFile(file: string): Promise<OnnxSummary> {
+  if (isOnnxPath(file)) {
+    const model = await loadOnnx(file);
+    return inspect(model, (await stat(file)).size);
+  }
+  const layers = await loadTfjsModel(file);
+  try {
+    const onnx = await exportTfjs(layers);
+    const summary = inspect(onnx, encodeOnnx(onnx));
+    const dir = path.dirname(file);
+    const manifest = JSON.parse(await readFile(file, 'utf8')) as { weightsManifest?: { paths: string[] }[] };
+    let bytes = (await stat(file)).size;
+    for (const group of manifest.weightsManifest ?? []) for (const p of group.paths) bytes += (await stat(path.join(dir, p))).size;
+    return { ...summary, bytes };
+  } finally {
+    layers.dispose();
+  }
+}
