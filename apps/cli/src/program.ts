@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { registerBench } from './commands/bench.js';
+import { registerDistill } from './commands/distill.js';
 import { registerEnsemble } from './commands/ensemble.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
@@ -56,6 +57,7 @@ export function createProgram(): Command {
   });
   registerInspect(program, io, globals);
   registerEval(program, io, globals);
+  registerDistill(program, io, globals);
   registerExport(program, io, globals);
   registerBench(program, io, globals);
   registerEnsemble(program, io, globals);

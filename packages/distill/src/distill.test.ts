@@ -1,11 +1,10 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, initBackend, Rng, ShapeMismatchError, Tensor, TfjsModel, tf, tfl } from '@shrinkray/tensor-core';
+import { ConfigError, initBackend, PluginError, Rng, ShapeMismatchError, Tensor, TfjsModel, tf, tfl } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DistillEvent, type DistillOptions, distill } from './distill.js';
 import { DistillDataError } from './errors/distill-data-error.js';
-import { LossRegistryError } from './errors/loss-registry-error.js';
 import { TeacherStudentMismatchError } from './errors/teacher-student-mismatch-error.js';
 
 beforeAll(async () => {
@@ -62,10 +61,10 @@ describe('distill: typed errors before any training', () => {
     expect(events.filter((e) => e.type === 'train')).toEqual([]);
   });
 
-  it('unknown loss -> LossRegistryError listing the registered ones', async () => {
+  it('unknown loss -> PluginError listing the registered ones', async () => {
     const { error } = await errorOf({ ...base(), loss: 'kl' });
-    expect(LossRegistryError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toContain('registered losses: additive, hint, hinton');
+    expect(PluginError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toBe('unknown distillation loss "kl"; registered: hinton, additive, hint');
   });
 
   it('empty data, labels out of range, wrong label count -> DistillDataError naming the array and row', async () => {

@@ -107,7 +107,8 @@ export interface ModelSummary {
 /** What {@link distill} reports. */
 export interface DistillSummary {
   teacher: ModelSummary;
-  student: ModelSummary;
+  /** The student's parameters and bytes are always known. */
+  student: ModelSummary & { params: number; bytes: number };
   /** Share of test rows where the student's top class equals the teacher's; `null` when either is missing. */
   agreement: number | null;
   loss: string;

@@ -1,5 +1,4 @@
 export { TeacherStudentMismatchError } from './teacher-student-mismatch-error.js';
 export { DistillDataError } from './distill-data-error.js';
-export { LossRegistryError } from './loss-registry-error.js';
 export { LogitsFileError } from './logits-file-error.js';
 export { StudentSpecError } from './student-spec-error.js';

@@ -1,38 +1,34 @@
-import { LossRegistryError } from '../errors/loss-registry-error.js';
+import { ConfigError, Registry } from '@shrinkray/tensor-core';
 import { builtinLosses } from './builtins.js';
 import type { DistillLoss } from './types.js';
 
 /**
- * Distillation losses by name. Registering the same plugin object twice is a no-op; registering a
- * different plugin under a taken name throws `LossRegistryError`, and so does asking for an unknown
- * name (the message lists the registered names).
+ * Distillation losses by name, on tensor-core's plugin `Registry`. Registering the same plugin
+ * object twice is a no-op; registering a different plugin under a taken name throws `PluginError`
+ * (`PLUGIN_CONFLICT`), and so does asking for an unknown name (`UNKNOWN_PLUGIN`, the message lists
+ * the registered names).
  */
 export class LossRegistry {
-  readonly #losses = new Map<string, DistillLoss>();
+  readonly #losses = new Registry<DistillLoss>('distillation loss');
 
-  register(loss: DistillLoss): void {
+  register(loss: DistillLoss): DistillLoss {
     if (!loss || typeof loss.name !== 'string' || loss.name.length === 0 || typeof loss.create !== 'function') {
-      throw new LossRegistryError(String((loss as { name?: unknown } | undefined)?.name), 'a loss plugin needs a non-empty name and a create() function', this.list());
+      throw new ConfigError('loss', `a loss plugin needs a non-empty name and a create() function, got ${String((loss as { name?: unknown } | undefined)?.name)}`);
     }
-    const taken = this.#losses.get(loss.name);
-    if (taken === loss) return;
-    if (taken) throw new LossRegistryError(loss.name, 'the name is taken by a different loss plugin; pick another name', this.list());
-    this.#losses.set(loss.name, loss);
+    return this.#losses.register(loss.name, loss);
   }
 
   get(name: string): DistillLoss {
-    const loss = this.#losses.get(name);
-    if (!loss) throw new LossRegistryError(name, `unknown; registered losses: ${this.list().join(', ') || '(none)'}`, this.list());
-    return loss;
+    return this.#losses.get(name);
   }
 
   has(name: string): boolean {
     return this.#losses.has(name);
   }
 
-  /** Registered names, sorted. */
+  /** Registered names, in registration order (built-ins first). */
   list(): string[] {
-    return [...this.#losses.keys()].sort();
+    return this.#losses.list();
   }
 }
 
@@ -46,17 +42,17 @@ export function createLossRegistry(options: { builtins?: boolean } = {}): LossRe
 /** The registry `distill` and the CLI use by default, holding the built-ins `hinton`, `additive` and `hint`. */
 export const lossRegistry = createLossRegistry();
 
-/** Registers a loss plugin in the default registry. */
-export function registerLoss(loss: DistillLoss): void {
-  lossRegistry.register(loss);
+/** Registers a loss plugin in the default registry (same object again: no-op; another under a taken name: `PluginError`). */
+export function registerLoss(loss: DistillLoss): DistillLoss {
+  return lossRegistry.register(loss);
 }
 
-/** The loss registered under `name` in the default registry; throws listing the registered names if none. */
+/** The loss registered under `name` in the default registry; `PluginError` listing the registered names if none. */
 export function getLoss(name: string): DistillLoss {
   return lossRegistry.get(name);
 }
 
-/** Names registered in the default registry, sorted. */
+/** Names registered in the default registry. */
 export function listLosses(): string[] {
   return lossRegistry.list();
 }
