@@ -9,6 +9,7 @@ import { registerEnsemble } from './commands/ensemble.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerPrune } from './commands/prune.js';
 import './commands/onnx-format.js';
 import { type GlobalOptions, processIo, reportError, UsageError } from './io.js';
 
@@ -61,6 +62,7 @@ export function createProgram(): Command {
   registerExport(program, io, globals);
   registerBench(program, io, globals);
   registerEnsemble(program, io, globals);
+  registerPrune(program, io, globals);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

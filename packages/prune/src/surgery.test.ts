@@ -86,6 +86,27 @@ describe('removeUnits', () => {
     expect(maxAbsDiff(model.predict(x) as tf.Tensor, small.predict(x) as tf.Tensor)).toBeLessThan(1e-4);
   });
 
+  it('follows removed filters through Permute + Flatten (NCHW flatten order of imported PyTorch models)', async () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [6, 6, 3], filters: 5, kernelSize: 3, activation: 'relu', name: 'c', kernelInitializer: tfl.initializers.glorotNormal({ seed: 8 }), biasInitializer: 'ones' }),
+        tfl.layers.permute({ dims: [3, 1, 2], name: 'to_nchw' }),
+        tfl.layers.flatten({ name: 'f' }),
+        tfl.layers.dense({ units: 3, name: 'out', kernelInitializer: tfl.initializers.glorotNormal({ seed: 9 }) }),
+      ],
+    });
+    kill(model.getLayer('c'), [0, 3]);
+    const small = await removeUnits(model, new Map([['c', [0, 3]]]));
+    // NCHW flatten: channel-major, so the 16 rows of channels 0 and 3 go: [3·16, 3]
+    expect(small.getLayer('out').getWeights()[0]!.shape).toEqual([48, 3]);
+    const rows = small.getLayer('out').getWeights()[0]!.dataSync();
+    const orig = model.getLayer('out').getWeights()[0]!.dataSync();
+    // first kept channel (1) starts at original row 16
+    expect([...rows.slice(0, 3)]).toEqual([...orig.slice(16 * 3, 16 * 3 + 3)]);
+    const x = randomInput([3, 6, 6, 3], 10);
+    expect(maxAbsDiff(model.predict(x) as tf.Tensor, small.predict(x) as tf.Tensor)).toBeLessThan(1e-5);
+  });
+
   it('rejects a residual Add whose inputs lose different channels, naming the Add layer', async () => {
     const input = tfl.input({ shape: [10] });
     const a = tfl.layers.dense({ units: 6, name: 'a' }).apply(input) as tfl.SymbolicTensor;

@@ -4,17 +4,25 @@ import { LayerEmptiedError } from './errors/layer-emptied-error.js';
 import { channelwiseClasses, inboundLayers, outputLayerNames, prunableClasses, weightRole } from './graph.js';
 
 type Layer = tfl.layers.Layer;
-type Removed = Int32Array;
+/** Indices removed along one axis of a layer's output (axis counted with the batch axis as 0). */
+interface Removed {
+  axis: number;
+  idx: Int32Array;
+}
 
 const mergeClasses = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum']);
-const none: Removed = new Int32Array(0);
+/** Element-wise layers: a removal on any axis passes through unchanged. */
+const elementwiseClasses = new Set(['Activation', 'ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'Dropout', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
+const none: Removed = { axis: -1, idx: new Int32Array(0) };
 
 function sameSet(a: Removed, b: Removed): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+  if (a.idx.length === 0 && b.idx.length === 0) return true;
+  return a.axis === b.axis && a.idx.length === b.idx.length && a.idx.every((v, i) => v === b.idx[i]);
 }
 
 function describe(r: Removed): string {
-  return r.length === 0 ? 'no channels' : `channels [${[...r.slice(0, 8)].join(', ')}${r.length > 8 ? ', …' : ''}] (${r.length})`;
+  const idx = r.idx;
+  return idx.length === 0 ? 'no channels' : `channels [${[...idx.slice(0, 8)].join(', ')}${idx.length > 8 ? ', …' : ''}] (${idx.length})`;
 }
 
 /**
@@ -25,8 +33,8 @@ function materialize(t: tf.Tensor): tf.Tensor {
   return tf.tensor(t.dataSync(), t.shape, t.dtype);
 }
 
-function keepIndices(size: number, removed: Removed): Int32Array {
-  const drop = new Set(removed);
+function keepIndices(size: number, removed: ArrayLike<number>): Int32Array {
+  const drop = new Set(Array.from(removed));
   const keep: number[] = [];
   for (let i = 0; i < size; i++) if (!drop.has(i)) keep.push(i);
   return Int32Array.from(keep);
@@ -69,6 +77,13 @@ export async function removeUnits(model: tfl.LayersModel, removals: ReadonlyMap<
       const cls = layer.getClassName();
       const inputs = inboundLayers(layer).map((l) => removedOut.get(l.name) ?? none);
       const input = inputs[0] ?? none;
+      const rank = inputShape(layer).length;
+      const lastAxis = (r: Removed, what: string): Int32Array => {
+        if (r.idx.length > 0 && r.axis !== rank - 1) {
+          throw new UnprunableStructureError(layer.name, `${what} needs the removed units on its last axis, found them on axis ${r.axis}`);
+        }
+        return r.idx;
+      };
       let out: Removed = none;
       if (cls === 'InputLayer') {
         out = none;
@@ -79,11 +94,12 @@ export async function removeUnits(model: tfl.LayersModel, removals: ReadonlyMap<
         const units = kernelShape[kernelShape.length - 1]!;
         if (own.some((i) => i < 0 || i >= units)) throw new ConfigError('removals', `layer ${layer.name}: unit index out of range [0, ${units})`);
         const ownSet = Int32Array.from(new Set(own));
+        const inputIdx = lastAxis(input, cls);
         if (ownSet.length >= units) throw new LayerEmptiedError(layer.name, cls === 'Conv2D' ? 'filters' : 'units', units, ownSet.length / units);
-        if (ownSet.length > 0 || input.length > 0) {
+        if (ownSet.length > 0 || inputIdx.length > 0) {
           const keepOut = keepIndices(units, ownSet);
           const inAxis = kernelShape.length - 2;
-          const keepIn = keepIndices(kernelShape[inAxis]!, input);
+          const keepIn = keepIndices(kernelShape[inAxis]!, inputIdx);
           newWeights.set(
             layer.name,
             weights.map((w) =>
@@ -96,29 +112,41 @@ export async function removeUnits(model: tfl.LayersModel, removals: ReadonlyMap<
           );
           newSizes.set(layer.name, keepOut.length);
         }
-        out = ownSet;
+        out = ownSet.length > 0 ? { axis: (layer.outputShape as (number | null)[]).length - 1, idx: ownSet } : none;
+      } else if (elementwiseClasses.has(cls)) {
+        out = input;
       } else if (channelwiseClasses.has(cls)) {
-        if (cls === 'BatchNormalization' && input.length > 0) {
-          const axis = (layer.getConfig() as { axis?: number | number[] }).axis;
-          const rank = inputShape(layer).length;
-          if (axis !== -1 && axis !== rank - 1) throw new UnprunableStructureError(layer.name, `BatchNormalization on axis ${String(axis)}, not the channel axis`);
+        if (cls === 'BatchNormalization' && input.idx.length > 0) {
+          const configured = (layer.getConfig() as { axis?: number | number[] }).axis;
+          const axis = typeof configured === 'number' && configured < 0 ? rank + configured : configured;
+          if (axis !== input.axis) throw new UnprunableStructureError(layer.name, `BatchNormalization normalises axis ${String(configured)}, but the removed units are on axis ${input.axis}`);
           const size = layer.weights[0]!.shape[0] as number;
-          const keep = keepIndices(size, input);
+          const keep = keepIndices(size, input.idx);
           newWeights.set(
             layer.name,
             layer.weights.map((w) => tf.tidy(() => materialize(tf.gather(w.read(), keep, 0)))),
           );
         }
+        if (cls !== 'BatchNormalization') lastAxis(input, cls);
         out = input;
+      } else if (cls === 'Permute') {
+        if (input.idx.length > 0) {
+          const dims = (layer.getConfig() as { dims: number[] }).dims;
+          out = { axis: dims.indexOf(input.axis) + 1, idx: input.idx };
+        }
       } else if (cls === 'Flatten') {
-        if (input.length > 0) {
+        if (input.idx.length > 0) {
           const shape = inputShape(layer);
-          const channels = shape[shape.length - 1];
-          const spatial = shape.slice(1, -1).reduce<number>((a, b) => a * (b ?? Number.NaN), 1);
-          if (typeof channels !== 'number' || !Number.isFinite(spatial)) throw new UnprunableStructureError(layer.name, `Flatten of a shape with unknown dimensions ${JSON.stringify(shape)}`);
+          const dims = shape.slice(1);
+          if (dims.some((d) => typeof d !== 'number')) throw new UnprunableStructureError(layer.name, `Flatten of a shape with unknown dimensions ${JSON.stringify(shape)}`);
+          const total = (dims as number[]).reduce((a, b) => a * b, 1);
+          const stride = (dims as number[]).slice(input.axis).reduce((a, b) => a * b, 1);
+          const size = dims[input.axis - 1] as number;
+          const drop = new Set(input.idx);
           const flat: number[] = [];
-          for (let p = 0; p < spatial; p++) for (const c of input) flat.push(p * channels + c);
-          out = Int32Array.from(flat);
+          // NHWC (or whatever the layout is) row-major: the removed coordinate along `axis` of every flat position
+          for (let f = 0; f < total; f++) if (drop.has(Math.floor(f / stride) % size)) flat.push(f);
+          out = { axis: 1, idx: Int32Array.from(flat) };
         }
       } else if (mergeClasses.has(cls)) {
         const first = inputs[0] ?? none;
@@ -131,21 +159,20 @@ export async function removeUnits(model: tfl.LayersModel, removals: ReadonlyMap<
         out = first;
       } else if (cls === 'Concatenate') {
         const axis = (layer.getConfig() as { axis?: number }).axis ?? -1;
-        const rank = inputShape(layer).length;
-        if (inputs.some((r) => r.length > 0) && axis !== -1 && axis !== rank - 1) throw new UnprunableStructureError(layer.name, `Concatenate on axis ${axis} of pruned channels`);
+        if (inputs.some((r) => r.idx.length > 0) && axis !== -1 && axis !== rank - 1) throw new UnprunableStructureError(layer.name, `Concatenate on axis ${axis} of pruned channels`);
         const flat: number[] = [];
         let offset = 0;
         inputs.forEach((r, k) => {
-          for (const c of r) flat.push(offset + c);
+          for (const c of lastAxis(r, cls)) flat.push(offset + c);
           const shape = inputShape(layer, k);
           offset += shape[shape.length - 1] ?? 0;
         });
-        out = Int32Array.from(flat);
-      } else if (input.length > 0 || inputs.some((r) => r.length > 0)) {
-        const source = inboundLayers(layer)[inputs.findIndex((r) => r.length > 0)]?.name ?? '?';
+        out = flat.length > 0 ? { axis: rank - 1, idx: Int32Array.from(flat) } : none;
+      } else if (inputs.some((r) => r.idx.length > 0)) {
+        const source = inboundLayers(layer)[inputs.findIndex((r) => r.idx.length > 0)]?.name ?? '?';
         throw new UnprunableStructureError(layer.name, `${cls} mixes channels; cannot follow the units removed upstream (from ${source})`);
       }
-      if (outputs.has(layer.name) && out.length > 0) throw new UnprunableStructureError(layer.name, `it produces the model output, which would lose ${describe(out)}`);
+      if (outputs.has(layer.name) && out.idx.length > 0) throw new UnprunableStructureError(layer.name, `it produces the model output, which would lose ${describe(out)}`);
       removedOut.set(layer.name, out);
     }
 

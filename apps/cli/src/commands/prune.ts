@@ -1,0 +1,201 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { type Dataset, loadData } from '@shrinkray/datasets';
+import { criteria, loadModelForPruning, modes, type PruneProgress, type PruneReport, prune, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
+import type { OptimizerConfig, tfl } from '@shrinkray/tensor-core';
+import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
+import { createProgress, type Progress } from '../progress.js';
+
+/** The `--json` result of `shrinkray prune` (CLI.md keys: `before.accuracy`, `after.accuracy`, `sparsity`, `params.before`, `params.after`, `files`). */
+export interface PruneCliResult {
+  model: string;
+  data: string;
+  before: { accuracy: number | null; params: number; onnxBytes: number | null; onnxGzipBytes: number | null };
+  after: { accuracy: number | null; params: number; onnxBytes: number | null; onnxGzipBytes: number | null };
+  /** Over the pruned layers: zero fraction of their kernels, or removed fraction of their units with `--structured`. */
+  sparsity: number;
+  /** `before`/`after`: non-zero parameters; `storedBefore`/`storedAfter`: parameters in the model. */
+  params: PruneReport['params'];
+  layers: PruneReport['layers'];
+  structured: boolean;
+  criterion: string;
+  scope: string;
+  schedule: string;
+  mode: string;
+  finetuneEpochs: number;
+  files: string[];
+}
+
+interface PruneCliOptions {
+  data: string;
+  sparsity: string;
+  structured?: boolean;
+  criterion: string;
+  scope: string;
+  schedule?: string;
+  mode: string;
+  decayRate?: string;
+  finetuneEpochs: string;
+  batchSize: string;
+  learningRate: string;
+  exclude: string[];
+  layerSparsity: string[];
+  includeOutputLayer?: boolean;
+  checkpointDir?: string;
+  resume?: boolean;
+  output: string;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function number(value: string, option: string, check: (v: number) => boolean, expected: string): number {
+  const v = Number(value);
+  if (value.trim() === '' || !Number.isFinite(v) || !check(v)) throw new UsageError(`${option} ${value}: expected ${expected}`);
+  return v;
+}
+
+function pct(v: number | null): string {
+  return v === null ? '-' : `${(v * 100).toFixed(2)}%`;
+}
+
+function humanReport(r: PruneCliResult): string {
+  const bytes = (n: number | null) => (n === null ? '-' : n.toLocaleString('en-US'));
+  const lines = [
+    `model      ${r.model}  (${r.structured ? 'structured' : 'unstructured'}, ${r.criterion}, ${r.scope} scope, ${r.schedule}, ${r.mode}, ${r.finetuneEpochs} fine-tuning epochs)`,
+    `accuracy   ${pct(r.before.accuracy)} -> ${pct(r.after.accuracy)}  (${r.data} test split)`,
+    `sparsity   ${pct(r.sparsity)} of pruned ${r.structured ? 'units' : 'weights'}`,
+    `params     ${r.params.before.toLocaleString('en-US')} -> ${r.params.after.toLocaleString('en-US')} non-zero (${r.params.storedAfter.toLocaleString('en-US')} stored)`,
+    `onnx       ${bytes(r.before.onnxBytes)} -> ${bytes(r.after.onnxBytes)} bytes, gzip ${bytes(r.before.onnxGzipBytes)} -> ${bytes(r.after.onnxGzipBytes)}`,
+    ...r.layers.map((l) => `  ${l.layer.padEnd(24)} ${pct(l.sparsity).padStart(7)}  units ${l.units.before} -> ${l.units.after}`),
+    ...r.files.map((f) => `wrote ${f}`),
+  ];
+  return lines.join('\n');
+}
+
+function progressHandler(progress: Progress, epochs: number): (event: PruneProgress) => void {
+  return (event) => {
+    if (event.type !== 'train') return;
+    const e = event.event;
+    if (e.type === 'batch') {
+      if (e.batch === 1) progress.start(`fine-tune epoch ${e.epoch}/${epochs}`, e.batches);
+      progress.update(e.batch, `loss ${e.loss.toFixed(4)}`);
+    } else if (e.type === 'epoch-end') progress.stop();
+  };
+}
+
+/**
+ * `shrinkray prune <model> --data D --sparsity S [...] -o DIR`: pruning + fine-tuning
+ * (`@shrinkray/prune`). Takes a tfjs model.json or an .onnx file (PyTorch exports included, imported
+ * to tfjs); writes DIR/model.json + weights.bin and DIR/model.onnx.
+ */
+export function registerPrune(program: Command, io: () => Io, globals: () => GlobalOptions): void {
+  program
+    .command('prune')
+    .description('prune a model (unstructured masks or structured removal of units/filters) and fine-tune it; writes tfjs + ONNX')
+    .argument('<model>', 'tfjs model.json or .onnx file')
+    .requiredOption('--data <spec>', 'mnist | fashion-mnist[:DIR] | idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS')
+    .requiredOption('--sparsity <S>', 'target sparsity in [0, 1): share of weights zeroed, or of units/filters removed with --structured')
+    .option('--structured', 'remove whole Dense units and Conv2D filters (a smaller, faster model)')
+    .option('--criterion <name>', `importance criterion: ${criteria.list().join(', ')} (or a plugin's)`, 'l1')
+    .option('--scope <scope>', 'layer (each layer to S) | global (one threshold across layers)', 'layer')
+    .option('--schedule <name>', `${schedules.list().join(', ')} (default polynomial with fine-tuning, else one-shot)`)
+    .option('--mode <name>', `${modes.list().join(', ')}`, 'hard')
+    .option('--decay-rate <r>', 'soft-decay: decay per optimizer step (default: fades to e^-8 by the end of the schedule)')
+    .option('--finetune-epochs <n>', 'fine-tuning epochs (pruning is spread over the first half with gradual schedules)', '2')
+    .option('--batch-size <n>', 'rows per optimizer step', '128')
+    .option('--learning-rate <lr>', 'Adam learning rate', '0.001')
+    .option('--exclude <layer>', 'never prune this layer (repeatable)', collect, [])
+    .option('--layer-sparsity <layer=S>', 'per-layer target overriding --sparsity (repeatable)', collect, [])
+    .option('--include-output-layer', 'also prune the output layer (unstructured only makes sense)')
+    .option('--checkpoint-dir <dir>', 'write a checkpoint (weights, optimizer, masks) after every epoch, atomically')
+    .option('--resume', 'continue from the newest checkpoint in --checkpoint-dir')
+    .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and model.onnx')
+    .action(async (modelPath: string, options: PruneCliOptions) => {
+      const out = io();
+      const seed = globals().seed ?? 0;
+      const target = number(options.sparsity, '--sparsity', (v) => v >= 0 && v < 1, 'a number in [0, 1)');
+      const epochs = number(options.finetuneEpochs, '--finetune-epochs', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
+      const batchSize = number(options.batchSize, '--batch-size', (v) => Number.isInteger(v) && v > 0, 'a positive integer');
+      const learningRate = number(options.learningRate, '--learning-rate', (v) => v > 0, 'a number > 0');
+      const decayRate = options.decayRate === undefined ? undefined : number(options.decayRate, '--decay-rate', (v) => v > 0, 'a number > 0');
+      if (options.scope !== 'layer' && options.scope !== 'global') throw new UsageError(`--scope ${options.scope}: expected layer or global`);
+      const overrides: Record<string, number> = {};
+      for (const spec of options.layerSparsity) {
+        const eq = spec.lastIndexOf('=');
+        if (eq <= 0) throw new UsageError(`--layer-sparsity ${spec}: expected LAYER=S`);
+        overrides[spec.slice(0, eq)] = number(spec.slice(eq + 1), `--layer-sparsity ${spec.slice(0, eq)}=`, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
+      }
+      if (options.resume && !options.checkpointDir) throw new UsageError('--resume needs --checkpoint-dir');
+      if (!existsSync(modelPath)) throw new UsageError(`${modelPath}: no such file`);
+      const lower = modelPath.toLowerCase();
+      if (!lower.endsWith('.json') && !lower.endsWith('.onnx')) throw new UsageError(`${modelPath}: expected a tfjs model.json or an .onnx file`);
+      // Fail on unknown plugin names before any data is loaded.
+      criteria.get(options.criterion);
+      modes.get(options.mode);
+      const schedule = options.schedule ?? (epochs > 0 ? 'polynomial' : 'one-shot');
+      schedules.get(schedule);
+
+      const model = await loadModelForPruning(modelPath);
+      let pruned: tfl.LayersModel | undefined;
+      try {
+        const { train, test }: { train: Dataset; test: Dataset } = await loadData(options.data);
+        const progress = createProgress(out);
+        let lastOnnx: Uint8Array | undefined;
+        const result = await prune({
+          model,
+          data: { train, test },
+          target,
+          criterion: options.criterion,
+          scope: options.scope,
+          structured: Boolean(options.structured),
+          schedule,
+          mode: options.mode,
+          ...(decayRate !== undefined ? { decayRate } : {}),
+          layers: {
+            exclude: options.exclude,
+            ...(options.includeOutputLayer ? { includeOutputLayer: true } : {}),
+            ...(Object.keys(overrides).length > 0 ? { overrides } : {}),
+          },
+          finetune: {
+            epochs,
+            batchSize,
+            optimizer: { name: 'adam', learningRate } satisfies OptimizerConfig,
+            ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
+            ...(options.resume ? { resume: true } : {}),
+          },
+          seed,
+          exportOnnx: async (m) => {
+            lastOnnx = await toOnnxBytes(m);
+            return lastOnnx;
+          },
+          onEvent: progressHandler(progress, epochs),
+        });
+        progress.stop();
+        pruned = result.model;
+        const r = result.report;
+        const files = await savePrunedModel(pruned, options.output, lastOnnx);
+        const report: PruneCliResult = {
+          model: modelPath,
+          data: options.data,
+          before: { accuracy: r.accuracy?.before ?? null, params: r.params.before, onnxBytes: r.onnx?.before.bytes ?? null, onnxGzipBytes: r.onnx?.before.gzipBytes ?? null },
+          after: { accuracy: r.accuracy?.after ?? null, params: r.params.after, onnxBytes: r.onnx?.after.bytes ?? null, onnxGzipBytes: r.onnx?.after.gzipBytes ?? null },
+          sparsity: r.sparsity,
+          params: r.params,
+          layers: r.layers,
+          structured: r.structured,
+          criterion: r.criterion,
+          scope: r.scope,
+          schedule: r.schedule,
+          mode: r.mode,
+          finetuneEpochs: epochs,
+          files,
+        };
+        emit(out, globals(), report, () => humanReport(report));
+      } finally {
+        model.dispose();
+        pruned?.dispose();
+      }
+    });
+}
