@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend, saveTfjsModel, Tensor, tfl } from '@shrinkray/tensor-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportTfjsFile, importOnnxFile, inspectFile, openModel } from './files.js';
+import { exportTfjsFile, importOnnxFile, inspectFile, openModel, openOnnxModel } from './files.js';
 import { OnnxModel } from './onnx-model.js';
 import { maxAbsDiff, randomInput, randomizeWeights } from './testing.test.util.js';
 
@@ -33,6 +33,11 @@ describe('file-level API for the CLI', () => {
     expect(maxAbsDiff(a.data, (await fromOnnx.predict(x)).data)).toBeLessThan(1e-4);
     expect(maxAbsDiff(a.data, (await fromImport.predict(x)).data)).toBeLessThan(1e-4);
     await fromOnnx.dispose();
+    const served = await openOnnxModel(modelJson!);
+    expect(served).toBeInstanceOf(OnnxModel);
+    expect(served.outputKind).toBe('probabilities');
+    expect(maxAbsDiff(a.data, (await served.predict(x)).data)).toBeLessThan(1e-4);
+    await served.dispose();
 
     const s1 = await inspectFile(onnxFile);
     const s2 = await inspectFile(modelJson!);

@@ -25,6 +25,21 @@ export async function openModel(file: string, options: OnnxModelOptions = {}): P
   return new TfjsModel(await loadTfjsModel(file), options.name ?? path.basename(path.dirname(path.resolve(file))));
 }
 
+/**
+ * Opens any model file as an `OnnxModel` (ORT): `.onnx` directly, a tfjs `model.json` through an
+ * in-memory ONNX export. For `bench` and ONNX serving of tfjs models.
+ */
+export async function openOnnxModel(file: string, options: OnnxModelOptions = {}): Promise<OnnxModel> {
+  if (isOnnxPath(file)) return OnnxModel.create(file, options);
+  const layers = await loadTfjsModel(file);
+  try {
+    const bytes = encodeOnnx(await exportTfjs(layers));
+    return await OnnxModel.create(bytes, { ...options, name: options.name ?? path.basename(path.dirname(path.resolve(file))) });
+  } finally {
+    layers.dispose();
+  }
+}
+
 /** `shrinkray export`: tfjs `model.json` -> ONNX file (written atomically). Returns the files written. */
 export async function exportTfjsFile(modelJson: string, out: string, options: ExportOptions = {}): Promise<{ files: string[] }> {
   const model = await loadTfjsModel(modelJson);

@@ -20,4 +20,4 @@ export { benchmark, type BenchOptions, type BenchResult } from './bench.js';
 export { Registry } from './registry.js';
 export * from './export/index.js';
 export * from './import/index.js';
-export { openModel, isOnnxPath, exportTfjsFile, importOnnxFile, inspectFile } from './files.js';
+export { openModel, openOnnxModel, isOnnxPath, exportTfjsFile, importOnnxFile, inspectFile } from './files.js';
