@@ -3,7 +3,7 @@
 
 Run from anywhere:  /usr/bin/python3 packages/onnx-io/scripts/make-fixtures.py
 
-Writes torch-mlp.onnx and torch-cnn.onnx (NCHW input [N,1,28,28], dynamic batch) and, for a fixed
+Writes torch-mlp.onnx, torch-cnn.onnx and torch-mixed.onnx (NCHW input [N,1,28,28], dynamic batch) and, for a fixed
 seeded input, the input and PyTorch's outputs as JSON, so the tests need no Python.
 """
 import json
@@ -52,6 +52,26 @@ class Cnn(nn.Module):
         return torch.softmax(self.fc2(x), dim=1)
 
 
+class Mixed(nn.Module):
+    """Strided conv, ReLU6 (Clip), depthwise conv (groups), average pooling and a raw MatMul + Add."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, stride=2, padding=1)
+        self.dw = nn.Conv2d(4, 8, 3, padding=1, groups=4)
+        self.pool = nn.AvgPool2d(2)
+        self.w = nn.Parameter(torch.randn(8 * 7 * 7, 16) * 0.05)
+        self.b = nn.Parameter(torch.randn(16) * 0.1)
+        self.out = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = nn.functional.relu6(self.conv(x))
+        x = torch.sigmoid(self.pool(self.dw(x)))
+        x = torch.flatten(x, 1)
+        x = torch.tanh(torch.matmul(x, self.w) + self.b)
+        return self.out(x)
+
+
 def randomize_bn(bn, gen):
     with torch.no_grad():
         bn.running_mean.copy_(torch.randn(bn.num_features, generator=gen) * 0.2)
@@ -90,6 +110,7 @@ def main():
     cnn = Cnn()
     randomize_bn(cnn.bn, gen)
     export(cnn, "torch-cnn", 13, x)
+    export(Mixed(), "torch-mixed", 17, x)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { adaptInput, type DeclaredShape, DTypeError, formatShape, type Model, type OutputKind, ShapeMismatchError, Tensor } from '@shrinkray/tensor-core';
 import * as ort from 'onnxruntime-node';
@@ -100,7 +101,7 @@ export class OnnxModel implements Model {
 
   /** Session options built from `OnnxModelOptions` (exposed for callers that create sessions themselves). */
   static sessionOptions(options: OnnxModelOptions = {}): ort.InferenceSession.SessionOptions {
-    const cpus = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
+    const cpus = availableParallelism();
     return {
       executionProviders: ['cpu'],
       intraOpNumThreads: options.intraOpNumThreads ?? Math.max(1, Math.min(2, cpus)),

@@ -80,7 +80,7 @@ export function validateTensorProto(t: TensorProto, file: string, where: string,
   const fields: [string, number | undefined, number][] = [
     ['raw_data', t.rawData?.length, claimed],
     ['float_data', t.floatData?.length, code === DataType.COMPLEX64 ? count * 2 : count],
-    ['int32_data', t.int32Data?.length, code === DataType.FLOAT16 || code === DataType.BFLOAT16 ? count : count],
+    ['int32_data', t.int32Data?.length, count],
     ['int64_data', t.int64Data?.length, count],
     ['double_data', t.doubleData?.length, code === DataType.COMPLEX128 ? count * 2 : count],
     ['uint64_data', t.uint64Data?.length, count],

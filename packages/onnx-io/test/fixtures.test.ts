@@ -27,6 +27,7 @@ beforeAll(async () => {
 describe.each([
   ['torch-mlp', ['Flatten', 'Gemm', 'Relu', 'BatchNormalization', 'Gemm'], 'logits'],
   ['torch-cnn', ['Conv', 'Relu', 'MaxPool', 'BatchNormalization', 'Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm', 'Relu', 'Gemm', 'Softmax'], 'probabilities'],
+  ['torch-mixed', ['Conv', 'Relu', 'Constant', 'Constant', 'Clip', 'Conv', 'Constant', 'Pad', 'AveragePool', 'Sigmoid', 'Flatten', 'MatMul', 'Add', 'Tanh', 'Gemm'], 'logits'],
 ] as const)('PyTorch fixture %s', (name, expectedOps, kind) => {
   it('loads, runs in ORT like PyTorch, imports to tfjs with ORT outputs, and exports back', async () => {
     const bytes = new Uint8Array(await readFile(fixture(`${name}.onnx`)));

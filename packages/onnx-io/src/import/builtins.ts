@@ -365,6 +365,10 @@ const pad: OpImporter = {
     if (ctx.node.input.length > 3 && ctx.node.input[3] !== '') ctx.fail('the axes input is not supported');
     const [n0, c0, t, l, n1, c1, b, r] = pads as number[];
     if (pads.length !== 8 || n0 !== 0 || c0 !== 0 || n1 !== 0 || c1 !== 0) ctx.fail(`pads [${pads.join(',')}] are supported only on the two spatial axes of an NCHW tensor`);
+    if (pads.every((p) => p === 0)) {
+      ctx.set(ctx.node.output[0]!, ctx.value(0));
+      return;
+    }
     const input = ctx.withPerm(ctx.value(0), nhwc);
     const layer = tfl.layers.zeroPadding2d({ padding: [[t!, b!], [l!, r!]], name: ctx.layerName() });
     ctx.set(ctx.node.output[0]!, { tensor: ctx.apply(layer, input), perm: nhwc });
