@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { attr } from './attributes.js';
 import { benchmark } from './bench.js';
 import { GraphBuilder } from './builder.js';
+import { OnnxFormatError } from './errors/onnx-format-error.js';
 import { encodeOnnx } from './io.js';
 import { OnnxModel } from './onnx-model.js';
 
@@ -81,6 +82,24 @@ describe('OnnxModel', () => {
     await expect(model.predict(Tensor.float32([2, 3], [1, 2, 3, 4, 5, 6]))).rejects.toSatisfy((e: unknown) => ShapeMismatchError.isInstance(e) && /\[\?,2,1,1\]/.test((e as Error).message));
     const ints = new Tensor('int32', [2, 2], new Int32Array(4));
     await expect(model.predict(ints as unknown as Tensor<'float32'>)).rejects.toSatisfy((e: unknown) => DTypeError.isInstance(e));
+  });
+
+  it('learns a symbolic class count by probing, and refuses non-float inputs and corrupt files', async () => {
+    const b = new GraphBuilder('sym');
+    b.input('x', 'float32', ['N', 2]);
+    b.initializer('W', new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]);
+    b.node('MatMul', ['x', 'W'], ['y']);
+    b.output('y', 'float32', ['N', 'classes']);
+    const sym = await open(encodeOnnx(b.build()));
+    expect(sym.numClasses).toBe(3);
+    const ints = new GraphBuilder('ints');
+    ints.input('x', 'int64', [null, 2]);
+    ints.node('Identity', ['x'], ['y']);
+    ints.output('y', 'int64', [null, 2]);
+    await expect(OnnxModel.create(encodeOnnx(ints.build()), { name: 'ints.onnx' })).rejects.toSatisfy((e: unknown) => DTypeError.isInstance(e) && /ints\.onnx input 'x'/.test((e as Error).message));
+    const bytes = linear();
+    await expect(OnnxModel.create(bytes.subarray(0, bytes.length - 9), { name: 'cut.onnx' })).rejects.toSatisfy((e: unknown) => OnnxFormatError.isInstance(e) && (e as OnnxFormatError).file === 'cut.onnx');
+    await expect(OnnxModel.create('/nonexistent/model.onnx')).rejects.toThrow(/model\.onnx: no such file/);
   });
 
   it('benchmarks at several batch sizes', async () => {
