@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ConfigError, initBackend, type OptimizerConfig, type TrainEvent, train, type tf, type tfl, writeFileAtomic } from '@shrinkray/tensor-core';
@@ -110,7 +111,7 @@ export interface PruneReport {
   onnx?: { before: { bytes: number; gzipBytes: number }; after: { bytes: number; gzipBytes: number } };
   /** Pruning updates applied. */
   updates: PruneEvent[];
-  finetune?: { epochs: number; steps: number; backend: string; samplesPerSecond: number };
+  finetune?: { epochs: number; steps: number; backend: string; samplesPerSecond: number; resumedFromEpoch: number | null };
 }
 
 /** Progress of `prune`, as a tagged union. */
@@ -244,6 +245,7 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
   };
 
   let history: Awaited<ReturnType<typeof train>>['history'] | undefined;
+  let resumedFromEpoch: number | null = null;
   const pendingWrites: Promise<void>[] = [];
   try {
     await update(0);
@@ -262,11 +264,19 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
         afterStep: (info) => update(info.step),
         onEvent: (event) => {
           if (event.type === 'checkpoint' && ft.checkpointDir) {
-            pendingWrites.push(writeFileAtomic(stateFile(ft.checkpointDir, event.epoch), JSON.stringify({ pruner: pruner.getState(), updates })));
+            const dir = ft.checkpointDir;
+            const state = JSON.stringify({ pruner: pruner.getState(), updates });
+            pendingWrites.push(
+              writeFileAtomic(stateFile(dir, event.epoch), state).then(() =>
+                // keep the mask states of the two newest epochs, like the training checkpoints
+                rm(stateFile(dir, event.epoch - 2), { force: true }),
+              ),
+            );
           }
           if (event.type === 'resume' && ft.checkpointDir) {
             const saved = JSON.parse(readFileSync(stateFile(ft.checkpointDir, event.epoch), 'utf8')) as { pruner: ReturnType<Pruner['getState']>; updates: PruneEvent[] };
             pruner.setState(saved.pruner);
+            resumedFromEpoch = event.epoch;
             updates.splice(0, updates.length, ...saved.updates);
           }
           emit({ type: 'train', event });
@@ -319,7 +329,7 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
     params: { before: nonzeroBefore, after: nonzeroAfter, storedBefore, storedAfter },
     updates,
   };
-  if (history) report.finetune = { epochs: history.epochs.length, steps: totalSteps, backend: history.backend, samplesPerSecond: history.samplesPerSecond };
+  if (history) report.finetune = { epochs: history.epochs.length, steps: totalSteps, backend: history.backend, samplesPerSecond: history.samplesPerSecond, resumedFromEpoch };
   if (options.data.test) {
     const after = await modelAccuracy(pruned, options.data.test);
     emit({ type: 'evaluate', phase: 'after', accuracy: after });

@@ -23,6 +23,8 @@ export interface PruneCliResult {
   schedule: string;
   mode: string;
   finetuneEpochs: number;
+  /** The epoch a `--resume` run continued from, else null. */
+  resumedFromEpoch: number | null;
   files: string[];
 }
 
@@ -190,6 +192,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
           schedule: r.schedule,
           mode: r.mode,
           finetuneEpochs: epochs,
+          resumedFromEpoch: r.finetune?.resumedFromEpoch ?? null,
           files,
         };
         emit(out, globals(), report, () => humanReport(report));

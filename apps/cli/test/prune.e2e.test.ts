@@ -1,0 +1,112 @@
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadMnist } from '@shrinkray/datasets';
+import { initBackend, loadTfjsModel, saveTfjsModel, tf, tfl } from '@shrinkray/tensor-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { shrinkray, tempDir } from './helpers.js';
+
+const torchMlp = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../packages/onnx-io/fixtures/torch-mlp.onnx');
+
+let dir: string;
+let modelJson: string;
+
+interface PruneJson {
+  before: { accuracy: number; params: number; onnxBytes: number };
+  after: { accuracy: number; params: number; onnxBytes: number };
+  sparsity: number;
+  params: { before: number; after: number; storedBefore: number; storedAfter: number };
+  layers: { layer: string; sparsity: number; units: { before: number; after: number } }[];
+  files: string[];
+}
+
+beforeAll(async () => {
+  await initBackend();
+  dir = tempDir('shrinkray-prune-');
+  const { train } = await loadMnist();
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.flatten({ inputShape: [28, 28, 1] }),
+      tfl.layers.dense({ units: 32, activation: 'relu', name: 'hidden', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }),
+      tfl.layers.dense({ units: 10, name: 'logits', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) }),
+    ],
+  });
+  const x = train.x.sliceRows(0, 2000).toTfjs();
+  const y = tf.oneHot(tf.tensor1d(train.y.subarray(0, 2000), 'int32'), 10);
+  model.compile({ optimizer: tf.train.adam(0.01), loss: tf.losses.softmaxCrossEntropy });
+  await model.fit(x, y, { epochs: 3, batchSize: 100, shuffle: false, verbose: 0 });
+  tf.dispose([x, y]);
+  [modelJson] = await saveTfjsModel(model, path.join(dir, 'dense'));
+});
+
+function zerosOf(kernel: tf.Tensor): number {
+  const d = kernel.dataSync();
+  let n = 0;
+  for (let i = 0; i < d.length; i++) if (d[i] === 0) n++;
+  return n;
+}
+
+describe('shrinkray prune', () => {
+  it('unstructured: exact sparsity in the written tfjs model, and ORT on the written ONNX agrees with after.accuracy', async () => {
+    const out = path.join(dir, 'sparse');
+    const run = shrinkray(['prune', modelJson, '--data', 'mnist', '--sparsity', '0.8', '--finetune-epochs', '1', '--json', '--seed', '3', '-o', out]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const r = JSON.parse(run.stdout) as PruneJson;
+    expect(r.files.map((f) => path.basename(f)).sort()).toEqual(['model.json', 'model.onnx', 'weights.bin']);
+    expect(r.sparsity).toBe(Math.round(0.8 * 784 * 32) / (784 * 32));
+    expect(r.before.accuracy).toBeGreaterThan(0.8);
+    expect(r.after.accuracy).toBeGreaterThan(r.before.accuracy - 0.05);
+    expect(r.params.before - r.params.after).toBe(Math.round(0.8 * 784 * 32));
+    const pruned = await loadTfjsModel(path.join(out, 'model.json'));
+    expect(zerosOf(pruned.getLayer('hidden').getWeights()[0]!)).toBe(Math.round(0.8 * 784 * 32));
+    expect(zerosOf(pruned.getLayer('logits').getWeights()[0]!)).toBe(0); // output layer excluded by default
+    const ort = shrinkray(['eval', path.join(out, 'model.onnx'), '--data', 'mnist', '--json']);
+    expect(ort.code).toBe(0);
+    expect((JSON.parse(ort.stdout) as { accuracy: number }).accuracy).toBeCloseTo(r.after.accuracy, 3);
+  });
+
+  it('structured on a PyTorch ONNX export: fewer units, smaller ONNX, ORT agrees', () => {
+    const out = path.join(dir, 'torch-structured');
+    const run = shrinkray(['prune', torchMlp, '--data', 'mnist', '--sparsity', '0.5', '--structured', '--finetune-epochs', '0', '--json', '-o', out]);
+    expect(run.code).toBe(0);
+    const r = JSON.parse(run.stdout) as PruneJson;
+    // torch-mlp: Linear(784, 32) + BatchNorm1d(32) + Linear(32, 10); half of the 32 units go
+    expect(r.layers.map((l) => l.units)).toEqual([{ before: 32, after: 16 }]);
+    expect(r.params.storedBefore - r.params.storedAfter).toBe(16 * 784 + 16 + 16 * 4 + 16 * 10);
+    expect(r.after.onnxBytes).toBeLessThan(r.before.onnxBytes);
+    const ort = shrinkray(['eval', path.join(out, 'model.onnx'), '--data', 'mnist', '--json']);
+    expect((JSON.parse(ort.stdout) as { accuracy: number }).accuracy).toBeCloseTo(r.after.accuracy, 3);
+  });
+
+  it('resumed from a checkpoint, ends with the same weights as an uninterrupted run', () => {
+    const args = (o: string, ck: string) => ['prune', modelJson, '--data', 'mnist', '--sparsity', '0.7', '--mode', 'soft-decay', '--finetune-epochs', '2', '--checkpoint-dir', ck, '--seed', '5', '--json', '-o', o];
+    const a = shrinkray(args(path.join(dir, 'ra'), path.join(dir, 'cka')));
+    expect(a.code).toBe(0);
+    const ck = path.join(dir, 'ckb');
+    const b1 = shrinkray(args(path.join(dir, 'rb1'), ck));
+    expect(b1.code).toBe(0);
+    // "kill" after epoch 1: drop everything epoch 2 wrote
+    for (const f of readdirSync(ck)) if (/0002/.test(f)) rmSync(path.join(ck, f));
+    const b2 = shrinkray([...args(path.join(dir, 'rb2'), ck), '--resume']);
+    expect(b2.code).toBe(0);
+    expect((JSON.parse(a.stdout) as { resumedFromEpoch: number | null }).resumedFromEpoch).toBeNull();
+    expect((JSON.parse(b2.stdout) as { resumedFromEpoch: number | null }).resumedFromEpoch).toBe(1);
+    expect(readFileSync(path.join(dir, 'rb2', 'weights.bin')).equals(readFileSync(path.join(dir, 'ra', 'weights.bin')))).toBe(true);
+  });
+
+  it.each([
+    [['--sparsity', '1'], /--sparsity 1: expected a number in \[0, 1\)/, 2],
+    [['--sparsity', '0.5', '--criterion', 'magic'], /unknown pruning criterion "magic"; registered: l1, l2, random, taylor/, 1],
+    [['--sparsity', '0.999', '--structured', '--finetune-epochs', '0'], /layer hidden: sparsity 0\.999 would prune all 32 units/, 1],
+    [['--sparsity', '0.5', '--exclude', 'nope'], /has no layer 'nope'/, 1],
+  ])('bad input %j: one line on stderr, exit code, no output directory', (extra, message, code) => {
+    const out = path.join(dir, `bad-${Math.random().toString(36).slice(2)}`);
+    const run = shrinkray(['prune', modelJson, '--data', 'mnist', ...extra, '-o', out]);
+    expect(run.code).toBe(code);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
+  });
+});
