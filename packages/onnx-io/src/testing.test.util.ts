@@ -3,7 +3,7 @@ import { encodeOnnx } from './io.js';
 import { OnnxModel } from './onnx-model.js';
 import type { ModelProto } from './types.js';
 
-/** Sets every weight of a model from a seeded normal distribution (variances kept positive). */
+/** Sets every weight of a model from a seeded normal distribution (variances kept positive, kernels scaled by fan-in). */
 export function randomizeWeights(model: tfl.LayersModel, seed: number): void {
   const rng = new Rng(seed);
   for (const layer of model.layers) {
@@ -14,7 +14,11 @@ export function randomizeWeights(model: tfl.LayersModel, seed: number): void {
         const size = w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
         const values = new Float32Array(size);
         const variance = w.originalName.endsWith('moving_variance');
-        for (let i = 0; i < size; i++) values[i] = variance ? 0.5 + rng.next() : rng.normal() * 0.4;
+        // Kernels ~ N(0, 1/fan_in) so activations stay O(1) and comparisons are not saturated.
+        const dims = w.shape as number[];
+        const fanIn = dims.length >= 2 ? size / dims[dims.length - 1]! : 0;
+        const std = w.originalName.endsWith('depthwise_kernel') ? 1 / Math.sqrt(dims[0]! * dims[1]!) : fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0.3;
+        for (let i = 0; i < size; i++) values[i] = variance ? 0.5 + rng.next() : rng.normal() * std;
         return tf.tensor(values, w.shape as number[]);
       }),
     );
