@@ -10,12 +10,14 @@
  *   fast matmul + col2im.
  * - `MaxPoolGrad`: argmax once per window + scatter, instead of re-scanning windows per input pixel.
  * - `Sum` over leading axes (bias gradients): summed in place instead of after a full transpose.
+ * - `Transpose`: (batched) 2-D permutations as a cache-blocked copy (stock: 5-50 ns per element).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMulKernel, makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d-backprop.js';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
 import { makeMaxPoolGrad } from './pooling.js';
 import { makeSum } from './reduce.js';
+import { makeTranspose } from './transpose.js';
 import { type KernelFunc, WASM } from './wasm-backend.js';
 
 /** Environment variable that disables the kernel fixes when set to `off` (or `0`, `false`). */
@@ -71,6 +73,7 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   replace(tf.Conv2DBackpropInput, (o) => makeConv2DBackpropInput(required(tf.Conv2DBackpropInput, o), batchMatMulKernel), saved);
   replace(tf.MaxPoolGrad, (o) => makeMaxPoolGrad(required(tf.MaxPoolGrad, o)), saved);
   replace(tf.Sum, (o) => makeSum(required(tf.Sum, o)), saved);
+  replace(tf.Transpose, (o) => makeTranspose(required(tf.Transpose, o)), saved);
   originals = saved;
   return { kernels: [...saved.keys()] };
 }

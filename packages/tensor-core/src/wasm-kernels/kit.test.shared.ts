@@ -18,10 +18,13 @@ export async function useWasm(): Promise<void> {
 }
 
 /** Values of `fn()` computed with the stock (unpatched) wasm kernels. */
-export function withStockKernels(fn: () => tf.Tensor): Float32Array {
+export function withStockKernels(fn: () => tf.Tensor): Float32Array | Int32Array | Uint8Array {
   removeWasmTrainingKernels();
   try {
-    return tf.tidy(() => fn()).dataSync() as Float32Array;
+    const t = tf.tidy(() => fn());
+    const values = t.dataSync() as Float32Array | Int32Array | Uint8Array;
+    t.dispose();
+    return values;
   } finally {
     applyWasmTrainingKernels();
   }
@@ -91,11 +94,11 @@ export function expectNoLeaks(fn: () => void): void {
 }
 
 /** Result of `fn()` with the patched kernels, leak-checked. */
-export function patched(fn: () => tf.Tensor): Float32Array {
-  let values: Float32Array = new Float32Array();
+export function patched(fn: () => tf.Tensor): Float32Array | Int32Array | Uint8Array {
+  let values: Float32Array | Int32Array | Uint8Array = new Float32Array();
   expectNoLeaks(() => {
     const t = tf.tidy(fn);
-    values = t.dataSync() as Float32Array;
+    values = t.dataSync() as Float32Array | Int32Array | Uint8Array;
     t.dispose();
   });
   return values;

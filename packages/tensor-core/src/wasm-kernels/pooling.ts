@@ -24,10 +24,12 @@ interface PoolGeometry {
 
 /** dx (zeroed by the caller) += dy routed to each pooling window's first maximum of x (NHWC). */
 export function maxPoolBackprop(x: Float32Array, dy: Float32Array, dx: Float32Array, g: PoolGeometry): void {
+  if (g.fh === 2 && g.fw === 2 && g.sh === 2 && g.sw === 2 && g.padTop === 0 && g.padLeft === 0 && g.outH * 2 <= g.inH && g.outW * 2 <= g.inW) {
+    maxPoolBackprop2x2(x, dy, dx, g);
+    return;
+  }
   const c = g.channels;
   const rowStride = g.inW * c;
-  const best = new Float32Array(c);
-  const at = new Int32Array(c);
   let o = 0;
   for (let n = 0; n < g.batch; n++) {
     const base = n * g.inH * rowStride;
@@ -39,23 +41,61 @@ export function maxPoolBackprop(x: Float32Array, dy: Float32Array, dx: Float32Ar
         const c0 = ow * g.sw - g.padLeft;
         const cMin = Math.max(0, c0);
         const cMax = Math.min(g.inW, c0 + g.fw);
-        best.fill(Number.NEGATIVE_INFINITY);
-        at.fill(-1);
-        for (let r = rMin; r < rMax; r++) {
-          for (let col = cMin; col < cMax; col++) {
-            const p = base + r * rowStride + col * c;
-            for (let ch = 0; ch < c; ch++) {
-              const v = x[p + ch]!;
-              if (v > best[ch]!) {
-                best[ch] = v;
-                at[ch] = p + ch;
+        for (let ch = 0; ch < c; ch++) {
+          let best = Number.NEGATIVE_INFINITY;
+          let at = -1;
+          for (let r = rMin; r < rMax; r++) {
+            let p = base + r * rowStride + cMin * c + ch;
+            for (let col = cMin; col < cMax; col++, p += c) {
+              const v = x[p]!;
+              if (v > best) {
+                best = v;
+                at = p;
               }
             }
           }
+          if (at >= 0) dx[at]! += dy[o + ch]!;
         }
+        o += c;
+      }
+    }
+  }
+}
+
+/** The common 2x2/stride 2/no padding case: four candidates per output, no bounds checks. */
+function maxPoolBackprop2x2(x: Float32Array, dy: Float32Array, dx: Float32Array, g: PoolGeometry): void {
+  const c = g.channels;
+  const rowStride = g.inW * c;
+  let o = 0;
+  for (let n = 0; n < g.batch; n++) {
+    const base = n * g.inH * rowStride;
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++) {
+        const p00 = base + 2 * oh * rowStride + 2 * ow * c;
+        const p01 = p00 + c;
+        const p10 = p00 + rowStride;
+        const p11 = p10 + c;
         for (let ch = 0; ch < c; ch++) {
-          const i = at[ch]!;
-          if (i >= 0) dx[i]! += dy[o + ch]!;
+          let best = Number.NEGATIVE_INFINITY;
+          let at = -1;
+          let v = x[p00 + ch]!;
+          if (v > best) {
+            best = v;
+            at = p00 + ch;
+          }
+          v = x[p01 + ch]!;
+          if (v > best) {
+            best = v;
+            at = p01 + ch;
+          }
+          v = x[p10 + ch]!;
+          if (v > best) {
+            best = v;
+            at = p10 + ch;
+          }
+          v = x[p11 + ch]!;
+          if (v > best) at = p11 + ch;
+          if (at >= 0) dx[at]! += dy[o + ch]!;
         }
         o += c;
       }
