@@ -1,2 +1,2 @@
 export { createProgram, run } from './program.js';
-export { registerModelFormat, openModel, type ModelFormat } from './models.js';
+export { openModel, checkModelPath } from './models.js';

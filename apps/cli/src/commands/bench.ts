@@ -1,26 +1,14 @@
 import type { Command } from 'commander';
-import { benchmark, type BenchResult, exportTfjs, encodeOnnx, OnnxModel } from '@shrinkray/onnx-io';
-import { initBackend, loadTfjsModel } from '@shrinkray/tensor-core';
+import { benchmark, type BenchResult, type OnnxModel, openOnnxModel } from '@shrinkray/onnx-io';
+import { initBackend } from '@shrinkray/tensor-core';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
+import { checkModelPath } from '../models.js';
 import { createProgress } from '../progress.js';
 
 function parseBatches(value: string): number[] {
   const batches = value.split(',').map((v) => Number(v.trim()));
   if (batches.length === 0 || batches.some((b) => !Number.isInteger(b) || b < 1)) throw new UsageError(`--batch ${value}: expected positive integers such as 1,256`);
   return batches;
-}
-
-/** Opens any `<model>` as an ORT session: ONNX directly, tfjs after an in-memory export. */
-async function openOnnx(file: string): Promise<OnnxModel> {
-  if (file.toLowerCase().endsWith('.onnx')) return OnnxModel.create(file);
-  if (!file.toLowerCase().endsWith('.json')) throw new UsageError(`${file}: expected a tfjs model.json or an .onnx file`);
-  await initBackend();
-  const layers = await loadTfjsModel(file);
-  try {
-    return await OnnxModel.create(encodeOnnx(await exportTfjs(layers)), { name: file });
-  } finally {
-    layers.dispose();
-  }
 }
 
 export function registerBench(program: Command, io: () => Io, globals: () => GlobalOptions): void {
@@ -37,7 +25,11 @@ export function registerBench(program: Command, io: () => Io, globals: () => Glo
       const out = io();
       const models: OnnxModel[] = [];
       try {
-        for (const file of files) models.push(await openOnnx(file));
+        await initBackend();
+        for (const file of files) {
+          checkModelPath(file);
+          models.push(await openOnnxModel(file, { name: file }));
+        }
         const progress = createProgress(out);
         const results: BenchResult[] = [];
         for (const model of models) {
