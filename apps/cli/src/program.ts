@@ -10,7 +10,6 @@ import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerPrune } from './commands/prune.js';
-import './commands/onnx-format.js';
 import { type GlobalOptions, processIo, reportError, UsageError } from './io.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
