@@ -29,6 +29,14 @@ describe('criteria', () => {
     expect(() => criteria.get('taylor').scoreWeights(ctx())).toThrow(/needs gradients/);
   });
 
+  it('random with a run seed gives every weight a fixed score per layer and seed', () => {
+    const a = criteria.get('random').scoreWeights(ctx({ seed: 5 }));
+    const b = criteria.get('random').scoreWeights({ ...ctx({ seed: 5 }), rng: new Rng(123) });
+    const other = criteria.get('random').scoreWeights({ ...ctx({ seed: 5 }), layer: 'e' });
+    expect([...a]).toEqual([...b]);
+    expect([...a]).not.toEqual([...other]);
+  });
+
   it('random is seeded: same seed, same scores; different seed, different scores', () => {
     const a = criteria.get('random').scoreWeights(ctx());
     const b = criteria.get('random').scoreWeights(ctx());

@@ -1,4 +1,4 @@
-import { Registry, type Rng } from '@shrinkray/tensor-core';
+import { Registry, Rng } from '@shrinkray/tensor-core';
 
 /** What a criterion sees of one layer's kernel. The output units are the kernel's last axis. */
 export interface ScoreContext {
@@ -9,8 +9,10 @@ export interface ScoreContext {
   readonly shape: readonly number[];
   /** Mean gradient of the loss w.r.t. the kernel over a few batches (present when `needsGradients`). */
   readonly gradients?: Float32Array;
-  /** Seeded generator for criteria that draw random numbers. */
+  /** Seeded generator for criteria that draw random numbers (its state advances with every draw). */
   readonly rng: Rng;
+  /** The run's seed, for criteria whose random scores must stay fixed across schedule updates. */
+  readonly seed?: number;
 }
 
 /**
@@ -67,12 +69,29 @@ export const l2: Criterion = {
   scoreUnits: (ctx) => sumPerUnit(ctx.weights.map((w) => w * w), ctx.shape).map(Math.sqrt),
 };
 
-/** Uniform random scores from the seeded generator: the baseline every criterion must beat. */
+function layerRng(ctx: ScoreContext): Rng {
+  if (ctx.seed === undefined) return ctx.rng;
+  let h = 2166136261;
+  for (const ch of ctx.layer) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
+  return new Rng((ctx.seed ^ h) >>> 0);
+}
+
+/**
+ * Uniform random scores: the baseline every criterion must beat. With `seed` in the context, each
+ * weight (unit) keeps the same random score at every schedule update (derived from the seed and the
+ * layer name), so a gradual schedule prunes nested random sets instead of a new random set each time.
+ */
 export const random: Criterion = {
   name: 'random',
-  description: 'uniform random scores (baseline)',
-  scoreWeights: ({ weights, rng }) => weights.map(() => rng.next()),
-  scoreUnits: ({ shape, rng }) => new Float32Array(unitCount(shape)).map(() => rng.next()),
+  description: 'uniform random scores (baseline), fixed per weight for a given seed',
+  scoreWeights: (ctx) => {
+    const rng = layerRng(ctx);
+    return ctx.weights.map(() => rng.next());
+  },
+  scoreUnits: (ctx) => {
+    const rng = layerRng(ctx);
+    return new Float32Array(unitCount(ctx.shape)).map(() => rng.next());
+  },
 };
 
 /**

@@ -90,6 +90,21 @@ describe('prune', () => {
     expect(report.onnx!.after.gzipBytes).toBeLessThan(report.onnx!.before.gzipBytes);
   });
 
+  it('structured: one-shot operates before fine-tuning (the smaller model trains); polynomial masks units, then removes them', async () => {
+    const events: PruneProgress[] = [];
+    const oneShot = await prune({ model: mlp(), data: { train, test }, target: 0.5, structured: true, finetune: { epochs: 1, batchSize: 64 }, exportOnnx: false, onEvent: (e) => events.push(e) });
+    const surgeryAt = events.findIndex((e) => e.type === 'surgery');
+    const firstBatch = events.findIndex((e) => e.type === 'train' && e.event.type === 'batch');
+    expect(surgeryAt).toBeGreaterThanOrEqual(0);
+    expect(surgeryAt).toBeLessThan(firstBatch);
+    expect(oneShot.model.getLayer('fc1').getWeights()[0]!.shape).toEqual([12, 16]);
+    const gradual = await prune({ model: mlp(), data: { train, test }, target: 0.5, structured: true, schedule: 'polynomial', finetune: { epochs: 2, batchSize: 64, optimizer: { name: 'adam', learningRate: 0.01 } }, exportOnnx: false });
+    expect(gradual.model.getLayer('fc2').getWeights()[0]!.shape).toEqual([16, 8]);
+    expect(gradual.report.updates.at(-1)).toEqual({ step: 6, sparsity: 0.5 });
+    // chance is 1/3; 12 steps on the masked model, then surgery, still learn the blobs
+    expect(gradual.report.accuracy!.after).toBeGreaterThan(0.8);
+  });
+
   it('soft-decay reaches the same exact final sparsity as hard', async () => {
     const { model: pruned, report } = await prune({ model: mlp(), data: { train }, target: 0.6, schedule: 'constant', mode: 'soft-decay', finetune: { epochs: 2, batchSize: 64 }, exportOnnx: false });
     expect(zeros(kernel(pruned, 'fc1'))).toBe(Math.round(0.6 * 384));

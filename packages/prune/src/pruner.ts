@@ -138,7 +138,7 @@ export class Pruner {
     const grads = criterion.needsGradients && this.options.gradients ? await this.options.gradients() : undefined;
     const scored: LayerScores[] = this.layers.map((l) => {
       const weights = l.kernel.read().dataSync() as Float32Array;
-      const ctx = { layer: l.info.name, weights, shape: l.info.kernelShape, rng: this.rng, ...(grads?.get(l.info.name) ? { gradients: grads.get(l.info.name)! } : {}) };
+      const ctx = { layer: l.info.name, weights, shape: l.info.kernelShape, rng: this.rng, seed: this.options.seed ?? 0, ...(grads?.get(l.info.name) ? { gradients: grads.get(l.info.name)! } : {}) };
       let scores = structured ? scoreUnits(criterion, ctx) : criterion.scoreWeights(ctx);
       if (structured && scope === 'global') {
         // Unit norms grow with fan-in; rank units across layers relative to their layer's mean.

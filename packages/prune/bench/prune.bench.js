@@ -1,0 +1,208 @@
+// `pnpm bench prune`: pruning on real data (Fashion-MNIST; MNIST when the Debian dataset is missing).
+// LeNet-300-100 (784-300-100-10) and a small CNN, trained dense here, then pruned with @shrinkray/prune:
+// unstructured polynomial to 90% + fine-tuning, structured 50% + fine-tuning with ONNX Runtime throughput
+// of the exported models side by side (batch 1 and 256), l1 vs random, hard vs soft-decay, and an
+// accuracy-vs-sparsity curve. Anchor: torch.nn.utils.prune on the same LeNet (issue #6).
+import { existsSync } from 'node:fs';
+import { loadData, subset } from '@shrinkray/datasets';
+import { benchmark, OnnxModel } from '@shrinkray/onnx-io';
+import { initBackend, train, tfl } from '@shrinkray/tensor-core';
+import { modelAccuracy, prune, toOnnxBytes } from '../dist/index.js';
+
+const FASHION = '/usr/share/datasets/fashion-mnist';
+const SEED = 7;
+const BATCH = 128;
+/** torch.nn.utils.prune on Fashion-MNIST, LeNet-300-100, 8 epochs Adam 1e-3 batch 128 (issue #6). */
+const ANCHOR = { dense: 0.879, unstructured90OneShot: 0.472, unstructured90Finetuned: 0.877, structured50OneShot: 0.779, structured50Finetuned: 0.889 };
+
+function lenet() {
+  return tfl.sequential({
+    name: 'lenet_300_100',
+    layers: [
+      tfl.layers.flatten({ inputShape: [28, 28, 1], name: 'flatten' }),
+      tfl.layers.dense({ units: 300, activation: 'relu', name: 'fc1', kernelInitializer: tfl.initializers.glorotUniform({ seed: SEED }) }),
+      tfl.layers.dense({ units: 100, activation: 'relu', name: 'fc2', kernelInitializer: tfl.initializers.glorotUniform({ seed: SEED + 1 }) }),
+      tfl.layers.dense({ units: 10, name: 'out', kernelInitializer: tfl.initializers.glorotUniform({ seed: SEED + 2 }) }),
+    ],
+  });
+}
+
+function cnn() {
+  return tfl.sequential({
+    name: 'small_cnn',
+    layers: [
+      tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv1', kernelInitializer: tfl.initializers.heNormal({ seed: SEED }) }),
+      tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }),
+      tfl.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv2', kernelInitializer: tfl.initializers.heNormal({ seed: SEED + 1 }) }),
+      tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }),
+      tfl.layers.flatten({ name: 'flatten' }),
+      tfl.layers.dense({ units: 128, activation: 'relu', name: 'fc1', kernelInitializer: tfl.initializers.heNormal({ seed: SEED + 2 }) }),
+      tfl.layers.dense({ units: 10, name: 'out', kernelInitializer: tfl.initializers.glorotUniform({ seed: SEED + 3 }) }),
+    ],
+  });
+}
+
+/** @param {number[]} xs */
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * ORT samples/s of several ONNX models, interleaved in rounds so load changes hit all models alike.
+ * @param {Record<string, Uint8Array>} models
+ * @param {boolean} quick
+ */
+async function throughput(models, quick) {
+  const sessions = {};
+  for (const [name, bytes] of Object.entries(models)) sessions[name] = await OnnxModel.create(bytes, { name, intraOpNumThreads: 1 });
+  /** @type {Record<string, Record<number, number[]>>} */
+  const samples = {};
+  const rounds = quick ? 2 : 5;
+  for (let r = 0; r < rounds; r++) {
+    for (const batch of [1, 256]) {
+      for (const [name, session] of Object.entries(sessions)) {
+        const [res] = await benchmark(session, { batchSizes: [batch], warmup: batch === 1 ? 20 : 2, iterations: batch === 1 ? (quick ? 100 : 400) : quick ? 5 : 15, seed: r });
+        ((samples[name] ??= {})[batch] ??= []).push(res.samplesPerSecond);
+      }
+    }
+  }
+  for (const s of Object.values(sessions)) await s.dispose();
+  return Object.fromEntries(Object.entries(samples).map(([name, byBatch]) => [name, { b1: median(byBatch[1]), b256: median(byBatch[256]) }]));
+}
+
+/** @type {import('../../../tooling/bench/registry.js').Benchmark} */
+export default {
+  name: 'prune',
+  description: 'pruning on Fashion-MNIST: LeNet-300-100 + small CNN; unstructured 90% and structured 50% with fine-tuning, l1 vs random, hard vs soft-decay, ORT speed-up',
+  async run({ quick, log }) {
+    const { backend } = await initBackend();
+    const spec = existsSync(FASHION) ? `fashion-mnist:${FASHION}` : 'mnist';
+    let { train: trainSet, test } = await loadData(spec);
+    if (quick) {
+      trainSet = subset(trainSet, Int32Array.from({ length: 6000 }, (_, i) => i));
+      test = subset(test, Int32Array.from({ length: 2000 }, (_, i) => i));
+    }
+    const data = { train: { x: trainSet.x, y: trainSet.y }, test: { x: test.x, y: test.y } };
+    const rows = [];
+    const curve = [];
+    const notes = [
+      `Data: ${spec}, ${trainSet.y.length} training rows, ${test.y.length} test rows (accuracy on the test split). tfjs backend: ${backend}. Seed ${SEED}; Adam 1e-3, batch ${BATCH}.`,
+      'Unstructured sparsity = zero fraction of the pruned kernels (all Dense/Conv2D but the output layer); structured = fraction of units/filters removed. Params = non-zero parameters / parameters stored.',
+      'Gradual runs (polynomial/constant) prune during the first half of the fine-tuning steps and fine-tune with fixed masks in the second half; one-shot prunes before fine-tuning.',
+    ];
+
+    for (const arch of quick ? ['lenet'] : ['lenet', 'cnn']) {
+      const denseEpochs = arch === 'lenet' ? (quick ? 2 : 8) : quick ? 1 : 3;
+      const ft = arch === 'lenet' ? (quick ? 1 : 3) : quick ? 1 : 2;
+      const build = arch === 'lenet' ? lenet : cnn;
+      const label = arch === 'lenet' ? 'LeNet-300-100' : 'CNN 32-64-128';
+      log(`${label}: dense training, ${denseEpochs} epochs`);
+      const dense = build();
+      const t0 = performance.now();
+      const { history } = await train({ model: dense, data: data.train, epochs: denseEpochs, batchSize: BATCH, seed: SEED, optimizer: { name: 'adam', learningRate: 1e-3 } });
+      const denseAcc = await modelAccuracy(dense, data.test);
+      const denseOnnx = await toOnnxBytes(dense);
+      const denseParams = dense.countParams();
+      log(`${label}: dense accuracy ${denseAcc.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s, ${Math.round(history.samplesPerSecond)} samples/s)`);
+      rows.push({ model: label, run: `dense, ${denseEpochs} epochs`, sparsity: 0, epochs: 0, accuracy: denseAcc, delta: 0, params: `${denseParams} / ${denseParams}`, onnxKb: denseOnnx.byteLength / 1024, gzipKb: 0, anchor: arch === 'lenet' ? ANCHOR.dense : undefined });
+
+      const structuredOnnx = {};
+      /** @param {string} run @param {Record<string, unknown>} options @param {number | undefined} anchor */
+      const experiment = async (run, options, anchor) => {
+        const start = performance.now();
+        const { model, report } = await prune({ model: dense, data, seed: SEED, ...options });
+        const after = report.accuracy.after;
+        log(`${label} / ${run}: accuracy ${after.toFixed(4)}, sparsity ${report.sparsity.toFixed(4)} (${((performance.now() - start) / 1000).toFixed(0)} s)`);
+        const row = {
+          model: label,
+          run,
+          sparsity: report.sparsity,
+          epochs: options.finetune?.epochs ?? 0,
+          accuracy: after,
+          delta: (after - denseAcc) * 100,
+          params: `${report.params.after} / ${report.params.storedAfter}`,
+          onnxKb: report.onnx.after.bytes / 1024,
+          gzipKb: report.onnx.after.gzipBytes / 1024,
+          anchor,
+        };
+        rows.push(row);
+        if (options.structured && (options.finetune?.epochs ?? 0) > 0) structuredOnnx[run] = { bytes: await toOnnxBytes(model), row };
+        if (rows.filter((r) => r.model === label).length === 2) rows[rows.length - 2].gzipKb = report.onnx.before.gzipBytes / 1024;
+        model.dispose();
+        return report;
+      };
+
+      const u = { scope: 'global', criterion: 'l1' };
+      await experiment('unstructured 90% one-shot, no fine-tuning (l1 global)', { ...u, target: 0.9, schedule: 'one-shot', finetune: { epochs: 0 } }, arch === 'lenet' ? ANCHOR.unstructured90OneShot : undefined);
+      await experiment(`unstructured 90% polynomial + ${ft} ep (l1 global, hard)`, { ...u, target: 0.9, schedule: 'polynomial', finetune: { epochs: ft, batchSize: BATCH } }, arch === 'lenet' ? ANCHOR.unstructured90Finetuned : undefined);
+      if (arch === 'lenet') {
+        await experiment(`unstructured 90% polynomial + ${ft} ep (random global, hard)`, { scope: 'global', criterion: 'random', target: 0.9, schedule: 'polynomial', finetune: { epochs: ft, batchSize: BATCH } });
+        await experiment(`unstructured 90% polynomial + ${ft} ep (l1 global, soft-decay)`, { ...u, target: 0.9, schedule: 'polynomial', mode: 'soft-decay', finetune: { epochs: ft, batchSize: BATCH } });
+        await experiment(`unstructured 90% one-shot + ${ft} ep (l1 global, hard)`, { ...u, target: 0.9, schedule: 'one-shot', finetune: { epochs: ft, batchSize: BATCH } });
+      }
+      await experiment('structured 50% one-shot, no fine-tuning (l2)', { criterion: 'l2', structured: true, target: 0.5, schedule: 'one-shot', finetune: { epochs: 0 } }, arch === 'lenet' ? ANCHOR.structured50OneShot : undefined);
+      await experiment(`structured 50% one-shot + ${ft} ep (l2)`, { criterion: 'l2', structured: true, target: 0.5, schedule: 'one-shot', finetune: { epochs: ft, batchSize: BATCH } }, arch === 'lenet' ? ANCHOR.structured50Finetuned : undefined);
+
+      // ORT throughput, dense vs structured, side by side in one run
+      log(`${label}: ORT throughput (batch 1 and 256), dense vs structured`);
+      const [structuredName] = Object.keys(structuredOnnx);
+      const speed = await throughput({ dense: denseOnnx, structured: structuredOnnx[structuredName].bytes }, quick);
+      rows.find((r) => r.model === label && r.sparsity === 0).ortB1 = speed.dense.b1;
+      rows.find((r) => r.model === label && r.sparsity === 0).ortB256 = speed.dense.b256;
+      const srow = structuredOnnx[structuredName].row;
+      srow.ortB1 = speed.structured.b1;
+      srow.ortB256 = speed.structured.b256;
+      srow.speedup = `${(speed.structured.b1 / speed.dense.b1).toFixed(2)}x / ${(speed.structured.b256 / speed.dense.b256).toFixed(2)}x`;
+
+      // accuracy-vs-sparsity curve: one-shot (no fine-tuning), l1 vs random, global scope
+      if (arch === 'lenet') {
+        for (const s of quick ? [0.5, 0.9] : [0.5, 0.7, 0.8, 0.9, 0.95, 0.98]) {
+          for (const criterion of ['l1', 'random']) {
+            const { model, report } = await prune({ model: dense, data, seed: SEED, target: s, scope: 'global', criterion, exportOnnx: false });
+            curve.push({ model: label, criterion, sparsity: s, finetuneEpochs: 0, accuracy: report.accuracy.after });
+            model.dispose();
+          }
+        }
+        for (const s of quick ? [] : [0.5, 0.8, 0.95]) {
+          const { model, report } = await prune({ model: dense, data, seed: SEED, target: s, scope: 'global', criterion: 'l1', schedule: 'polynomial', finetune: { epochs: 1, batchSize: BATCH }, exportOnnx: false });
+          curve.push({ model: label, criterion: 'l1', sparsity: s, finetuneEpochs: 1, accuracy: report.accuracy.after });
+          log(`${label}: curve ${s} + 1 ep: ${report.accuracy.after.toFixed(4)}`);
+          model.dispose();
+        }
+        notes.push(
+          `Accuracy vs sparsity (${label}, one-shot global, no fine-tuning): ${curve
+            .filter((c) => c.finetuneEpochs === 0 && c.criterion === 'l1')
+            .map((c) => `${c.sparsity}: l1 ${c.accuracy.toFixed(3)} / random ${curve.find((r) => r.sparsity === c.sparsity && r.criterion === 'random' && r.finetuneEpochs === 0).accuracy.toFixed(3)}`)
+            .join(', ')}.`,
+        );
+        const ftCurve = curve.filter((c) => c.finetuneEpochs === 1);
+        if (ftCurve.length > 0) notes.push(`With polynomial pruning + 1 fine-tuning epoch (l1 global): ${ftCurve.map((c) => `${c.sparsity}: ${c.accuracy.toFixed(3)}`).join(', ')}.`);
+      }
+      dense.dispose();
+    }
+    notes.push('ORT: onnxruntime-node, 1 intra-op thread, median samples/s of interleaved rounds (dense and pruned alternate); speed-up = structured / dense at batch 1 / batch 256.');
+    notes.push('Anchor column: torch.nn.utils.prune on the same LeNet-300-100 (global L1 / L2-norm units, one-shot, 3 fine-tuning epochs) as given in issue #6.');
+    return {
+      title: 'Pruning: accuracy, size and ORT speed (Fashion-MNIST)',
+      columns: [
+        { key: 'model', label: 'model' },
+        { key: 'run', label: 'run' },
+        { key: 'sparsity', label: 'sparsity', digits: 3 },
+        { key: 'accuracy', label: 'test acc', digits: 4 },
+        { key: 'delta', label: 'Δ vs dense (pts)', digits: 2 },
+        { key: 'anchor', label: 'torch anchor', digits: 3 },
+        { key: 'params', label: 'params non-zero / stored' },
+        { key: 'onnxKb', label: 'ONNX KiB', digits: 1 },
+        { key: 'gzipKb', label: 'gzip KiB', digits: 1 },
+        { key: 'ortB1', label: 'ORT b1 samples/s', digits: 0 },
+        { key: 'ortB256', label: 'ORT b256 samples/s', digits: 0 },
+        { key: 'speedup', label: 'speed-up b1 / b256' },
+      ],
+      rows,
+      notes,
+      meta: { curve, backend, data: spec },
+    };
+  },
+};
