@@ -17,7 +17,6 @@ export { prefixRename, extractSubgraph, mergeGraphs, appendNodes, runtimeInputs,
 export { inspect, type OnnxSummary, type ValueSummary, type InitializerSummary } from './inspect.js';
 export { OnnxModel, type OnnxModelOptions } from './onnx-model.js';
 export { benchmark, type BenchOptions, type BenchResult } from './bench.js';
-export { Registry } from './registry.js';
 export * from './export/index.js';
 export * from './import/index.js';
 export { openModel, openOnnxModel, isOnnxPath, exportTfjsFile, importOnnxFile, inspectFile } from './files.js';

@@ -9,7 +9,7 @@ export class UnsupportedLayerError extends ShrinkrayError {
   constructor(args: { layer: string; className: string; supported: readonly string[]; detail?: string }) {
     super(
       'UNSUPPORTED_LAYER',
-      `tfjs layer '${args.layer}' (${args.className}): ${args.detail ?? 'layer class not supported'}; supported layers: ${args.supported.join(', ')}`,
+      `tfjs layer '${args.layer}' (${args.className}): ${args.detail ?? 'layer class not supported'}; supported layers: ${[...args.supported].sort().join(', ')}`,
     );
     this.layer = args.layer;
     this.className = args.className;

@@ -9,7 +9,7 @@ export class UnsupportedOpError extends ShrinkrayError {
   constructor(args: { opType: string; node: string; supported: readonly string[]; detail?: string }) {
     super(
       'UNSUPPORTED_OP',
-      `ONNX node '${args.node}' (${args.opType}): ${args.detail ?? 'op not supported'}; supported ops: ${args.supported.join(', ')}`,
+      `ONNX node '${args.node}' (${args.opType}): ${args.detail ?? 'op not supported'}; supported ops: ${[...args.supported].sort().join(', ')}`,
     );
     this.opType = args.opType;
     this.node = args.node;

@@ -1,8 +1,7 @@
-import { initBackend, type tfl } from '@shrinkray/tensor-core';
+import { initBackend, Registry, type tfl } from '@shrinkray/tensor-core';
 import { attr } from '../attributes.js';
 import { GraphBuilder } from '../builder.js';
 import { UnsupportedLayerError } from '../errors/unsupported-layer-error.js';
-import { Registry } from '../registry.js';
 import type { ModelProto } from '../types.js';
 import { builtinExporters } from './builtins.js';
 import type { ExportContext, ExportValue, Layout, LayerExporter, LayerWeight } from './types.js';

@@ -1,9 +1,8 @@
-import { initBackend, type Tensor, tf, tfl } from '@shrinkray/tensor-core';
+import { initBackend, Registry, type Tensor, tf, tfl } from '@shrinkray/tensor-core';
 import { shapeOf } from '../builder.js';
 import { OnnxFormatError } from '../errors/onnx-format-error.js';
 import { UnsupportedOpError } from '../errors/unsupported-op-error.js';
 import { runtimeInputs } from '../graph-utils.js';
-import { Registry } from '../registry.js';
 import { tensorFromProto } from '../tensor-proto.js';
 import type { ModelProto, NodeProto } from '../types.js';
 import { builtinImporters, clipActivation, clipBounds } from './builtins.js';
