@@ -1,0 +1,130 @@
+// `pnpm bench train`: training throughput side by side in one run - shrinkray (wasm + kernel fixes),
+// stock tfjs-backend-wasm (SHRINKRAY_WASM_KERNELS=off) and PyTorch (Debian python3-torch + OpenBLAS) -
+// for an MLP 784-512-512-10 and a small CNN, batch 128, Adam(1e-3), softmax cross-entropy.
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { forwardFlopsPerSample } from '../lib/models.js';
+import { spawnJson } from '../lib/spawn-json.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const worker = path.join(here, '../lib/train-worker.js');
+const torchScript = path.join(here, '../lib/train_torch.py');
+const PYTHON = '/usr/bin/python3';
+const BATCH = 128;
+
+/** @param {number[]} xs */
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function cpuModel() {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
+    return line ? line.split(':')[1].trim() : os.cpus()[0]?.model ?? 'unknown';
+  } catch {
+    return os.cpus()[0]?.model ?? 'unknown';
+  }
+}
+
+/** Steps per configuration: [warm-up, timed steps per window, windows]. */
+function plan(runtime, model, quick) {
+  if (runtime === 'stock' && model === 'cnn') return [1, 1, 1]; // ~1 min per step (pure-JS filter gradient)
+  if (runtime === 'stock') return quick ? [1, 3, 1] : [2, 8, 3];
+  if (quick) return [2, 5, 1];
+  return model === 'cnn' ? [3, 10, 3] : [5, 20, 3];
+}
+
+/** @type {import('../registry.js').Benchmark} */
+export default {
+  name: 'train',
+  description: 'training samples/s: shrinkray wasm vs stock tfjs-wasm vs PyTorch (MLP 784-512-512-10, small CNN; batch 128, Adam)',
+  async run({ repoRoot, quick, log }) {
+    const notes = [];
+    const rows = [];
+    const loadBefore = os.loadavg();
+    const torchAvailable = existsSync(PYTHON);
+    for (const model of /** @type {const} */ (['mlp', 'cnn'])) {
+      const flopsPerSample = 3 * forwardFlopsPerSample(model);
+      /** @type {Record<string, number>} */
+      const throughput = {};
+      for (const runtime of ['shrinkray', 'stock', 'pytorch']) {
+        const [warmup, steps, windows] = plan(runtime, model, quick);
+        log(`${model} / ${runtime}: ${warmup} warm-up + ${windows}x${steps} timed steps`);
+        const common = [`--model=${model}`, `--batch=${BATCH}`, `--warmup=${warmup}`, `--steps=${steps}`, `--windows=${windows}`];
+        let out;
+        try {
+          if (runtime === 'pytorch') {
+            if (!torchAvailable) {
+              notes.push(`PyTorch skipped: ${PYTHON} not found (install Debian python3-torch and libopenblas0-pthread).`);
+              continue;
+            }
+            out = await spawnJson(PYTHON, [torchScript, ...common.map((a) => a.slice(2))], {
+              env: { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '1' },
+              timeoutMs: 20 * 60_000,
+            });
+            if (out.skipped) {
+              notes.push(`PyTorch skipped: ${out.skipped} (install Debian python3-torch and libopenblas0-pthread).`);
+              continue;
+            }
+          } else {
+            const env = { ...process.env, SHRINKRAY_BACKEND: 'wasm' };
+            if (runtime === 'stock') env.SHRINKRAY_WASM_KERNELS = 'off';
+            else delete env.SHRINKRAY_WASM_KERNELS;
+            out = await spawnJson(process.execPath, [worker, ...common], { cwd: repoRoot, env, timeoutMs: 30 * 60_000 });
+          }
+        } catch (error) {
+          notes.push(`${model} / ${runtime} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+          continue;
+        }
+        const ms = median(out.msPerStep);
+        const samplesPerSecond = (BATCH * 1000) / ms;
+        throughput[runtime] = samplesPerSecond;
+        rows.push({
+          model,
+          runtime: runtime === 'shrinkray' ? 'shrinkray (wasm + kernel fixes)' : runtime === 'stock' ? 'stock tfjs-wasm' : `PyTorch ${out.torch}`,
+          msPerStep: ms,
+          samplesPerSecond,
+          gflops: (flopsPerSample * samplesPerSecond) / 1e9,
+          timedSteps: out.msPerStep.length * steps,
+          msPerStepWindows: out.msPerStep,
+          ...(out.fallbacks?.length ? { fallbacks: out.fallbacks } : {}),
+          ...(out.leakedTensorsPerStep !== undefined ? { leakedTensorsPerStep: out.leakedTensorsPerStep } : {}),
+          ...(out.threads !== undefined ? { threads: out.threads } : {}),
+        });
+        if (out.leakedTensorsPerStep) notes.push(`${model} / ${runtime}: ${out.leakedTensorsPerStep} tensors leaked per step.`);
+        if (out.fallbacks?.length) notes.push(`${model} / ${runtime}: stock tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter (Conv2D training throws); the stock run uses ${out.fallbacks.join(', ')}.`);
+      }
+      for (const row of rows.filter((r) => r.model === model)) {
+        row.vsStock = throughput.stock ? row.samplesPerSecond / throughput.stock : undefined;
+        row.vsPyTorch = throughput.pytorch ? row.samplesPerSecond / throughput.pytorch : undefined;
+      }
+    }
+    const loadAfter = os.loadavg();
+    notes.push(
+      `Batch ${BATCH}, Adam(1e-3), softmax cross-entropy, 16 distinct random batches cycled; median over timing windows after warm-up. GFLOP/s counts training as 3x the forward multiply-adds (x2 FLOPs each).`,
+      `tfjs: tfjs-layers Sequential + optimizer.minimize, @tensorflow/tfjs-backend-wasm 4.22 (SIMD, 1 thread), Node ${process.version}. PyTorch: torch.set_num_threads(1), OPENBLAS_NUM_THREADS=2.`,
+      `Machine: ${cpuModel()}, ${os.cpus().length} cores; load average ${loadBefore[0].toFixed(1)} before, ${loadAfter[0].toFixed(1)} after (shared machine: numbers are noisy).`,
+    );
+    return {
+      title: 'Training throughput (batch 128, Adam)',
+      columns: [
+        { key: 'model', label: 'model' },
+        { key: 'runtime', label: 'runtime' },
+        { key: 'msPerStep', label: 'ms/step', digits: 1 },
+        { key: 'samplesPerSecond', label: 'samples/s', digits: 0 },
+        { key: 'gflops', label: 'GFLOP/s', digits: 2 },
+        { key: 'vsStock', label: 'x stock tfjs-wasm', digits: 2 },
+        { key: 'vsPyTorch', label: 'x PyTorch', digits: 3 },
+      ],
+      rows,
+      notes,
+      meta: { batch: BATCH, loadBefore, loadAfter, cpu: cpuModel(), cores: os.cpus().length, node: process.version, quick },
+    };
+  },
+};

@@ -1,0 +1,120 @@
+// One tfjs training run of the `train` benchmark, in its own process so that the kernel set-up
+// (SHRINKRAY_WASM_KERNELS) and the JIT state of one run cannot affect another. Prints one JSON object.
+import { parseArgs } from 'node:util';
+import { initBackend, Rng, tf, tfl } from '@shrinkray/tensor-core';
+import { registerCpuFallback } from './cpu-fallback.js';
+import { buildModel, sampleShape } from './models.js';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'mlp' },
+    batch: { type: 'string', default: '128' },
+    warmup: { type: 'string', default: '5' },
+    steps: { type: 'string', default: '20' },
+    windows: { type: 'string', default: '3' },
+    pool: { type: 'string', default: '16' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const name = /** @type {'mlp' | 'cnn'} */ (values.model);
+const batch = Number(values.batch);
+
+const info = await initBackend({ force: 'wasm' });
+// Stock tfjs-backend-wasm has no Conv2DBackpropFilter: Conv2D training throws unless the kernel comes
+// from somewhere. The stock run borrows tfjs-backend-cpu's (pure JS), as a user of stock tfjs would.
+const fallbacks = [];
+if (name === 'cnn' && tf.getKernel('Conv2DBackpropFilter', 'wasm') === undefined) {
+  registerCpuFallback('Conv2DBackpropFilter');
+  fallbacks.push('Conv2DBackpropFilter from tfjs-backend-cpu');
+}
+
+const rng = new Rng(1234);
+const shape = sampleShape(name);
+const perSample = shape.reduce((a, b) => a * b, 1);
+// Several distinct batches with random labels, cycled (one repeated batch is memorised; its vanishing
+// gradients fill Adam's state with denormals, which slows every runtime down).
+const data = Array.from({ length: Number(values.pool) }, () => {
+  const x = new Float32Array(batch * perSample);
+  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+  const labels = Array.from({ length: batch }, () => rng.int(10));
+  return { x: tf.tensor(x, [batch, ...shape]), y: tf.oneHot(tf.tensor1d(labels, 'int32'), 10) };
+});
+
+const model = buildModel(tfl, name);
+const optimizer = tf.train.adam(1e-3);
+const vars = model.trainableWeights.map((w) => w.read());
+let counter = 0;
+function step() {
+  const { x, y } = data[counter++ % data.length];
+  const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true })), true, vars);
+  const value = loss.dataSync()[0];
+  loss.dispose();
+  return value;
+}
+
+for (let i = 0; i < Number(values.warmup); i++) step();
+const profile = values.profile ? profileKernels() : undefined;
+const tensorsBefore = tf.memory().numTensors;
+const msPerStep = [];
+let lastLoss = Number.NaN;
+for (let w = 0; w < Number(values.windows); w++) {
+  const start = performance.now();
+  for (let i = 0; i < Number(values.steps); i++) lastLoss = step();
+  msPerStep.push((performance.now() - start) / Number(values.steps));
+}
+process.stdout.write(
+  JSON.stringify({
+    backend: info.backend,
+    kernelSet: process.env.SHRINKRAY_WASM_KERNELS === 'off' ? 'stock' : 'shrinkray',
+    fallbacks,
+    msPerStep,
+    lastLoss,
+    leakedTensorsPerStep: (tf.memory().numTensors - tensorsBefore) / (Number(values.windows) * Number(values.steps)),
+    ...(profile ? { kernels: profile.report(Number(values.windows) * Number(values.steps)) } : {}),
+  }) + '\n',
+);
+
+/**
+ * Wraps every registered wasm kernel with a timer (outermost kernel calls only, so kernels that call
+ * other kernels are not counted twice) and aggregates by kernel name and input shapes.
+ */
+function profileKernels() {
+  /** @type {Map<string, { calls: number, ms: number }>} */
+  const stats = new Map();
+  let depth = 0;
+  for (const config of tf.getKernelsForBackend('wasm')) {
+    const inner = config.kernelFunc;
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel({
+      ...config,
+      kernelFunc: (args) => {
+        if (depth > 0) return inner(args);
+        depth++;
+        const start = performance.now();
+        try {
+          return inner(args);
+        } finally {
+          depth--;
+          const ms = performance.now() - start;
+          const shapes = Object.values(args.inputs)
+            .map((t) => (t ? JSON.stringify(t.shape) : '-'))
+            .join(' x ');
+          const flags = `${args.attrs?.transposeA ? ' tA' : ''}${args.attrs?.transposeB ? ' tB' : ''}`;
+          const key = `${config.kernelName} ${shapes}${flags}`;
+          const entry = stats.get(key) ?? { calls: 0, ms: 0 };
+          entry.calls++;
+          entry.ms += ms;
+          stats.set(key, entry);
+        }
+      },
+    });
+  }
+  return {
+    /** @param {number} steps */
+    report(steps) {
+      return [...stats]
+        .map(([kernel, s]) => ({ kernel, callsPerStep: s.calls / steps, msPerStep: s.ms / steps }))
+        .sort((a, b) => b.msPerStep - a.msPerStep);
+    },
+  };
+}
