@@ -72,7 +72,7 @@ describe('Pruner', () => {
     }
     const after = kernel(m, 'fc1');
     expect(zeros(after)).toBe(150);
-    after.forEach((v, i) => expect(v === 0).toBe(mask[i] === 0));
+    for (const [i, v] of after.entries()) expect(v === 0).toBe(mask[i] === 0);
   });
 
   it('soft-decay: a selected weight is w_orig·exp(−decayRate·k) after k steps, may recover, and is zeroed at the end', async () => {

@@ -1,4 +1,4 @@
-import { ConfigError, Rng, tf, tfl } from '@shrinkray/tensor-core';
+import { ConfigError, Rng, tf, type tfl } from '@shrinkray/tensor-core';
 import { type Criterion, scoreUnits, unitCount } from './criteria.js';
 import { followingBatchNorms, outputLayerNames, prunableClasses, weightRole } from './graph.js';
 import { type LayerScores, type Scope, selectMasks, sparsityOf } from './masks.js';

@@ -18,7 +18,7 @@ describe('schedules', () => {
     expect(plan.map((e) => e.step)).toEqual([0, 25, 50, 75, 100]);
     // hand-computed: 0.9 − 0.9·(1 − t/100)³
     const expected = [0, 0.9 - 0.9 * 0.421875, 0.9 - 0.9 * 0.125, 0.9 - 0.9 * 0.015625, 0.9];
-    plan.forEach((e, i) => expect(e.sparsity).toBeCloseTo(expected[i]!, 12));
+    for (const [i, e] of plan.entries()) expect(e.sparsity).toBeCloseTo(expected[i]!, 12);
     expect(polynomialSparsity(50, { target: 0.8, initial: 0.2, begin: 10, end: 90 })).toBeCloseTo(0.8 - 0.6 * 0.125, 12);
     expect(polynomialSparsity(500, ctx)).toBe(0.9);
   });
