@@ -187,3 +187,12 @@ describe('fitted aggregators are never worse than the best member on their fit s
     }
   }
 });
+
+describe('shrinkTowardBest', () => {
+  it('returns the smallest grid fraction that reaches the target accuracy', async () => {
+    const { shrinkTowardBest } = await import('./common.js');
+    expect(shrinkTowardBest((t) => (t >= 0.3 ? 0.9 : 0.8), 0.85)).toEqual({ t: 0.3, accuracy: 0.9 });
+    expect(shrinkTowardBest(() => 0.9, 0.85)).toEqual({ t: 0, accuracy: 0.9 });
+    expect(shrinkTowardBest((t) => (t === 1 ? 0.85 : 0.5), 0.85)).toEqual({ t: 1, accuracy: 0.85 });
+  });
+});

@@ -51,6 +51,22 @@ export function bestMember(scores: readonly { accuracy: number; nll: number }[])
   return best;
 }
 
+/** Blend fractions tried by `shrinkTowardBest`, from 0 (the fit as is) to 1 (the best member). */
+export const shrinkGrid: readonly number[] = Array.from({ length: 21 }, (_, i) => i / 20);
+
+/**
+ * The smallest blend fraction `t` (on `shrinkGrid`) at which `accuracyAt(t)` reaches `target`; `t = 1`
+ * is the best member itself, so it always qualifies. Used by `optimized` and `stacking` to stay at least
+ * as accurate as the best member on their fit split while keeping as much of the fit as they can.
+ */
+export function shrinkTowardBest(accuracyAt: (t: number) => number, target: number): { t: number; accuracy: number } {
+  for (const t of shrinkGrid) {
+    const accuracy = accuracyAt(t);
+    if (accuracy >= target) return { t, accuracy };
+  }
+  return { t: 1, accuracy: accuracyAt(1) };
+}
+
 /** A scalar float32 initializer. */
 export function scalar(name: string, value: number): OnnxInitializerSpec {
   return { name, tensor: new Tensor('float32', [], Float32Array.of(value)) };

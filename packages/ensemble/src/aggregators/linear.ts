@@ -2,7 +2,7 @@ import { ConfigError } from '@shrinkray/tensor-core';
 import { AggregatorFitError } from '../errors/aggregator-fit-error.js';
 import { fitSimplexLogLoss } from '../fit/simplex.js';
 import { accuracyOf, softmaxRows } from '../math.js';
-import { bestMember, linearPool, memberScores, requireValidation } from './common.js';
+import { bestMember, linearPool, memberScores, requireValidation, shrinkTowardBest } from './common.js';
 import type { AggregatorPlugin } from './types.js';
 
 /**
@@ -65,8 +65,9 @@ export const accuracyWeightedAggregator: AggregatorPlugin = {
 /**
  * `optimized`: weights on the simplex minimising the pool's log-loss on the validation split
  * (projected gradient descent from the better of the uniform weights and the best member). If the
- * result is less accurate than the best member on that split, it falls back to the best member alone
- * and says so in `notes`.
+ * result is less accurate than the best member on that split, the weights are blended towards that
+ * member just far enough to match its accuracy (log-loss is convex, so the blend's log-loss stays at or
+ * below the member's); if only the member itself qualifies, it is used alone. Either is said in `notes`.
  */
 export const optimizedAggregator: AggregatorPlugin = {
   name: 'optimized',
@@ -92,18 +93,28 @@ export const optimizedAggregator: AggregatorPlugin = {
       onIteration: (iteration, loss) => input.onProgress?.({ aggregator: 'optimized', iteration, maxIterations, loss }),
     });
     const fitted = fromUniform.loss <= fromVertex.loss ? fromUniform : fromVertex;
-    const weights = Array.from(fitted.weights);
-    const pool = new Float64Array(rows * cols);
-    for (let i = 0; i < n; i++) for (let k = 0; k < pool.length; k++) pool[k] = pool[k]! + weights[i]! * probabilities[i]![k]!;
-    const accuracy = accuracyOf(pool, rows, cols, validation.labels);
+    const poolAccuracy = (w: ArrayLike<number>): number => {
+      const pool = new Float64Array(rows * cols);
+      for (let i = 0; i < n; i++) {
+        if (w[i] === 0) continue;
+        for (let k = 0; k < pool.length; k++) pool[k] = pool[k]! + w[i]! * probabilities[i]![k]!;
+      }
+      return accuracyOf(pool, rows, cols, validation.labels);
+    };
     const bestScore = scores[best]!;
-    const extra = { validationLoss: fitted.loss, validationAccuracy: accuracy, bestMember: best, bestMemberValidation: bestScore };
-    if (accuracy < bestScore.accuracy) {
+    // Log-loss is convex in w, so every blend towards the best member's vertex keeps it ≤ that member's.
+    const blend = (t: number): number[] => Array.from(fitted.weights, (w, i) => (1 - t) * w + t * vertex[i]!);
+    const { t, accuracy } = shrinkTowardBest((s) => poolAccuracy(blend(s)), bestScore.accuracy);
+    const weights = blend(t);
+    const extra = { validationLoss: fitted.loss, validationAccuracy: accuracy, bestMember: best, bestMemberValidation: bestScore, shrink: t };
+    const notes: string[] = [];
+    if (t > 0 && t < 1) notes.push(`weights blended ${Math.round(t * 100)}% towards member ${best} (${input.memberNames[best] ?? best}) to stay at least as accurate as it on the validation split`);
+    if (accuracy < bestScore.accuracy || t === 1) {
       const onlyBest = new Array<number>(n).fill(0);
       onlyBest[best] = 1;
-      const note = `optimized weights were less accurate than member ${best} (${input.memberNames[best] ?? best}) on the validation split (${accuracy.toFixed(4)} < ${bestScore.accuracy.toFixed(4)}); using that member alone`;
+      const note = `optimized weights were less accurate than member ${best} (${input.memberNames[best] ?? best}) on the validation split; using that member alone`;
       return linearPool('optimized', onlyBest, cols, [note], { ...extra, fallback: true });
     }
-    return linearPool('optimized', weights, cols, [], extra);
+    return linearPool('optimized', weights, cols, notes, extra);
   },
 };

@@ -2,7 +2,7 @@ import { Tensor } from '@shrinkray/tensor-core';
 import { fitMultinomialLogistic } from '../fit/logistic.js';
 import { accuracyOf, logSoftmaxRows, nllOf } from '../math.js';
 import type { OnnxNodeSpec } from '../onnx/fragment.js';
-import { bestMember, checkLogits, fragmentOpset, linearPool, memberScores, requireValidation, scalar } from './common.js';
+import { bestMember, checkLogits, fragmentOpset, linearPool, memberScores, requireValidation, scalar, shrinkTowardBest } from './common.js';
 import type { AggregatorPlugin, FittedAggregator } from './types.js';
 
 /** Member log-probabilities below this are clamped to it before the meta-model reads them. */
@@ -48,12 +48,12 @@ function blockInit(n: number, cols: number, blockWeights: readonly number[]): Fl
   return W;
 }
 
-function fittedStacking(n: number, cols: number, W: Float64Array, b: Float64Array, extra: Record<string, unknown>): FittedAggregator {
+function fittedStacking(n: number, cols: number, W: Float64Array, b: Float64Array, extra: Record<string, unknown>, notes: readonly string[]): FittedAggregator {
   const dims = n * cols;
   return {
     name: 'stacking',
     weights: null,
-    notes: [],
+    notes,
     combine(logits) {
       const { rows } = checkLogits(logits, n, cols);
       const features = stackingFeatures(logits, rows, cols);
@@ -82,7 +82,7 @@ function fittedStacking(n: number, cols: number, W: Float64Array, b: Float64Arra
       };
     },
     toJSON() {
-      return { name: 'stacking', metaModel: 'multinomial logistic regression', features: `${n}×${cols} member log-probabilities`, ...extra };
+      return { name: 'stacking', metaModel: 'multinomial logistic regression', features: `${n}×${cols} member log-probabilities`, notes, ...extra };
     },
   };
 }
@@ -92,9 +92,10 @@ function fittedStacking(n: number, cols: number, W: Float64Array, b: Float64Arra
  * members' log-probabilities side by side (`n·C` features, clamped at −30). It is fitted on the
  * validation outputs with L-BFGS, starting from (and L2-regularised towards) the better of two
  * meta-models that reproduce a known combination: the best member alone, or the geometric mean. Every
- * step lowers the objective, so the fit is never worse than that start; if the result is still less
- * accurate (or has a higher log-loss) than the best member on the validation split, it falls back to
- * that member alone and says so in `notes`.
+ * step lowers the objective, so the fit is never worse than that start. If the result is less accurate
+ * than the best member on the validation split, its parameters are blended towards "that member
+ * alone" just far enough to match it; if that is not enough (or the log-loss ends above the member's),
+ * the member is used alone. Either is said in `notes`.
  *
  * Options: `l2` (default 1e-3), `maxIterations` (default 300).
  */
@@ -125,17 +126,26 @@ export const stackingAggregator: AggregatorPlugin = {
       maxIterations,
       onIteration: (iteration, loss) => input.onProgress?.({ aggregator: 'stacking', iteration, maxIterations, loss }),
     });
-    const p = predictLogistic(features, rows, dims, cols, fitted.W, fitted.b);
+    const bestScore = scores[best]!;
+    // Blend the fitted parameters towards "member `best` alone" only as far as needed to keep its
+    // validation accuracy (log-loss is convex in the parameters, so the blend stays below the start's).
+    const bestW = candidates[0]!.W;
+    const blendW = (t: number) => (t === 0 ? fitted.W : fitted.W.map((w, i) => (1 - t) * w + t * bestW[i]!));
+    const blendB = (t: number) => (t === 0 ? fitted.b : fitted.b.map((v) => (1 - t) * v));
+    const { t } = shrinkTowardBest((u) => accuracyOf(predictLogistic(features, rows, dims, cols, blendW(u), blendB(u)), rows, cols, validation.labels), bestScore.accuracy);
+    const W = blendW(t);
+    const b = blendB(t);
+    const p = predictLogistic(features, rows, dims, cols, W, b);
     const accuracy = accuracyOf(p, rows, cols, validation.labels);
     const nll = nllOf(p, rows, cols, validation.labels);
-    const bestScore = scores[best]!;
-    const extra = { l2, start: start.label, iterations: fitted.iterations, validationAccuracy: accuracy, validationNll: nll, bestMember: best, bestMemberValidation: bestScore };
-    if (accuracy < bestScore.accuracy || nll > bestScore.nll) {
+    const extra = { l2, start: start.label, iterations: fitted.iterations, shrink: t, validationAccuracy: accuracy, validationNll: nll, bestMember: best, bestMemberValidation: bestScore };
+    if (t === 1 || accuracy < bestScore.accuracy || nll > bestScore.nll) {
       const onlyBest = new Array<number>(n).fill(0);
       onlyBest[best] = 1;
       const note = `the stacking meta-model did not beat member ${best} (${input.memberNames[best] ?? best}) on the validation split (accuracy ${accuracy.toFixed(4)} vs ${bestScore.accuracy.toFixed(4)}, NLL ${nll.toFixed(4)} vs ${bestScore.nll.toFixed(4)}); using that member alone`;
       return linearPool('stacking', onlyBest, cols, [note], { ...extra, fallback: true });
     }
-    return fittedStacking(n, cols, fitted.W, fitted.b, extra);
+    const notes = t > 0 ? [`meta-model blended ${Math.round(t * 100)}% towards member ${best} (${input.memberNames[best] ?? best}) to stay at least as accurate as it on the validation split`] : [];
+    return fittedStacking(n, cols, W, b, extra, notes);
   },
 };
