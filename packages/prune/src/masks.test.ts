@@ -54,7 +54,7 @@ describe('selectMasks', () => {
     const layers = [{ layer: 'fc1', scores: randomScores(10, 3), override: 1 }];
     expect(() => selectMasks(layers, 0.5, 'layer')).toThrow(InvalidSparsityError);
     expect(() => selectMasks(layers, 0.5, 'layer')).toThrow('layer fc1: sparsity must be in [0, 1), got 1');
-    expect(() => selectMasks([{ layer: 'fc1', scores: randomScores(10, 3) }], -0.1, 'global')).toThrow(/sparsity must be in \[0, 1\), got -0.1/);
+    expect(() => selectMasks([{ layer: 'fc1', scores: randomScores(10, 3) }], -0.1, 'global')).toThrow('target: sparsity must be in [0, 1), got -0.1');
   });
 
   it('rejects pruning every unit of a layer', () => {

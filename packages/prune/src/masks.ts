@@ -10,10 +10,12 @@ export interface LayerScores {
   readonly scores: Float32Array;
   /** A per-layer sparsity that replaces the shared target (and takes the layer out of the global pool). */
   readonly override?: number;
+  /** What the scores are of, for messages (default: the `what` argument of `selectMasks`). */
+  readonly what?: 'weights' | 'units' | 'filters';
 }
 
-/** Throws `InvalidSparsityError` unless `0 <= sparsity < 1`. */
-export function checkSparsity(layer: string, sparsity: number): void {
+/** Throws `InvalidSparsityError` unless `0 <= sparsity < 1` (`layer` null: the shared target). */
+export function checkSparsity(layer: string | null, sparsity: number): void {
   if (!Number.isFinite(sparsity) || sparsity < 0 || sparsity >= 1) throw new InvalidSparsityError(layer, sparsity);
 }
 
@@ -41,7 +43,7 @@ function lowest(scores: Float32Array, count: number): Int32Array {
  * every element.
  */
 export function selectMasks(layers: readonly LayerScores[], target: number, scope: Scope, what: 'weights' | 'units' | 'filters' = 'weights'): Map<string, Uint8Array> {
-  checkSparsity(scope === 'global' ? 'global' : 'all', target);
+  checkSparsity(null, target);
   const masks = new Map<string, Uint8Array>();
   const pooled: LayerScores[] = [];
   for (const l of layers) {
@@ -51,7 +53,7 @@ export function selectMasks(layers: readonly LayerScores[], target: number, scop
     checkSparsity(l.layer, s);
     if (scope === 'layer' || l.override !== undefined) {
       const count = prunedCount(l.scores.length, s);
-      if (count >= l.scores.length && l.scores.length > 0) throw new LayerEmptiedError(l.layer, what, l.scores.length, s);
+      if (count >= l.scores.length && l.scores.length > 0) throw new LayerEmptiedError(l.layer, l.what ?? what, l.scores.length, s);
       for (const i of lowest(l.scores, count)) mask[i] = 0;
     } else {
       pooled.push(l);
@@ -75,7 +77,7 @@ export function selectMasks(layers: readonly LayerScores[], target: number, scop
     }
     for (const l of pooled) {
       const mask = masks.get(l.layer)!;
-      if (mask.length > 0 && mask.every((m) => m === 0)) throw new LayerEmptiedError(l.layer, what, mask.length, target);
+      if (mask.length > 0 && mask.every((m) => m === 0)) throw new LayerEmptiedError(l.layer, l.what ?? what, mask.length, target);
     }
   }
   return masks;

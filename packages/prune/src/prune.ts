@@ -172,7 +172,7 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
   const structured = options.structured ?? false;
   const scope = options.scope ?? 'layer';
   if (scope !== 'layer' && scope !== 'global') throw new ConfigError('scope', `expected 'layer' or 'global', got '${String(scope)}'`);
-  checkSparsity(scope === 'global' ? 'global' : 'all', options.target);
+  checkSparsity(null, options.target);
   for (const [layer, s] of Object.entries(options.layers?.overrides ?? {})) checkSparsity(layer, s);
   const criterion = resolve(options.criterion, 'l1', criteria);
   const schedule = resolve(options.schedule, 'one-shot', schedules);

@@ -146,9 +146,10 @@ export class Pruner {
         scores = mean > 0 ? scores.map((s) => s / mean) : scores;
       }
       const override = overrides?.[l.info.name];
-      return { layer: l.info.name, scores, ...(override !== undefined ? { override: scaleOverride(override, sparsity, this.finalTarget) } : {}) };
+      const what = structured ? (l.info.className === 'Conv2D' ? ('filters' as const) : ('units' as const)) : ('weights' as const);
+      return { layer: l.info.name, scores, what, ...(override !== undefined ? { override: scaleOverride(override, sparsity, this.finalTarget) } : {}) };
     });
-    const masks = selectMasks(scored, sparsity, scope, structured ? (this.layers[0]?.info.className === 'Conv2D' ? 'filters' : 'units') : 'weights');
+    const masks = selectMasks(scored, sparsity, scope);
     for (const l of this.layers) {
       const keep = masks.get(l.info.name)!;
       for (let i = 0; i < keep.length; i++) {

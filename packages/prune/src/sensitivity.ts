@@ -48,7 +48,7 @@ export async function sensitivity(options: SensitivityOptions): Promise<Sensitiv
   await initBackend();
   const structured = options.structured ?? false;
   const sparsities = options.sparsities ?? (structured ? [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] : [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]);
-  for (const s of sparsities) checkSparsity('sensitivity', s);
+  for (const s of sparsities) checkSparsity(null, s);
   const criterion = typeof options.criterion === 'object' ? options.criterion : criteria.get(options.criterion ?? 'l1');
   const model = options.model;
   const baseline = await modelAccuracy(model, options.data);

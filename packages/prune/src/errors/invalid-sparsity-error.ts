@@ -1,12 +1,12 @@
 import { ShrinkrayError } from '@shrinkray/tensor-core';
 
-/** A target sparsity outside `[0, 1)`. Names the layer (or `global`) and the value given. */
+/** A target sparsity outside `[0, 1)`. Names the layer (`null` for the shared target) and the value given. */
 export class InvalidSparsityError extends ShrinkrayError {
-  readonly layer: string;
+  readonly layer: string | null;
   readonly sparsity: number;
 
-  constructor(layer: string, sparsity: number) {
-    super('INVALID_SPARSITY', `layer ${layer}: sparsity must be in [0, 1), got ${sparsity}`);
+  constructor(layer: string | null, sparsity: number) {
+    super('INVALID_SPARSITY', `${layer === null ? 'target' : `layer ${layer}`}: sparsity must be in [0, 1), got ${sparsity}`);
     this.layer = layer;
     this.sparsity = sparsity;
   }
