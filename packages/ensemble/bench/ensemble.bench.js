@@ -220,7 +220,7 @@ export default {
   async run({ quick, log }) {
     const options = quick
       ? { data: 'mnist', trainRows: 2000, validationFraction: 0.1, rounds1: 30, rounds256: 3, log }
-      : { trainRows: Number(process.env.SHRINKRAY_BENCH_ENSEMBLE_ROWS ?? 30000), rounds1: 300, rounds256: 20, log };
+      : { trainRows: Number(process.env.SHRINKRAY_BENCH_ENSEMBLE_ROWS ?? 55000), rounds1: 300, rounds256: 20, log };
     const { markdown, json } = await runEnsembleBenchmark(options);
     const rows = [];
     for (const m of json.members) rows.push({ section: 'member', name: m.name, accuracy: m.accuracy * 100, nll: m.nll, ece: m.ece });
