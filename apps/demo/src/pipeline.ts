@@ -1,7 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadData, stratifiedSplit, type Dataset } from '@shrinkray/datasets';
-import { evaluate, initBackend, TfjsModel, train, writeFileAtomic, type tfl, type TrainHistory } from '@shrinkray/tensor-core';
-import { buildMlp, buildTeacher } from './models.js';
+import { loadData, stratifiedSplit } from '@shrinkray/datasets';
+import { distill, saveStudent, trainAlone } from '@shrinkray/distill';
+import { createEnsemble, saveFusedEnsemble, serveEnsemble } from '@shrinkray/ensemble';
+import { OnnxModel } from '@shrinkray/onnx-io';
+import { prune, sensitivity } from '@shrinkray/prune';
+import { evaluate, initBackend, saveTfjsModel, TfjsModel, train, writeFileAtomic, type Model, type tfl, type TrainHistory } from '@shrinkray/tensor-core';
+import { exportOnnx, onnxFacts, scoreModel } from './measure.js';
+import { buildTeacher } from './models.js';
 import { renderReport } from './report.js';
 import type { Curve, DemoResults, ModelRow } from './results.js';
 
@@ -9,7 +15,7 @@ export interface DemoOptions {
   data: string;
   out: string;
   seed: number;
-  /** Fewer epochs and examples: for tests and a first look (about a minute). */
+  /** Fewer epochs and examples: for tests and a first look. */
   quick?: boolean;
   log: (line: string) => void;
 }
@@ -18,55 +24,103 @@ export interface DemoOptions {
 interface Budget {
   teacherEpochs: number;
   studentEpochs: number;
+  finetuneEpochs: number;
   trainLimit: number;
+  benchIterations: number;
+  student: string;
 }
 
-const fullBudget: Budget = { teacherEpochs: 4, studentEpochs: 6, trainLimit: Number.POSITIVE_INFINITY };
-const quickBudget: Budget = { teacherEpochs: 1, studentEpochs: 2, trainLimit: 3000 };
+const fullBudget: Budget = { teacherEpochs: 5, studentEpochs: 8, finetuneEpochs: 2, trainLimit: Number.POSITIVE_INFINITY, benchIterations: 20, student: 'mlp:32' };
+const quickBudget: Budget = { teacherEpochs: 1, studentEpochs: 2, finetuneEpochs: 1, trainLimit: 2000, benchIterations: 3, student: 'mlp:16' };
+
+const pct = (v: number | null | undefined): string => (v === null || v === undefined ? 'n/a' : `${(v * 100).toFixed(2)}%`);
 
 function curveOf(name: string, history: TrainHistory): Curve {
   return { name, points: history.epochs.map((e) => ({ epoch: e.epoch, loss: e.loss, valAccuracy: e.valAccuracy ?? null })) };
 }
 
-async function score(name: string, kind: ModelRow['kind'], model: tfl.LayersModel, test: Dataset): Promise<ModelRow> {
-  const metrics = evaluate(await new TfjsModel(model, name).predict(test.x), test.y);
-  return { name, kind, accuracy: metrics.accuracy, nll: metrics.nll, ece: metrics.ece, params: model.countParams(), files: [] };
-}
-
-const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
-
 /** The whole demo. Each step logs one line; results go to `out/results.json` and `out/report.html`. */
 export async function runDemo(options: DemoOptions): Promise<DemoResults> {
-  const { log, seed } = options;
+  const { log, seed, out } = options;
   const budget = options.quick ? quickBudget : fullBudget;
   const started = performance.now();
   const { backend } = await initBackend();
   const { train: trainSplit, test } = await loadData(options.data);
   const split = stratifiedSplit(trainSplit, { fraction: 0.1, seed });
-  const fit = Number.isFinite(budget.trainLimit) ? stratifiedSplit(split.train, { fraction: Math.min(0.99, budget.trainLimit / split.train.y.length), seed }).validation : split.train;
+  const fit = Number.isFinite(budget.trainLimit) ? stratifiedSplit(split.train, { fraction: budget.trainLimit / split.train.y.length, seed }).validation : split.train;
   const validation = split.validation;
   log(`data ${options.data}: ${fit.y.length} train, ${validation.y.length} validation, ${test.y.length} test; tfjs backend ${backend}`);
 
   const results: DemoResults = { data: options.data, backend, seed, createdAt: new Date().toISOString(), seconds: 0, models: [], curves: [], sparsity: [], notes: [] };
   const [h, w, c] = fit.x.shape.slice(1) as [number, number, number];
 
+  /** Scores a tfjs model on the test split, writes it as tfjs + ONNX and measures the ONNX file. */
+  const record = async (name: string, kind: ModelRow['kind'], model: tfl.LayersModel, dir: string): Promise<ModelRow> => {
+    const files = await saveTfjsModel(model, path.join(out, dir));
+    const onnxFile = path.join(out, `${dir}.onnx`);
+    const bytes = await exportOnnx(model, onnxFile);
+    const row: ModelRow = { name, kind, ...(await scoreModel(new TfjsModel(model, name), test)), params: model.countParams(), ...(await onnxFacts(bytes, name, budget.benchIterations)), files: [...files, onnxFile] };
+    results.models.push(row);
+    return row;
+  };
+
+  // 1. Teacher.
   const teacherModel = buildTeacher(seed, [h, w, c], fit.numClasses);
   const teacherRun = await train({ model: teacherModel, data: fit, validation, epochs: budget.teacherEpochs, batchSize: 64, seed, optimizer: { name: 'adam', learningRate: 2e-3 } });
-  results.curves.push(curveOf('teacher', teacherRun.history));
-  const teacherRow = await score('teacher (CNN)', 'teacher', teacherModel, test);
-  results.models.push(teacherRow);
-  log(`teacher CNN: test accuracy ${pct(teacherRow.accuracy)} (${Math.round(teacherRun.history.samplesPerSecond)} samples/s on ${teacherRun.history.backend})`);
+  results.curves.push(curveOf('teacher (CNN)', teacherRun.history));
+  const teacherRow = await record('teacher (CNN)', 'teacher', teacherModel, 'teacher');
+  log(`teacher CNN: test accuracy ${pct(teacherRow.accuracy)}, ${teacherRow.params.toLocaleString('en-US')} params (${Math.round(teacherRun.history.samplesPerSecond)} samples/s training on ${teacherRun.history.backend})`);
 
-  const aloneModel = buildMlp('student-alone', seed, [h, w, c], [64], fit.numClasses);
-  const aloneRun = await train({ model: aloneModel, data: fit, validation, epochs: budget.studentEpochs, batchSize: 64, seed, optimizer: { name: 'adam', learningRate: 1e-3 } });
-  results.curves.push(curveOf('student alone (MLP 64)', aloneRun.history));
-  const aloneRow = await score('student alone (MLP 64)', 'student', aloneModel, test);
-  results.models.push(aloneRow);
-  log(`student MLP 64 trained alone: test accuracy ${pct(aloneRow.accuracy)}`);
+  // 2. Student alone vs distilled from the teacher's ONNX file (served by ONNX Runtime).
+  const alone = await trainAlone({ student: budget.student, numClasses: fit.numClasses, data: fit, validation, epochs: budget.studentEpochs, seed, inputShape: [h, w, c] });
+  results.curves.push(curveOf(`student alone (${budget.student})`, alone.history));
+  const aloneRow = await record(`student alone (${budget.student})`, 'student', alone.student, 'student-alone');
+  const teacherOnnx = await OnnxModel.create(path.join(out, 'teacher.onnx'), { name: 'teacher.onnx' });
+  const distilled = await distill({ teacher: teacherOnnx, student: budget.student, data: fit, validation, test, loss: 'hinton', temperature: 4, alpha: 0.7, epochs: budget.studentEpochs, seed, inputShape: [h, w, c] });
+  results.curves.push(curveOf(`student distilled (${budget.student})`, distilled.history));
+  await saveStudent(distilled.student, path.join(out, 'student-distilled'), { onnx: false });
+  const distilledRow = await record(`student distilled (${budget.student})`, 'student', distilled.student, 'student-distilled');
+  log(`student ${budget.student}: alone ${pct(aloneRow.accuracy)}, distilled ${pct(distilledRow.accuracy)} (agreement with teacher ${pct(distilled.summary.agreement)}), ${distilledRow.params.toLocaleString('en-US')} params`);
+
+  // 3. Pruning the teacher: unstructured 90% (polynomial schedule) and structured 50% of units/filters.
+  const pruneData = { train: fit, test };
+  const sparse = await prune({ model: teacherModel, data: pruneData, target: 0.9, schedule: 'polynomial', finetune: { epochs: budget.finetuneEpochs, batchSize: 64 }, seed });
+  const sparseRow = await record('teacher pruned 90% (unstructured)', 'pruned', sparse.model, 'teacher-sparse90');
+  const slim = await prune({ model: teacherModel, data: pruneData, target: 0.5, structured: true, criterion: 'l2', finetune: { epochs: budget.finetuneEpochs, batchSize: 64 }, seed });
+  const slimRow = await record('teacher pruned 50% (structured)', 'pruned', slim.model, 'teacher-slim50');
+  log(`pruned teacher: 90% sparse ${pct(sparseRow.accuracy)} (gzip ONNX ${Math.round((sparseRow.gzipBytes ?? 0) / 1024)} KiB vs ${Math.round((teacherRow.gzipBytes ?? 0) / 1024)} KiB); 50% structured ${pct(slimRow.accuracy)}, ${slimRow.params.toLocaleString('en-US')} params, ORT ${Math.round(slimRow.samplesPerSecond ?? 0)} vs ${Math.round(teacherRow.samplesPerSecond ?? 0)} samples/s`);
+  const curve = await sensitivity({ model: teacherModel, data: validation, sparsities: [0.5, 0.7, 0.8, 0.9, 0.95], seed });
+  for (const layer of curve.layers) results.sparsity.push({ name: `one-shot l1, layer ${layer.layer} (validation)`, points: [{ sparsity: 0, accuracy: curve.baseline }, ...layer.points.map((p) => ({ sparsity: p.sparsity, accuracy: p.accuracy }))] });
+  results.sparsity.push({ name: 'whole model, fine-tuned (test)', points: [{ sparsity: 0, accuracy: teacherRow.accuracy }, { sparsity: sparse.report.sparsity, accuracy: sparseRow.accuracy }] });
+
+  // 4. Ensemble of everything trained so far, fitted on the validation split; fused into one ONNX graph.
+  const members: Model[] = [new TfjsModel(teacherModel, 'teacher'), new TfjsModel(slim.model, 'teacher-slim50'), new TfjsModel(distilled.student, 'student-distilled'), new TfjsModel(alone.student, 'student-alone')];
+  const ensembleRows: { name: string; accuracy: number; nll: number }[] = [];
+  let memberAccuracies: { name: string; accuracy: number }[] = [];
+  for (const aggregator of ['mean', 'accuracy-weighted', 'stacking']) {
+    const ensemble = await createEnsemble(members, { aggregator, validation, seed });
+    const evaluation = await ensemble.evaluate(test.x, test.y);
+    memberAccuracies = evaluation.members.map((m) => ({ name: m.name, accuracy: m.accuracy }));
+    ensembleRows.push({ name: aggregator, accuracy: evaluation.ensemble.accuracy, nll: evaluation.ensemble.nll });
+    if (aggregator === 'stacking') {
+      const fusedFile = path.join(out, 'ensemble-stacking.onnx');
+      const { bytes } = await saveFusedEnsemble(ensemble, fusedFile);
+      const fused = await serveEnsemble(ensemble, { mode: 'fused' });
+      const probabilities = await fused.run(test.x);
+      await fused.dispose();
+      const fusedMetrics = evaluate(probabilities, test.y, { from: 'probabilities' });
+      const facts = await onnxFacts(new Uint8Array(await readFile(fusedFile)), 'ensemble (fused)', budget.benchIterations);
+      results.models.push({ name: 'ensemble: stacking, fused ONNX', kind: 'ensemble', accuracy: fusedMetrics.accuracy, nll: fusedMetrics.nll, ece: fusedMetrics.ece, params: members.reduce((n, m) => n + (m instanceof TfjsModel ? m.layersModel.countParams() : 0), 0), ...facts, files: [fusedFile] });
+      log(`ensemble (${members.length} members): mean ${pct(ensembleRows[0]?.accuracy)}, accuracy-weighted ${pct(ensembleRows[1]?.accuracy)}, stacking ${pct(evaluation.ensemble.accuracy)}; fused ONNX ${pct(fusedMetrics.accuracy)} (${Math.round(bytes / 1024)} KiB, ${Math.round(facts.samplesPerSecond ?? 0)} samples/s)`);
+    }
+  }
+  results.ensemble = { members: memberAccuracies, aggregators: ensembleRows };
+  await teacherOnnx.dispose();
 
   results.seconds = (performance.now() - started) / 1000;
-  await writeFileAtomic(path.join(options.out, 'results.json'), JSON.stringify(results, null, 2));
-  await writeFileAtomic(path.join(options.out, 'report.html'), renderReport(results));
-  log(`wrote ${path.join(options.out, 'results.json')} and ${path.join(options.out, 'report.html')} (${results.seconds.toFixed(0)} s)`);
+  await writeFileAtomic(path.join(out, 'results.json'), JSON.stringify(results, null, 2));
+  await writeFileAtomic(path.join(out, 'report.html'), renderReport(results));
+  log(`wrote ${path.join(out, 'results.json')} and ${path.join(out, 'report.html')} (${results.seconds.toFixed(0)} s)`);
   return results;
 }
+

@@ -31,7 +31,20 @@ describe('demo report', () => {
     expect(saved.models.map((m) => m.name)).toEqual(results.models.map((m) => m.name));
     const teacher = saved.models.find((m) => m.kind === 'teacher');
     expect(teacher?.accuracy).toBeGreaterThan(0.5);
-    expect(saved.curves.length).toBeGreaterThanOrEqual(2);
+    expect(saved.models.map((m) => m.kind)).toEqual(['teacher', 'student', 'student', 'pruned', 'pruned', 'ensemble']);
+    expect(saved.curves).toHaveLength(3);
+    for (const model of saved.models) {
+      for (const file of model.files) expect(existsSync(file)).toBe(true);
+      expect(model.bytes).toBeGreaterThan(0);
+      expect(model.gzipBytes).toBeLessThan(model.bytes!);
+    }
+    // Structured pruning physically removed half the units/filters.
+    const slim = saved.models.find((m) => m.name.includes('(structured)'))!;
+    expect(slim.params).toBeLessThan(teacher!.params / 2);
+    // The fused ensemble file and the stacking aggregator agree (same graph, same data).
+    const stacking = saved.ensemble!.aggregators.find((a) => a.name === 'stacking')!;
+    const fused = saved.models.find((m) => m.kind === 'ensemble')!;
+    expect(Math.abs(fused.accuracy - stacking.accuracy)).toBeLessThanOrEqual(1 / 2000);
   });
 
   it('renders every chart with data points in headless Chromium, offline, without console errors', async () => {
@@ -59,9 +72,15 @@ describe('demo report', () => {
       });
     });
     expect(charts.map((c) => c.id)).toEqual(['curves', 'sparsity', 'ensemble', 'size']);
-    const curves = charts.find((c) => c.id === 'curves')!;
-    expect(curves.points).toBe(results.curves.reduce((n, c) => n + c.points.filter((p) => p.valAccuracy !== null).length, 0));
+    const expectedPoints: Record<string, number> = {
+      curves: results.curves.reduce((n, c) => n + c.points.filter((p) => p.valAccuracy !== null).length, 0),
+      sparsity: results.sparsity.reduce((n, c) => n + c.points.length, 0),
+      ensemble: (results.ensemble?.members.length ?? 0) + (results.ensemble?.aggregators.length ?? 0),
+      size: results.models.filter((m) => m.bytes !== undefined).length,
+    };
     for (const chart of charts) {
+      expect(chart.points).toBe(expectedPoints[chart.id]);
+      expect(chart.points).toBeGreaterThan(0);
       expect(chart.width).toBeGreaterThan(100);
       expect(chart.painted).toBeGreaterThan(1000);
     }

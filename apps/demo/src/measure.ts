@@ -1,0 +1,31 @@
+import { gzipSync } from 'node:zlib';
+import { benchmark, encodeOnnx, exportTfjs, OnnxModel, saveOnnx } from '@shrinkray/onnx-io';
+import { evaluate, type Model, type tfl, type Tensor } from '@shrinkray/tensor-core';
+import type { ModelRow } from './results.js';
+
+/** Test-split metrics of any model. */
+export async function scoreModel(model: Model, test: { x: Tensor<'float32'>; y: Int32Array }): Promise<{ accuracy: number; nll: number; ece: number }> {
+  const { accuracy, nll, ece } = evaluate(await model.predict(test.x), test.y);
+  return { accuracy, nll, ece };
+}
+
+/** ONNX size (raw and gzip) and ORT throughput at batch 256, measured on the exported bytes. */
+export async function onnxFacts(bytes: Uint8Array, name: string, iterations: number): Promise<Pick<ModelRow, 'bytes' | 'gzipBytes' | 'samplesPerSecond'>> {
+  const session = await OnnxModel.create(bytes, { name });
+  try {
+    const [result] = await benchmark(session, { batchSizes: [256], iterations, warmup: 2 });
+    return { bytes: bytes.byteLength, gzipBytes: gzipSync(bytes, { level: 9 }).byteLength, samplesPerSecond: result?.samplesPerSecond };
+  } finally {
+    await session.dispose();
+  }
+}
+
+/** Exports a tfjs model to `file` (ONNX) and returns its bytes. */
+export async function exportOnnx(model: tfl.LayersModel, file: string): Promise<Uint8Array> {
+  return saveOnnx(await exportTfjs(model), file);
+}
+
+/** The ONNX bytes of a tfjs model, in memory. */
+export async function onnxBytes(model: tfl.LayersModel): Promise<Uint8Array> {
+  return encodeOnnx(await exportTfjs(model));
+}
