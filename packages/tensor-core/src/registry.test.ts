@@ -33,6 +33,14 @@ describe('Registry', () => {
     expect((conflict as PluginError).message).toBe('a different aggregator is already registered as "mean"');
   });
 
+  it('a named plugin object registers under its own name', () => {
+    const r = new Registry<{ name: string; f: number }>('aggregator');
+    const plugin = { name: 'median', f: 3 };
+    expect(r.register(plugin)).toBe(plugin);
+    expect(r.get('median')).toBe(plugin);
+    expect(() => r.register({ name: 'median', f: 4 })).toThrow('a different aggregator is already registered as "median"');
+  });
+
   it('an unknown name lists the registered ones', () => {
     const r = new Registry<number>('pruning criterion');
     r.register('l1', 1);

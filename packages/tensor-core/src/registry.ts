@@ -10,6 +10,7 @@ import { PluginError } from './errors/plugin-error.js';
  * @example
  * const losses = new Registry<LossPlugin>('distillation loss');
  * losses.register('hinton', hintonLoss);
+ * losses.register({ name: 'my-loss', ... }); // a plugin object registers under its own name
  * losses.get('hinton');
  */
 export class Registry<T> {
@@ -21,7 +22,11 @@ export class Registry<T> {
     this.kind = kind;
   }
 
-  register(name: string, item: T): T {
+  /** Registers `item` under `name`, or a named plugin object under its own `name`. Returns the item. */
+  register(name: string, item: T): T;
+  register(item: T & { readonly name: string }): T;
+  register(nameOrItem: string | (T & { readonly name: string }), maybeItem?: T): T {
+    const [name, item] = typeof nameOrItem === 'string' ? [nameOrItem, maybeItem as T] : [nameOrItem.name, nameOrItem];
     const existing = this.items.get(name);
     if (existing !== undefined && existing !== item) {
       throw new PluginError({ registry: this.kind, key: name, reason: 'conflict', registered: this.list() });
