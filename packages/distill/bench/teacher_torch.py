@@ -34,7 +34,7 @@ def main():
     loss_fn = nn.CrossEntropyLoss()
     g = torch.Generator().manual_seed(seed)
     start = time.time()
-    for _ in range(epochs):
+    for epoch in range(epochs):
         model.train()
         order = torch.randperm(len(ytr), generator=g)
         for i in range(0, len(ytr), 128):
@@ -43,6 +43,7 @@ def main():
             loss = loss_fn(model(xtr[idx_b]), ytr[idx_b])
             loss.backward()
             opt.step()
+        print(f'epoch {epoch + 1}/{epochs} done after {time.time() - start:.0f} s', file=sys.stderr, flush=True)
     seconds = time.time() - start
     model.eval()
     with torch.no_grad():
