@@ -32,7 +32,10 @@ export function registerBenchmark(benchmark) {
 /** @param {string} name */
 export function getBenchmark(name) {
   const found = registry.get(name);
-  if (!found) throw new Error(`unknown benchmark '${name}'; registered: ${[...registry.keys()].sort().join(', ') || '(none)'}`);
+  if (!found) {
+    const failed = failedModules.length ? `; modules that failed to load: ${failedModules.map((f) => `${f.file} (${f.reason})`).join(', ')}` : '';
+    throw new Error(`unknown benchmark '${name}'; registered: ${[...registry.keys()].sort().join(', ') || '(none)'}${failed}`);
+  }
   return found;
 }
 
@@ -59,8 +62,10 @@ async function filesIn(dir) {
 
 /**
  * Registers the built-ins (tooling/bench/benchmarks/*.js) and every `packages/* /bench/*.bench.js` and
- * `apps/* /bench/*.bench.js` module of the workspace.
+ * `apps/* /bench/*.bench.js` module of the workspace. Modules that fail to import are skipped and
+ * returned (and named when a requested benchmark is missing).
  * @param {string} repoRoot
+ * @returns {Promise<{ failed: { file: string, reason: string }[] }>}
  */
 export async function discoverBenchmarks(repoRoot) {
   const builtins = (await filesIn(path.join(repoRoot, 'tooling/bench/benchmarks'))).filter((f) => f.endsWith('.js'));
@@ -70,8 +75,19 @@ export async function discoverBenchmarks(repoRoot) {
       contributed.push(...(await filesIn(path.join(pkg, 'bench'))).filter((f) => f.endsWith('.bench.js')));
     }
   }
-  for (const file of [...builtins.sort(), ...contributed.sort()]) await registerModule(file);
+  for (const file of [...builtins.sort(), ...contributed.sort()]) {
+    try {
+      await registerModule(file);
+    } catch (error) {
+      // One package's broken or unbuilt bench module must not stop the others from running.
+      failedModules.push({ file: path.relative(repoRoot, file), reason: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+    }
+  }
+  return { failed: [...failedModules] };
 }
+
+/** @type {{ file: string, reason: string }[]} */
+const failedModules = [];
 
 /** @param {unknown} value @param {number | undefined} digits */
 function cell(value, digits) {

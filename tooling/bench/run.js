@@ -18,7 +18,8 @@ const { values, positionals } = parseArgs({
   },
 });
 
-await discoverBenchmarks(repoRoot);
+const { failed: failedModules } = await discoverBenchmarks(repoRoot);
+for (const f of failedModules) process.stderr.write(`[bench] skipped ${f.file}: ${f.reason}\n`);
 if (values.help || values.list) {
   if (values.help) process.stdout.write('usage: pnpm bench [name…] [--quick] [--list] [--out DIR]\n\n');
   for (const b of listBenchmarks()) process.stdout.write(`${b.name.padEnd(12)} ${b.description}\n`);
