@@ -1,3 +1,4 @@
+import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, onCpu, patched, randomData, tensorOf, tf, useWasm, withStockKernels } from './kit.test.shared.js';
 
@@ -106,5 +107,34 @@ describe('Conv2D training step', () => {
       return tf.concat(grads.map((g) => tf.reshape(g, [-1])));
     };
     expectClose(patched(f), await onCpu(f));
+  });
+});
+
+describe('tfjs-layers CNN training (Conv2D, MaxPooling2D, Dense; Adam)', () => {
+  it('two optimizer steps give the same weights as the cpu backend (stock wasm cannot train Conv2D at all)', async () => {
+    const x = randomData([8, 12, 12, 1], 91);
+    const labels = Array.from({ length: 8 }, (_, i) => i % 3);
+    const train = () => {
+      const model = tfl.sequential({
+        layers: [
+          tfl.layers.conv2d({ inputShape: [12, 12, 1], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }),
+          tfl.layers.maxPooling2d({ poolSize: 2 }),
+          tfl.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'valid', activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) }),
+          tfl.layers.flatten(),
+          tfl.layers.dense({ units: 3, kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }),
+        ],
+      });
+      const optimizer = tf.train.adam(0.01);
+      const xs = tensorOf(x);
+      const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 3);
+      for (let i = 0; i < 2; i++) {
+        optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs) as tf.Tensor) as tf.Scalar);
+      }
+      const weights = tf.concat(model.getWeights().map((w) => tf.reshape(w, [-1])));
+      optimizer.dispose();
+      model.dispose();
+      return weights;
+    };
+    expectClose(patched(train), await onCpu(train));
   });
 });
