@@ -60,7 +60,7 @@ describe('distill on real MNIST digits (e2e)', () => {
     expect(accuracy(fromOnnx, test.y)).toBeCloseTo(summary.student.accuracy!, 2);
   });
 
-  it('the hint loss (FitNets) trains a tfjs teacher\'s hint into a CNN-free student and still learns', async () => {
+  it('the hint loss (FitNets) matches a tfjs teacher layer, then distils; the MLP student still learns', async () => {
     const teacherModel = buildStudent('mlp:64', { inputShape: [28, 28, 1], numClasses: 10, seed: 9, name: 'teacher' });
     await trainAlone({ student: teacherModel, data: train, epochs: 4, batchSize: 64, seed: 9 });
     const stages: string[] = [];

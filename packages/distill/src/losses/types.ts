@@ -1,4 +1,4 @@
-import type { LossFn, Model, OptimizerConfig, Tensor, TrainEvent, tf, tfl } from '@shrinkray/tensor-core';
+import type { LossFn, Model, OptimizerConfig, Tensor, TrainEvent, tfl } from '@shrinkray/tensor-core';
 
 /** The numbers every distillation loss is built from (validated by `distill` before training). */
 export interface LossSettings {
