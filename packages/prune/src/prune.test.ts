@@ -112,6 +112,16 @@ describe('prune', () => {
     expect(report.mode).toBe('soft-decay');
   });
 
+  it('taylor scores from gradients on the training data prune exactly too, and differ from magnitude', async () => {
+    const model = mlp();
+    const taylorRun = await prune({ model, data: { train }, target: 0.5, criterion: 'taylor', exportOnnx: false });
+    const l1Run = await prune({ model, data: { train }, target: 0.5, criterion: 'l1', exportOnnx: false });
+    const a = kernel(taylorRun.model, 'fc1');
+    const b = kernel(l1Run.model, 'fc1');
+    expect(zeros(a)).toBe(192);
+    expect(a.some((v, i) => (v === 0) !== (b[i] === 0))).toBe(true);
+  });
+
   it('typed errors: sparsity out of range names the layer, unknown criterion lists the registered ones', async () => {
     await expect(prune({ model: mlp(), data: { train }, target: 1 })).rejects.toThrow(InvalidSparsityError);
     await expect(prune({ model: mlp(), data: { train }, target: 0.5, layers: { overrides: { fc2: 1.5 } } })).rejects.toThrow('layer fc2: sparsity must be in [0, 1), got 1.5');
