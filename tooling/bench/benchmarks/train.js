@@ -49,6 +49,8 @@ export default {
     const rows = [];
     const loadBefore = os.loadavg();
     const torchAvailable = existsSync(PYTHON);
+    /** @type {Record<string, number[]>} */
+    const pairedRatios = {};
     for (const model of /** @type {const} */ (['mlp', 'cnn'])) {
       const flopsPerSample = 3 * forwardFlopsPerSample(model);
       /** @type {Record<string, number>} */
@@ -101,6 +103,26 @@ export default {
         if (out.leakedTensorsPerStep) notes.push(`${model} / ${runtime}: ${out.leakedTensorsPerStep} tensors leaked per step.`);
         if (out.fallbacks?.length) notes.push(`${model} / ${runtime}: stock tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter (Conv2D training throws); the stock run uses ${out.fallbacks.join(', ')}.`);
       }
+      if (model === 'mlp') {
+        // Paired measurement: shrinkray and stock windows alternate in one process.
+        const [warmup, steps, windows] = quick ? [2, 5, 2] : [5, 10, 5];
+        log(`${model}: paired shrinkray/stock windows in one process (${windows} pairs)`);
+        try {
+          const env = { ...process.env, SHRINKRAY_BACKEND: 'wasm' };
+          delete env.SHRINKRAY_WASM_KERNELS;
+          const pair = await spawnJson(
+            process.execPath,
+            [worker, `--model=${model}`, `--batch=${BATCH}`, `--warmup=${warmup}`, `--steps=${steps}`, `--windows=${windows}`, '--pair', `--stock-steps=${quick ? 2 : 4}`],
+            { cwd: repoRoot, env, timeoutMs: 30 * 60_000 },
+          );
+          pairedRatios[model] = pair.ratios;
+          notes.push(
+            `${model}: shrinkray / stock tfjs-wasm with alternating windows in one process (kernels swapped in place): median ratio ${median(pair.ratios).toFixed(2)}x (per pair: ${pair.ratios.map((r) => r.toFixed(2)).join(', ')}).`,
+          );
+        } catch (error) {
+          notes.push(`${model}: paired run failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+        }
+      }
       for (const row of rows.filter((r) => r.model === model)) {
         row.vsStock = throughput.stock ? row.samplesPerSecond / throughput.stock : undefined;
         row.vsPyTorch = throughput.pytorch ? row.samplesPerSecond / throughput.pytorch : undefined;
@@ -126,7 +148,7 @@ export default {
       ],
       rows,
       notes,
-      meta: { batch: BATCH, loadBefore, loadAfter, cpu: cpuModel(), cores: os.cpus().length, node: process.version, quick },
+      meta: { pairedRatios, batch: BATCH, loadBefore, loadAfter, cpu: cpuModel(), cores: os.cpus().length, node: process.version, quick },
     };
   },
 };

@@ -1,5 +1,7 @@
 // One tfjs training run of the `train` benchmark, in its own process so that the kernel set-up
 // (SHRINKRAY_WASM_KERNELS) and the JIT state of one run cannot affect another. Prints one JSON object.
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initBackend, Rng, tf, tfl } from '@shrinkray/tensor-core';
 import { registerCpuFallback } from './cpu-fallback.js';
@@ -14,6 +16,10 @@ const { values } = parseArgs({
     windows: { type: 'string', default: '3' },
     pool: { type: 'string', default: '16' },
     profile: { type: 'boolean', default: false },
+    // Alternate windows with shrinkray's kernels and the stock ones in this one process (same model,
+    // same moment's machine load): a paired ratio that other load on the machine disturbs less.
+    pair: { type: 'boolean', default: false },
+    'stock-steps': { type: 'string', default: '4' },
   },
 });
 const name = /** @type {'mlp' | 'cnn'} */ (values.model);
@@ -53,6 +59,10 @@ function step() {
 }
 
 for (let i = 0; i < Number(values.warmup); i++) step();
+if (values.pair) {
+  await pairedRun();
+  process.exit(0);
+}
 const profile = values.profile ? profileKernels() : undefined;
 const tensorsBefore = tf.memory().numTensors;
 const msPerStep = [];
@@ -117,4 +127,30 @@ function profileKernels() {
         .sort((a, b) => b.msPerStep - a.msPerStep);
     },
   };
+}
+
+/** Alternating shrinkray / stock timing windows (see --pair). */
+async function pairedRun() {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  // Same module instance as the one @shrinkray/tensor-core's backend set-up used (same file URL).
+  const kernelsModule = path.resolve(here, '../../../packages/tensor-core/dist/wasm-kernels/index.js');
+  const { applyWasmTrainingKernels, removeWasmTrainingKernels, wasmTrainingKernels } = await import(pathToFileURL(kernelsModule).href);
+  if (wasmTrainingKernels().length === 0) throw new Error('--pair needs the kernel fixes applied (unset SHRINKRAY_WASM_KERNELS)');
+  const time = (n) => {
+    const start = performance.now();
+    for (let i = 0; i < n; i++) step();
+    return (performance.now() - start) / n;
+  };
+  removeWasmTrainingKernels();
+  step(); // warm the stock kernels' code paths
+  applyWasmTrainingKernels();
+  const shrinkray = [];
+  const stock = [];
+  for (let w = 0; w < Number(values.windows); w++) {
+    shrinkray.push(time(Number(values.steps)));
+    removeWasmTrainingKernels();
+    stock.push(time(Number(values['stock-steps'])));
+    applyWasmTrainingKernels();
+  }
+  process.stdout.write(`${JSON.stringify({ shrinkray, stock, ratios: shrinkray.map((ms, i) => stock[i] / ms) })}\n`);
 }
