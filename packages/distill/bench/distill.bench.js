@@ -12,9 +12,11 @@
 // reused by every run. Without PyTorch a tfjs MLP teacher (mlp:1200,1200) is trained instead. The
 // teacher is cached in bench-results/distill/ (delete it to retrain).
 //
-// Knobs (environment): SHRINKRAY_BENCH_DISTILL_EPOCHS (student epochs, default 10),
+// Knobs (environment): SHRINKRAY_BENCH_DISTILL_EPOCHS (student epochs, default 10; or per run
+// `mlp800:3,cnn:1,mlp64:3,transfer:3`),
 // SHRINKRAY_BENCH_DISTILL_SEEDS (default 3), SHRINKRAY_BENCH_DISTILL_STUDENTS (comma list of
-// mlp800,cnn,mlp64; default all), SHRINKRAY_BENCH_DISTILL_CONFIGS (`all` or `main` = τ=4 α=0.7 only),
+// mlp800,cnn,mlp64; default all), SHRINKRAY_BENCH_DISTILL_CONFIGS (`all`, `main` = τ=4 α=0.7 only,
+// or per student `mlp800:main,cnn:main,mlp64:all`),
 // SHRINKRAY_BENCH_DISTILL_TEACHER_EPOCHS (default 6), SHRINKRAY_BENCH_DISTILL_TRANSFER_STUDENT
 // (default mlp:800,800), SHRINKRAY_BENCH_DISTILL_LABELLED (default 5000), SHRINKRAY_BENCH_DISTILL_TEACHER
 // (an .onnx teacher to use instead of the built-in one). `--quick`: 1 epoch, 1 seed, MLP 64 only.
@@ -48,16 +50,50 @@ function envInt(name, fallback) {
   return n;
 }
 
+/**
+ * Student epochs: a number for every run, or per run `mlp800:3,cnn:1,mlp64:5,transfer:3` (missing
+ * entries take `default:N`, else 10).
+ */
+function epochsFor(quick) {
+  const text = process.env.SHRINKRAY_BENCH_DISTILL_EPOCHS;
+  if (quick) return () => 1;
+  if (text === undefined || text === '') return () => 10;
+  if (/^\d+$/.test(text)) {
+    const n = envInt('SHRINKRAY_BENCH_DISTILL_EPOCHS', 10);
+    return () => n;
+  }
+  const map = new Map();
+  for (const part of text.split(',')) {
+    const [key, value] = part.split(':').map((v) => v.trim());
+    const n = Number(value);
+    if (!key || !Number.isInteger(n) || n < 1) throw new Error(`SHRINKRAY_BENCH_DISTILL_EPOCHS=${text}: expected N or key:N,key:N (keys ${[...Object.keys(STUDENTS), 'transfer', 'default'].join(', ')})`);
+    map.set(key, n);
+  }
+  return (key) => map.get(key) ?? map.get('default') ?? 10;
+}
+
 function settings(quick) {
   return {
-    epochs: quick ? 1 : envInt('SHRINKRAY_BENCH_DISTILL_EPOCHS', 10),
+    epochs: epochsFor(quick),
     seeds: quick ? 1 : envInt('SHRINKRAY_BENCH_DISTILL_SEEDS', 3),
     teacherEpochs: envInt('SHRINKRAY_BENCH_DISTILL_TEACHER_EPOCHS', 6),
     students: (process.env.SHRINKRAY_BENCH_DISTILL_STUDENTS ?? (quick ? 'mlp64' : 'mlp800,cnn,mlp64')).split(',').map((s) => s.trim()),
-    configs: process.env.SHRINKRAY_BENCH_DISTILL_CONFIGS === 'main' || quick ? 'main' : 'all',
+    configs: process.env.SHRINKRAY_BENCH_DISTILL_CONFIGS ?? (quick ? 'main' : 'all'),
     transferStudent: process.env.SHRINKRAY_BENCH_DISTILL_TRANSFER_STUDENT ?? (quick ? 'mlp:64' : 'mlp:800,800'),
     labelled: envInt('SHRINKRAY_BENCH_DISTILL_LABELLED', 5000),
   };
+}
+
+/** The KD configurations of a student: `all`, `main` (τ=4 α=0.7 only), or per student `mlp800:main,mlp64:all`. */
+function configsFor(cfg, key, student) {
+  const text = cfg.configs;
+  let mode = text;
+  if (text.includes(':')) {
+    const map = new Map(text.split(',').map((p) => p.split(':').map((v) => v.trim())));
+    mode = map.get(key) ?? map.get('default') ?? 'all';
+  }
+  if (mode !== 'all' && mode !== 'main') throw new Error(`SHRINKRAY_BENCH_DISTILL_CONFIGS=${text}: expected all, main, or key:all|main,…`);
+  return mode === 'main' ? student.configs.slice(0, 1) : student.configs;
 }
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -163,18 +199,19 @@ const distillBenchmark = {
     for (const key of cfg.students) {
       const student = STUDENTS[key];
       if (!student) throw new Error(`SHRINKRAY_BENCH_DISTILL_STUDENTS: unknown student '${key}'; known: ${Object.keys(STUDENTS).join(', ')}`);
-      const configs = cfg.configs === 'main' ? student.configs.slice(0, 1) : student.configs;
+      const configs = configsFor(cfg, key, student);
+      const epochs = cfg.epochs(key);
       const alone = { acc: [], sps: [] };
       const kd = configs.map(() => ({ acc: [], sps: [], agreement: [] }));
       for (const seed of seeds) {
-        ctx.log(`${student.spec} seed ${seed}: alone (${cfg.epochs} epochs)`);
-        const a = await trainAlone({ student: student.spec, numClasses: s.train.numClasses, data: s.train, test: s.test, epochs: cfg.epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
+        ctx.log(`${student.spec} seed ${seed}: alone (${epochs} epochs)`);
+        const a = await trainAlone({ student: student.spec, numClasses: s.train.numClasses, data: s.train, test: s.test, epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
         alone.acc.push(a.accuracy);
         alone.sps.push(a.history.samplesPerSecond);
         a.student.dispose();
         for (const [i, c] of configs.entries()) {
           ctx.log(`${student.spec} seed ${seed}: KD τ=${c.temperature} α=${c.alpha}`);
-          const r = await distill({ teacher: teacherSource, student: student.spec, data: s.train, test: s.test, temperature: c.temperature, alpha: c.alpha, epochs: cfg.epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
+          const r = await distill({ teacher: teacherSource, student: student.spec, data: s.train, test: s.test, temperature: c.temperature, alpha: c.alpha, epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
           kd[i].acc.push(r.summary.student.accuracy);
           kd[i].sps.push(r.summary.samplesPerSecond);
           kd[i].agreement.push(r.summary.agreement);
@@ -183,13 +220,14 @@ const distillBenchmark = {
         ctx.log(`${student.spec} seed ${seed}: alone ${a.accuracy.toFixed(4)}, KD ${kd.map((k) => k.acc.at(-1).toFixed(4)).join(' / ')}`);
       }
       const aloneMean = mean(alone.acc);
-      rows.push({ experiment: 'distill', student: student.label, method: 'alone', accuracy: pm(alone.acc), perSeed: alone.acc.map((v) => v.toFixed(4)).join(' '), samplesPerSecond: mean(alone.sps) });
+      rows.push({ experiment: 'distill', student: student.label, epochs, method: 'alone', accuracy: pm(alone.acc), perSeed: alone.acc.map((v) => v.toFixed(4)).join(' '), samplesPerSecond: mean(alone.sps) });
       for (const [i, c] of configs.entries()) {
         const gap = (mean(kd[i].acc) - aloneMean) / (s.teacherAccuracy - aloneMean);
         const wins = kd[i].acc.filter((v, j) => v > alone.acc[j]).length;
         rows.push({
           experiment: 'distill',
           student: student.label,
+          epochs,
           method: `KD τ=${c.temperature} α=${c.alpha}`,
           accuracy: pm(kd[i].acc),
           perSeed: kd[i].acc.map((v) => v.toFixed(4)).join(' '),
@@ -198,7 +236,7 @@ const distillBenchmark = {
           agreement: mean(kd[i].agreement),
           samplesPerSecond: mean(kd[i].sps),
         });
-        summary.push({ student: key, temperature: c.temperature, alpha: c.alpha, gapClosed: gap, wins, seeds: seeds.length });
+        summary.push({ student: key, epochs, temperature: c.temperature, alpha: c.alpha, alone: alone.acc, kd: kd[i].acc, gapClosed: gap, wins, seeds: seeds.length });
       }
     }
     const hinton = summary.find((x) => x.student === 'mlp800' && x.temperature === 4);
@@ -207,7 +245,7 @@ const distillBenchmark = {
       notes.push(`Target (Hinton setting, τ=4 α=0.7): KD beats alone on every seed and closes ≥ 40% of the gap -> ${met ? 'met' : 'NOT met'} (${hinton.wins}/${hinton.seeds} seeds, ${(hinton.gapClosed * 100).toFixed(0)}%).`);
     }
     notes.push(
-      `Data: ${s.dataName} (${s.train.y.length} train, ${s.test.y.length} test). Students: ${cfg.epochs} epochs, Adam(1e-3), batch ${BATCH}, seeds ${seeds.join(', ')}; the same seed gives alone and KD the same initial weights and batch order. Accuracy on the test split; gap closed = (KD − alone) / (teacher − alone) on the means.`,
+      `Data: ${s.dataName} (${s.train.y.length} train, ${s.test.y.length} test). Students: the epochs column (the same for alone and KD), Adam(1e-3), batch ${BATCH}, seeds ${seeds.join(', ')}; the same seed gives alone and KD the same initial weights and batch order. Accuracy on the test split; gap closed = (KD − alone) / (teacher − alone) on the means.`,
       `KD loss: hinton = (1−α)·CE + α·τ²·KL(softmax(t/τ) ‖ softmax(s/τ)). Teacher logits computed once through ONNX Runtime (${s.logitsSeconds.toFixed(1)} s for train + test) and reused by every run${s.teacher.trainSeconds ? `; teacher trained in ${s.teacher.trainSeconds.toFixed(0)} s` : ''}.`,
       `Training throughput: tfjs backend '${s.backend}' (samples/s over optimizer steps, mean over seeds).`,
       machineNote(loadBefore),
@@ -217,6 +255,7 @@ const distillBenchmark = {
       columns: [
         { key: 'experiment', label: 'experiment' },
         { key: 'student', label: 'student' },
+        { key: 'epochs', label: 'epochs' },
         { key: 'method', label: 'method' },
         { key: 'accuracy', label: 'test acc (mean ± std)' },
         { key: 'perSeed', label: 'per seed' },
@@ -227,7 +266,7 @@ const distillBenchmark = {
       ],
       rows,
       notes,
-      meta: { backend: s.backend, epochs: cfg.epochs, seeds, teacherAccuracy: s.teacherAccuracy, summary, teacher: s.teacher.description },
+      meta: { backend: s.backend, seeds, teacherAccuracy: s.teacherAccuracy, summary, teacher: s.teacher.description },
     };
   },
 };
@@ -262,6 +301,7 @@ const transferBenchmark = {
     const cfg = settings(ctx.quick);
     const s = await prepare(ctx, cfg);
     const seeds = Array.from({ length: cfg.seeds }, (_, i) => i + 1);
+    const epochs = cfg.epochs('transfer');
     const alone = { acc: [], sps: [] };
     const kd = { acc: [], sps: [], agreement: [] };
     let sizes;
@@ -272,12 +312,12 @@ const transferBenchmark = {
       const transfer = { x: gather(s.train.x, rest) };
       const logits = gather(s.trainLogits, [...labelled, ...rest]);
       ctx.log(`transfer seed ${seed}: alone on ${labelled.length} labelled rows`);
-      const a = await trainAlone({ student: cfg.transferStudent, numClasses: s.train.numClasses, data, test: s.test, epochs: cfg.epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
+      const a = await trainAlone({ student: cfg.transferStudent, numClasses: s.train.numClasses, data, test: s.test, epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
       alone.acc.push(a.accuracy);
       alone.sps.push(a.history.samplesPerSecond);
       a.student.dispose();
       ctx.log(`transfer seed ${seed}: distilled with ${rest.length} unlabelled rows`);
-      const r = await distill({ teacher: { logits, testLogits: s.testLogits }, student: cfg.transferStudent, data, transfer, test: s.test, temperature: 4, alpha: 0.7, epochs: cfg.epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
+      const r = await distill({ teacher: { logits, testLogits: s.testLogits }, student: cfg.transferStudent, data, transfer, test: s.test, temperature: 4, alpha: 0.7, epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
       kd.acc.push(r.summary.student.accuracy);
       kd.sps.push(r.summary.samplesPerSecond);
       kd.agreement.push(r.summary.agreement);
@@ -312,11 +352,11 @@ const transferBenchmark = {
         },
       ],
       notes: [
-        `Labelled rows: ${cfg.labelled / s.train.numClasses} per class, drawn with the run's seed; the unlabelled rows are the rest of the training split, trained on the teacher's soft targets only (CE needs a label). Same epochs (${cfg.epochs}), Adam(1e-3), batch ${BATCH} for both, so the distilled run takes ${((sizes.labelled + sizes.unlabelled) / sizes.labelled).toFixed(0)}x the steps. Teacher: ${s.teacher.description}.`,
+        `Labelled rows: ${cfg.labelled / s.train.numClasses} per class, drawn with the run's seed; the unlabelled rows are the rest of the training split, trained on the teacher's soft targets only (CE needs a label). Same epochs (${epochs}), Adam(1e-3), batch ${BATCH} for both, so the distilled run takes ${((sizes.labelled + sizes.unlabelled) / sizes.labelled).toFixed(0)}x the steps. Teacher: ${s.teacher.description}.`,
         `Training throughput: tfjs backend '${s.backend}'.`,
         machineNote(loadBefore),
       ],
-      meta: { backend: s.backend, epochs: cfg.epochs, seeds, teacherAccuracy: s.teacherAccuracy, gapClosed: gap, wins },
+      meta: { backend: s.backend, epochs, seeds, teacherAccuracy: s.teacherAccuracy, alone: alone.acc, kd: kd.acc, gapClosed: gap, wins },
     };
   },
 };

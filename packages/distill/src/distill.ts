@@ -299,6 +299,8 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   if (transferX && formatShape(transferX.shape.slice(1)) !== formatShape(x.shape.slice(1))) {
     throw new ShapeMismatchError({ tensor: 'transfer.x', expected: `rows shaped like data.x ${formatShape(x.shape.slice(1))}`, found: formatShape(transferX.shape.slice(1)) });
   }
+  if (options.earlyStopping && !options.validation) throw new ConfigError('earlyStopping', `monitors ${options.earlyStopping.monitor} but no validation set was given`);
+  if (options.resume && !options.checkpointDir) throw new ConfigError('resume', 'needs checkpointDir');
   const optimizer = options.optimizer ?? { name: 'adam', learningRate: 1e-3 };
   const { loss, settings } = planLoss(options, 0);
 
