@@ -61,6 +61,20 @@ describe('distill: typed errors before any training', () => {
     expect(events.filter((e) => e.type === 'train')).toEqual([]);
   });
 
+  it('early stopping without validation, resume without a checkpoint dir -> ConfigError', async () => {
+    const es = await errorOf({ ...base(), earlyStopping: { monitor: 'val_loss', patience: 1 } });
+    expect((es.error as Error).message).toBe('earlyStopping: monitors val_loss but no validation set was given');
+    const resume = await errorOf({ ...base(), resume: true });
+    expect((resume.error as Error).message).toBe('resume: needs checkpointDir');
+  });
+
+  it('the hint loss with a teacher that is not a tfjs model -> ConfigError before the student trains', async () => {
+    const { error, events } = await errorOf({ ...base(), loss: 'hint', teacher: { logits: new Tensor('float32', [10, 3], new Float32Array(30)), name: 'cached' } });
+    expect(ConfigError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/'hint' matches intermediate layers and needs a single tfjs teacher; cached is not one/);
+    expect(events.filter((e) => e.type === 'train')).toEqual([]);
+  });
+
   it('unknown loss -> PluginError listing the registered ones', async () => {
     const { error } = await errorOf({ ...base(), loss: 'kl' });
     expect(PluginError.isInstance(error)).toBe(true);
