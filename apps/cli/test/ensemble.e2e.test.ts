@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadMnist, stratifiedSplit } from '@shrinkray/datasets';
 import { exportTfjs, saveOnnx } from '@shrinkray/onnx-io';
 import { initBackend, saveTfjsModel, tf, tfl } from '@shrinkray/tensor-core';
@@ -114,6 +115,25 @@ describe('shrinkray ensemble', () => {
     const result = JSON.parse(run.stdout) as Result;
     expect(result.aggregator).toBe('weighted');
     expect(result.members.map((m) => m.weight)).toEqual([0.25, 0.25, 0.5]);
+  });
+
+  it('--plugin registers an aggregator the command can use', () => {
+    const ensembleDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../packages/ensemble/dist/index.js');
+    const plugin = path.join(dir, 'last-member.mjs');
+    writeFileSync(
+      plugin,
+      [
+        `import { aggregators, linearPool } from ${JSON.stringify(pathToFileURL(ensembleDist).href)};`,
+        "aggregators.register({ name: 'last-member', description: 'the last member alone', requiresValidation: false,",
+        "  fit: ({ numMembers, numClasses }) => linearPool('last-member', Array.from({ length: numMembers }, (_, i) => (i === numMembers - 1 ? 1 : 0)), numClasses) });",
+      ].join('\n'),
+    );
+    const run = shrinkray(['--plugin', plugin, 'ensemble', ...files, '--data', 'mnist', '--aggregator', 'last-member', '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as Result;
+    expect(result.aggregator).toBe('last-member');
+    expect(result.members.map((m) => m.weight)).toEqual([0, 0, 1]);
+    expect(result.ensemble.accuracy).toBeCloseTo(accuracy(testProbs[2]!, testY), 10);
   });
 
   it.each([

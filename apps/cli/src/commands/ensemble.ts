@@ -127,10 +127,13 @@ export function registerEnsemble(program: Command, io: () => Io, globals: () => 
           validationOutputs = { logits: await predictAll(members, validation.x, (d) => progress.update(d)), labels: validation.y };
           progress.stop();
         }
+        let fitting = false;
         const onProgress = (event: EnsembleProgress) => {
-          if (event.type === 'fit') progress.update(event.iteration + 1, `loss ${event.loss.toFixed(4)}`);
+          if (event.type !== 'fit') return;
+          if (!fitting) progress.start(`fit ${aggregatorName}`, event.maxIterations);
+          fitting = true;
+          progress.update(Math.min(event.iteration + 1, event.maxIterations), `loss ${event.loss.toFixed(4)}`);
         };
-        if (plugin.requiresValidation) progress.start(`fit ${aggregatorName}`, 300);
         const ensemble = await createEnsemble(members, {
           aggregator: plugin,
           seed,
