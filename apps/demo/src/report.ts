@@ -48,7 +48,7 @@ ${summaryTable(results)}
 <div><h2>Training curves (validation accuracy)</h2><div class="chart"><canvas id="curves"></canvas></div></div>
 <div><h2>Accuracy vs sparsity</h2><div class="chart"><canvas id="sparsity"></canvas></div></div>
 <div><h2>Ensemble vs members</h2><div class="chart"><canvas id="ensemble"></canvas></div></div>
-<div><h2>Size vs accuracy</h2><div class="chart"><canvas id="size"></canvas></div></div>
+<div><h2>Download size vs accuracy</h2><div class="chart"><canvas id="size"></canvas></div></div>
 </div>
 ${results.notes.length ? `<h2>Notes</h2><ul class="notes">${results.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''}
 <script>${chartJsSource()}</script>
@@ -65,8 +65,8 @@ const ens = results.ensemble ?? { members: [], aggregators: [] };
 const bars = [...ens.members.map((m) => ({ label: m.name, v: m.accuracy, c: '#9aa5b8' })), ...ens.aggregators.map((a) => ({ label: 'ensemble: ' + a.name, v: a.accuracy, c: '#3366cc' }))];
 const lo = Math.max(0, Math.min(...bars.map((b) => b.v), 1) - 0.02);
 new Chart(document.getElementById('ensemble'), { type: 'bar', data: { labels: bars.map((b) => b.label), datasets: [{ label: 'test accuracy', data: bars.map((b) => b.v), backgroundColor: bars.map((b) => b.c) }] }, options: { maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { y: { ...pct, min: lo } } } });
-const sized = results.models.filter((m) => m.bytes !== undefined);
-new Chart(document.getElementById('size'), { type: 'scatter', data: { datasets: sized.map((m, i) => ({ label: m.name, backgroundColor: color(i), pointRadius: 6, data: [{ x: m.bytes / 1024, y: m.accuracy }] })) }, options: { maintainAspectRatio: false, scales: { x: { type: 'logarithmic', title: { display: true, text: 'ONNX size (KiB, log scale)' } }, y: { ...pct, title: { display: true, text: 'test accuracy' } } } } });
+const sized = results.models.filter((m) => m.gzipBytes !== undefined);
+new Chart(document.getElementById('size'), { type: 'scatter', data: { datasets: sized.map((m, i) => ({ label: m.name, backgroundColor: color(i), pointRadius: 6, data: [{ x: m.gzipBytes / 1024, y: m.accuracy }] })) }, options: { maintainAspectRatio: false, scales: { x: { type: 'logarithmic', title: { display: true, text: 'download size: gzip-compressed ONNX (KiB, log scale)' } }, y: { ...pct, title: { display: true, text: 'test accuracy' } } } } });
 </script>
 </body></html>
 `;

@@ -76,7 +76,7 @@ describe('demo report', () => {
       curves: results.curves.reduce((n, c) => n + c.points.filter((p) => p.valAccuracy !== null).length, 0),
       sparsity: results.sparsity.reduce((n, c) => n + c.points.length, 0),
       ensemble: (results.ensemble?.members.length ?? 0) + (results.ensemble?.aggregators.length ?? 0),
-      size: results.models.filter((m) => m.bytes !== undefined).length,
+      size: results.models.filter((m) => m.gzipBytes !== undefined).length,
     };
     for (const chart of charts) {
       expect(chart.points).toBe(expectedPoints[chart.id]);
