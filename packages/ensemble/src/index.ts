@@ -1,6 +1,6 @@
 export * from './errors/index.js';
 export type { AggregatorPlugin, AggregatorFitInput, FittedAggregator, FitProgress, LabelledOutputs } from './aggregators/types.js';
-export { AggregatorRegistry } from './aggregators/registry.js';
+export { type AggregatorRegistry, emptyAggregatorRegistry } from './aggregators/registry.js';
 export { aggregators, builtinAggregators, createAggregatorRegistry } from './aggregators/builtins.js';
 export { meanAggregator, weightedAggregator, accuracyWeightedAggregator, optimizedAggregator, normalizeWeights } from './aggregators/linear.js';
 export { voteAggregator, voteTieBreakWeight } from './aggregators/vote.js';

@@ -1,6 +1,6 @@
 import { geometricMeanAggregator } from './geometric-mean.js';
 import { accuracyWeightedAggregator, meanAggregator, optimizedAggregator, weightedAggregator } from './linear.js';
-import { AggregatorRegistry } from './registry.js';
+import { type AggregatorRegistry, emptyAggregatorRegistry } from './registry.js';
 import { stackingAggregator } from './stacking.js';
 import type { AggregatorPlugin } from './types.js';
 import { voteAggregator } from './vote.js';
@@ -18,7 +18,7 @@ export const builtinAggregators: readonly AggregatorPlugin[] = [
 
 /** A registry holding the built-ins (registered through the same `register` a plugin uses). */
 export function createAggregatorRegistry(): AggregatorRegistry {
-  const registry = new AggregatorRegistry();
+  const registry = emptyAggregatorRegistry();
   for (const plugin of builtinAggregators) registry.register(plugin);
   return registry;
 }

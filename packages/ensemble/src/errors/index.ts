@@ -1,5 +1,3 @@
-export { UnknownAggregatorError } from './unknown-aggregator-error.js';
-export { AggregatorConflictError } from './aggregator-conflict-error.js';
 export { MemberMismatchError } from './member-mismatch-error.js';
 export { AggregatorFitError } from './aggregator-fit-error.js';
 export { EnsembleServingError } from './serving-error.js';
