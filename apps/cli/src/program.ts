@@ -1,7 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerDistill } from './commands/distill.js';
@@ -10,7 +7,8 @@ import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerPrune } from './commands/prune.js';
-import { type GlobalOptions, processIo, reportError, UsageError } from './io.js';
+import { type GlobalOptions, processIo, reportError } from './io.js';
+import { configFileName, configuredPlugins, loadPlugins } from './plugins.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -24,20 +22,6 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** Imports each `--plugin` (a package name resolved from the working directory, or a path). */
-async function loadPlugins(specs: readonly string[]): Promise<void> {
-  const require = createRequire(path.join(process.cwd(), 'noop.js'));
-  for (const spec of specs) {
-    let url: string;
-    try {
-      url = spec.startsWith('.') || path.isAbsolute(spec) ? pathToFileURL(path.resolve(spec)).href : pathToFileURL(require.resolve(spec)).href;
-    } catch {
-      throw new UsageError(`--plugin ${spec}: cannot be found from ${process.cwd()}`);
-    }
-    await import(url);
-  }
-}
-
 /** Builds the `shrinkray` program. Exported for tests. */
 export function createProgram(): Command {
   const program = new Command('shrinkray')
@@ -47,13 +31,13 @@ export function createProgram(): Command {
     .option('-q, --quiet', 'no progress output')
     .option('--verbose', 'show stack traces on errors')
     .option('--seed <n>', 'random seed', parseSeed, 0)
-    .option('--plugin <package>', 'load a plugin package or file (repeatable)', collect, [])
+    .option('--plugin <package>', `load a plugin package or file (repeatable; also read from ./${configFileName} "plugins")`, collect, [])
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const io = () => processIo(Boolean(globals().quiet));
   program.hook('preAction', async () => {
-    await loadPlugins(globals().plugin ?? []);
+    await loadPlugins([...configuredPlugins(), ...(globals().plugin ?? [])]);
   });
   registerInspect(program, io, globals);
   registerEval(program, io, globals);

@@ -136,6 +136,34 @@ describe('shrinkray ensemble', () => {
     expect(result.ensemble.accuracy).toBeCloseTo(accuracy(testProbs[2]!, testY), 10);
   });
 
+  it('--plugin loads the example plugin package by name (and from shrinkray.config.json); its median matches a hand computation', () => {
+    // Independent reference: per-class median of the three members' tfjs probabilities, renormalised.
+    const median = new Float32Array(testProbs[0]!.length);
+    for (let row = 0; row < testY.length; row++) {
+      let sum = 0;
+      for (let c = 0; c < 10; c++) {
+        const v = testProbs.map((p) => p[row * 10 + c]!).sort((a, b) => a - b)[1]!;
+        median[row * 10 + c] = v;
+        sum += v;
+      }
+      for (let c = 0; c < 10; c++) median[row * 10 + c]! /= sum;
+    }
+    const cliDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+    const byName = shrinkray(['ensemble', ...files, '--data', 'mnist', '--aggregator', 'median', '--plugin', '@shrinkray-examples/median-aggregator', '--json'], cliDir);
+    expect(byName.stderr).toBe('');
+    const result = JSON.parse(byName.stdout) as Result;
+    expect(result.aggregator).toBe('median');
+    expect(result.ensemble.accuracy).toBeCloseTo(accuracy(median, testY), 10);
+    const project = tempDir('shrinkray-config-');
+    writeFileSync(path.join(project, 'shrinkray.config.json'), JSON.stringify({ plugins: [path.join(cliDir, 'node_modules/@shrinkray-examples/median-aggregator')] }));
+    const byConfig = shrinkray(['ensemble', ...files, '--data', 'mnist', '--aggregator', 'median', '--json'], project);
+    expect(byConfig.code).toBe(0);
+    expect((JSON.parse(byConfig.stdout) as Result).ensemble.accuracy).toBe(result.ensemble.accuracy);
+    const missing = shrinkray(['ensemble', ...files, '--data', 'mnist', '--plugin', '@shrinkray-examples/no-such-plugin'], cliDir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toMatch(/^shrinkray: error: --plugin @shrinkray-examples\/no-such-plugin: package not found/);
+  });
+
   it.each([
     [['--weights', '1,2'], /weights: expected 3 weights \(one per member\), found 2/],
     [['--weights', '1,-1,1'], /weight 1 \(member .*m1\/model\.json\) is -1; expected a non-negative number/],
