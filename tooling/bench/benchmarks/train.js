@@ -67,7 +67,9 @@ export default {
               continue;
             }
             out = await spawnJson(PYTHON, [torchScript, ...common.map((a) => a.slice(2))], {
-              env: { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '1' },
+              // glibc's default malloc returns PyTorch's large buffers to the OS after every step and
+              // page-faults them back in: 3-4x slower here. The fastest setting is the baseline.
+              env: { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '1', MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296' },
               timeoutMs: 20 * 60_000,
             });
             if (out.skipped) {
@@ -131,7 +133,7 @@ export default {
     const loadAfter = os.loadavg();
     notes.push(
       `Batch ${BATCH}, Adam(1e-3), softmax cross-entropy, 16 distinct random batches cycled; median over timing windows after warm-up (ratios use the median; the best window is the least disturbed by other load). GFLOP/s counts training as 3x the forward multiply-adds (x2 FLOPs each).`,
-      `tfjs: tfjs-layers Sequential + optimizer.minimize, @tensorflow/tfjs-backend-wasm 4.22 (SIMD, 1 thread), Node ${process.version}. PyTorch: torch.set_num_threads(1), OPENBLAS_NUM_THREADS=2.`,
+      `tfjs: tfjs-layers Sequential + optimizer.minimize, @tensorflow/tfjs-backend-wasm 4.22 (SIMD, 1 thread), Node ${process.version}. PyTorch: torch.set_num_threads(1), OPENBLAS_NUM_THREADS=2, MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_=4 GiB (glibc malloc otherwise unmaps and re-faults PyTorch's buffers every step: 3-4x slower).`,
       `Machine: ${cpuModel()}, ${os.cpus().length} cores; load average ${loadBefore[0].toFixed(1)} before, ${loadAfter[0].toFixed(1)} after (shared machine: numbers are noisy).`,
     );
     return {
