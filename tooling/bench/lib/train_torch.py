@@ -62,7 +62,6 @@ def main() -> None:
         "msPerStep": [t * 1000 for t in per_window],
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
-        "blas": "openblas" if "openblas" in torch.__config__.show().lower() else "other",
     }))
 
 
