@@ -67,6 +67,8 @@ describe('initBackend', () => {
     expect(info.attempts[0]).toMatchObject({ backend: 'tensorflow', ok: false });
     expect(info.attempts[0]!.reason).toMatch(/^@tensorflow\/tfjs-node: /);
     expect(info.attempts[1]).toEqual({ backend: 'wasm', ok: true });
+    // The wasm training kernel fixes are applied and reported.
+    expect(info.kernelFixes).toEqual(expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter']));
     expect(activeBackend()).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(await initBackend()).toBe(info);

@@ -9,13 +9,15 @@ export interface BackendLoader {
   readonly name: BackendName;
   /** Package that provides it, for messages. */
   readonly packageName: string;
-  /** Imports the package (registering the backend) and returns once `tf.setBackend` succeeded. */
-  load(): Promise<void>;
+  /** Imports the package (registering the backend) and returns once `tf.setBackend` succeeded; may name kernel fixes applied. */
+  load(): Promise<void | { kernelFixes: readonly string[] }>;
 }
 
 /** What `initBackend` did: the backend now running and every backend it tried before it. */
 export interface BackendInfo {
   readonly backend: BackendName;
+  /** wasm only: the training kernels shrinkray replaced with faster ones (empty when disabled). */
+  readonly kernelFixes?: readonly string[];
   readonly attempts: readonly { backend: BackendName; ok: boolean; reason?: string }[];
 }
 
@@ -45,7 +47,7 @@ export const defaultBackendLoaders: readonly BackendLoader[] = [
       await import('@tensorflow/tfjs-backend-wasm');
       await activate('wasm');
       const { applyWasmTrainingKernels } = await import('./wasm-kernels/index.js');
-      applyWasmTrainingKernels();
+      return { kernelFixes: applyWasmTrainingKernels().kernels };
     },
   },
   {
@@ -86,9 +88,9 @@ async function chooseBackend(loaders: readonly BackendLoader[]): Promise<Backend
   const attempts: { backend: BackendName; ok: boolean; reason?: string }[] = [];
   for (const loader of loaders) {
     try {
-      await loader.load();
+      const loaded = await loader.load();
       attempts.push({ backend: loader.name, ok: true });
-      return { backend: loader.name, attempts };
+      return loaded ? { backend: loader.name, attempts, kernelFixes: loaded.kernelFixes } : { backend: loader.name, attempts };
     } catch (error) {
       attempts.push({ backend: loader.name, ok: false, reason: `${loader.packageName}: ${describe(error)}` });
     }

@@ -33,3 +33,4 @@ export {
 } from './metrics.js';
 export * from './training/index.js';
 export { Registry } from './registry.js';
+export { applyWasmTrainingKernels, removeWasmTrainingKernels, wasmTrainingKernels, WASM_KERNELS_ENV, type WasmKernelPatchState } from './wasm-kernels/index.js';

@@ -1,9 +1,7 @@
 // One tfjs training run of the `train` benchmark, in its own process so that the kernel set-up
 // (SHRINKRAY_WASM_KERNELS) and the JIT state of one run cannot affect another. Prints one JSON object.
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { initBackend, Rng, tf, tfl } from '@shrinkray/tensor-core';
+import { applyWasmTrainingKernels, initBackend, removeWasmTrainingKernels, Rng, tf, tfl, wasmTrainingKernels } from '@shrinkray/tensor-core';
 import { registerCpuFallback } from './cpu-fallback.js';
 import { buildModel, sampleShape } from './models.js';
 
@@ -131,10 +129,6 @@ function profileKernels() {
 
 /** Alternating shrinkray / stock timing windows (see --pair). */
 async function pairedRun() {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  // Same module instance as the one @shrinkray/tensor-core's backend set-up used (same file URL).
-  const kernelsModule = path.resolve(here, '../../../packages/tensor-core/dist/wasm-kernels/index.js');
-  const { applyWasmTrainingKernels, removeWasmTrainingKernels, wasmTrainingKernels } = await import(pathToFileURL(kernelsModule).href);
   if (wasmTrainingKernels().length === 0) throw new Error('--pair needs the kernel fixes applied (unset SHRINKRAY_WASM_KERNELS)');
   const time = (n) => {
     const start = performance.now();
