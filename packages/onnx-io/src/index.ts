@@ -20,3 +20,5 @@ export { benchmark, type BenchOptions, type BenchResult } from './bench.js';
 export * from './export/index.js';
 export * from './import/index.js';
 export { openModel, openOnnxModel, isOnnxPath, exportTfjsFile, importOnnxFile, inspectFile } from './files.js';
+export { WorkerSession } from './worker-session.js';
+export { inThreadSession, type SessionRunner } from './session-runner.js';

@@ -6,6 +6,8 @@ import * as ort from 'onnxruntime-node';
 import { shapeOf } from './builder.js';
 import { OnnxFormatError } from './errors/onnx-format-error.js';
 import { runtimeInputs } from './graph-utils.js';
+import { inThreadSession, type SessionRunner } from './session-runner.js';
+import { WorkerSession } from './worker-session.js';
 import { decodeOnnx } from './io.js';
 import { dataTypeName } from './tensor-proto.js';
 import { DataType, type ModelProto } from './types.js';
@@ -28,6 +30,11 @@ export interface OnnxModelOptions {
   outputKind?: OutputKind | 'auto';
   /** Largest tensor accepted when parsing the file (bytes). */
   maxTensorBytes?: number;
+  /**
+   * Run the session on a worker thread (default false). ORT's `run` blocks the thread it runs on;
+   * with `worker: true` the caller's event loop stays live (progress bars, timers, other requests).
+   */
+  worker?: boolean;
 }
 
 const minProbability = 1e-30;
@@ -60,7 +67,8 @@ export class OnnxModel implements Model {
   readonly name: string;
   /** The parsed model file. */
   readonly proto: ModelProto;
-  readonly session: ort.InferenceSession;
+  /** The ONNX Runtime session: in this thread, or on a worker thread with `worker: true`. */
+  readonly session: SessionRunner;
   readonly inputName: string;
   readonly outputName: string;
   /** Declared input shape, batch first (`null` where free). */
@@ -76,7 +84,7 @@ export class OnnxModel implements Model {
   private constructor(args: {
     name: string;
     proto: ModelProto;
-    session: ort.InferenceSession;
+    session: SessionRunner;
     inputName: string;
     outputName: string;
     inputShape: DeclaredShape;
@@ -133,9 +141,10 @@ export class OnnxModel implements Model {
     if (elem !== DataType.FLOAT) throw new DTypeError({ tensor: `${file} input '${input.name}'`, expected: 'FLOAT', found: dataTypeName(elem) });
     const declared = shapeOf(input);
     if (!declared) throw new OnnxFormatError(file, `input '${input.name}' declares no shape`);
-    let session: ort.InferenceSession;
+    let session: SessionRunner;
     try {
-      session = await ort.InferenceSession.create(bytes, OnnxModel.sessionOptions(options));
+      const sessionOptions = OnnxModel.sessionOptions(options);
+      session = options.worker ? await WorkerSession.create(bytes, sessionOptions) : inThreadSession(await ort.InferenceSession.create(bytes, sessionOptions));
     } catch (error) {
       throw new OnnxFormatError(file, `onnxruntime cannot load the model: ${(error as Error).message.split('\n')[0]}`, { cause: error });
     }
