@@ -12,8 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const smokeDir = path.join(root, 'tooling/scripts/smoke');
 const only = process.argv.slice(2);
 
-const packages = readdirSync(path.join(root, 'packages'))
-  .map((dir) => path.join(root, 'packages', dir))
+const packages = [...readdirSync(path.join(root, 'packages')).map((dir) => path.join(root, 'packages', dir)), path.join(root, 'apps', 'cli')]
   .filter((dir) => existsSync(path.join(dir, 'package.json')))
   .map((dir) => ({ dir, json: JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) }))
   .filter(({ json }) => !json.private)
