@@ -167,14 +167,6 @@ function checkLabelArray(y: Int32Array, rows: number, classes: number, what: str
   return labelled;
 }
 
-function concatRows(a: Tensor<'float32'>, b: Tensor<'float32'> | undefined): Tensor<'float32'> {
-  if (!b) return a;
-  const out = new Float32Array(a.size + b.size);
-  out.set(a.data, 0);
-  out.set(b.data, a.size);
-  return new Tensor('float32', [a.shape[0]! + b.shape[0]!, ...a.shape.slice(1)], out);
-}
-
 function finiteNumber(value: number, option: string, check: (v: number) => boolean, expected: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) throw new ConfigError(option, `must be ${expected}, got ${value}`);
   return value;
@@ -322,7 +314,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     const wrapped = new TfjsModel(student, typeof options.student === 'string' ? options.student : student.name);
     checkCompatible(teacher, wrapped, x);
 
-    const xAll = concatRows(x, transferX);
+    const xAll = transferX ? Tensor.concatRows([x, transferX], 'training inputs + transfer set') : x;
     const unlabelled = (transferX?.shape[0] ?? 0) + (x.shape[0]! - labelled);
     const yAll = new Int32Array(xAll.shape[0]!).fill(-1);
     yAll.set(options.data.y, 0);

@@ -166,4 +166,14 @@ describe('onnxruntime round trips', () => {
     const f64 = new OrtTensor('float64', Float64Array.of(1), [1]);
     expect(() => Tensor.fromOrt(f64)).toThrow('onnxruntime tensor: expected dtype float32, int32, int64, uint8 or bool, found float64');
   });
+
+  it('concatRows stacks rows and checks dtype and row shape', () => {
+    const a = Tensor.float32([1, 2], [1, 2]);
+    const b = Tensor.float32([2, 2], [3, 4, 5, 6]);
+    const c = Tensor.concatRows([a, b]);
+    expect(c.shape).toEqual([3, 2]);
+    expect(Array.from(c.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(() => Tensor.concatRows([a, Tensor.float32([1, 3], [1, 2, 3])])).toThrow('concatRows part 1: expected [N,2], found [1,3]');
+    expect(() => Tensor.concatRows([])).toThrow(/at least one tensor/);
+  });
 });

@@ -121,6 +121,34 @@ export class Tensor<D extends DType = DType> {
   }
 
   /**
+   * Stacks tensors along axis 0 (rows) into one new tensor. All parts need the same dtype and the
+   * same shape after axis 0.
+   *
+   * @example
+   * Tensor.concatRows([a, b]) // a: [2,10], b: [3,10] -> [5,10]
+   */
+  static concatRows<D extends DType>(parts: readonly Tensor<D>[], name = 'concatRows'): Tensor<D> {
+    const first = parts[0];
+    if (!first) throw new ShapeMismatchError({ tensor: name, expected: 'at least one tensor', found: 'none' });
+    const rowShape = first.shape.slice(1);
+    let rows = 0;
+    for (const [i, p] of parts.entries()) {
+      if (p.dtype !== first.dtype) throw new DTypeError({ tensor: `${name} part ${i}`, expected: first.dtype, found: p.dtype });
+      if (p.rank !== first.rank || p.shape.slice(1).some((d, j) => d !== rowShape[j])) {
+        throw new ShapeMismatchError({ tensor: `${name} part ${i}`, expected: formatShape(['N', ...rowShape]), found: formatShape(p.shape) });
+      }
+      rows += p.shape[0] ?? 0;
+    }
+    const out = new constructors[first.dtype](rows * sizeOf(rowShape)) as TypedArrayFor<D>;
+    let offset = 0;
+    for (const p of parts) {
+      (out as unknown as { set(a: ArrayLike<number | bigint>, o: number): void }).set(p.data as ArrayLike<number | bigint>, offset);
+      offset += p.size;
+    }
+    return new Tensor(first.dtype, [rows, ...rowShape], out);
+  }
+
+  /**
    * A tfjs tensor with the same values. tfjs has no int64: int64 values are narrowed to int32
    * (a value outside the int32 range is an error). uint8 becomes int32 (tfjs has no uint8).
    */

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { type Dataset, loadData, stratifiedSplit } from '@shrinkray/datasets';
 import { aggregators, createEnsemble, type EnsembleEvaluation, type EnsembleProgress, evaluateEnsemble, saveFusedEnsemble, serveEnsemble } from '@shrinkray/ensemble';
-import { evaluate, type Model, Tensor, writeFileAtomic } from '@shrinkray/tensor-core';
+import { evaluate, type Model, type Tensor, writeFileAtomic } from '@shrinkray/tensor-core';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { openModel } from '../models.js';
+import { predictInChunks } from '../predict.js';
 import { createProgress } from '../progress.js';
 
 /** The `--json` result of `shrinkray ensemble` (CLI.md: `members[]`, `ensemble.accuracy`, `aggregator`, `files`). */
@@ -35,32 +36,6 @@ function parseWeights(value: string): number[] {
   const weights = parts.map(Number);
   if (parts.some((p) => p === '') || weights.some((w) => Number.isNaN(w))) throw new UsageError(`--weights ${value}: expected comma-separated numbers such as 1,2,1`);
   return weights;
-}
-
-/** Members' logits on a dataset, in chunks (bounded memory, progress per chunk). */
-async function predictAll(members: readonly Model[], x: Tensor<'float32'>, onChunk: (done: number) => void): Promise<Tensor<'float32'>[]> {
-  const n = x.shape[0] ?? 0;
-  const chunk = 1000;
-  const parts: Tensor<'float32'>[][] = members.map(() => []);
-  for (let start = 0; start < n; start += chunk) {
-    const slice = x.sliceRows(start, start + chunk);
-    const outs = await Promise.all(members.map((m) => m.predict(slice)));
-    for (const [i, o] of outs.entries()) parts[i]!.push(o);
-    onChunk(Math.min(n, start + chunk));
-  }
-  return parts.map((p) => concatRows(p));
-}
-
-function concatRows(parts: readonly Tensor<'float32'>[]): Tensor<'float32'> {
-  const cols = parts[0]?.shape[1] ?? 0;
-  const rows = parts.reduce((s, p) => s + (p.shape[0] ?? 0), 0);
-  const out = new Float32Array(rows * cols);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p.data, offset);
-    offset += p.data.length;
-  }
-  return new Tensor('float32', [rows, cols], out);
 }
 
 function pct(v: number): string {
@@ -124,7 +99,7 @@ export function registerEnsemble(program: Command, io: () => Io, globals: () => 
         if (plugin.requiresValidation) {
           validation = stratifiedSplit(train, { fraction, seed }).validation;
           progress.start('validation', validation.y.length);
-          validationOutputs = { logits: await predictAll(members, validation.x, (d) => progress.update(d)), labels: validation.y };
+          validationOutputs = { logits: await predictInChunks(members, validation.x, (d) => progress.update(d)), labels: validation.y };
           progress.stop();
         }
         let fitting = false;
@@ -143,7 +118,7 @@ export function registerEnsemble(program: Command, io: () => Io, globals: () => 
         });
         progress.stop();
         progress.start('test', test.y.length);
-        const memberLogits = await predictAll(members, test.x, (d) => progress.update(d));
+        const memberLogits = await predictInChunks(members, test.x, (d) => progress.update(d));
         progress.stop();
         const probabilities = ensemble.aggregator.combine(memberLogits);
         const report: EnsembleEvaluation = evaluateEnsemble({ memberLogits, memberNames: files, probabilities, labels: test.y });

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { loadData } from '@shrinkray/datasets';
-import { evaluate, ShapeMismatchError, Tensor } from '@shrinkray/tensor-core';
+import { evaluate, ShapeMismatchError } from '@shrinkray/tensor-core';
 import { emit, type GlobalOptions, type Io } from '../io.js';
 import { openModel } from '../models.js';
+import { predictInChunks } from '../predict.js';
 import { createProgress } from '../progress.js';
 
 export interface EvalResult {
@@ -12,25 +13,6 @@ export interface EvalResult {
   nll: number;
   ece: number;
   samples: number;
-}
-
-/** Predicts in chunks so progress can be shown and memory stays bounded. */
-async function predictAll(predict: (x: Tensor<'float32'>) => Promise<Tensor<'float32'>>, x: Tensor<'float32'>, onChunk: (done: number) => void): Promise<Tensor<'float32'>> {
-  const n = x.shape[0] ?? 0;
-  const chunk = 1000;
-  const parts: Tensor<'float32'>[] = [];
-  for (let start = 0; start < n; start += chunk) {
-    parts.push(await predict(x.sliceRows(start, start + chunk)));
-    onChunk(Math.min(n, start + chunk));
-  }
-  const classes = parts[0]?.shape[1] ?? 0;
-  const out = new Float32Array(n * classes);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p.data, offset);
-    offset += p.data.length;
-  }
-  return new Tensor('float32', [n, classes], out);
 }
 
 export function registerEval(program: Command, io: () => Io, globals: () => GlobalOptions): void {
@@ -49,9 +31,9 @@ export function registerEval(program: Command, io: () => Io, globals: () => Glob
         }
         const progress = createProgress(out);
         progress.start('eval', test.y.length);
-        const logits = await predictAll((x) => model.predict(x), test.x, (done) => progress.update(done));
+        const [logits] = await predictInChunks([model], test.x, (done) => progress.update(done));
         progress.stop();
-        const metrics = evaluate(logits, test.y);
+        const metrics = evaluate(logits!, test.y);
         const result: EvalResult = { model: modelPath, data: options.data, ...metrics };
         emit(out, globals(), result, () =>
           [`model     ${modelPath}`, `data      ${options.data} (test split, ${metrics.samples} samples)`, `accuracy  ${(metrics.accuracy * 100).toFixed(2)}%`, `nll       ${metrics.nll.toFixed(4)}`, `ece       ${metrics.ece.toFixed(4)}`].join('\n'),
