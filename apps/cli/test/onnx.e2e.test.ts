@@ -53,7 +53,7 @@ describe('ONNX commands on PyTorch exports', () => {
   });
 
   it('bench runs models side by side at each batch size', () => {
-    const r = json<{ results: { model: string; batch: number; samplesPerSecond: number; p50Ms: number; p99Ms: number }[] }>(['bench', torchCnn, torchMlp, '--batch', '1,8', '--iterations', '3']);
+    const r = json<{ results: { model: string; batch: number; samplesPerSecond: number; p50Ms: number; p99Ms: number; session: string }[] }>(['bench', torchCnn, torchMlp, '--batch', '1,8', '--iterations', '3']);
     expect(r.results.map((x) => [path.basename(x.model), x.batch])).toEqual([
       ['torch-cnn.onnx', 1],
       ['torch-cnn.onnx', 8],
@@ -63,7 +63,15 @@ describe('ONNX commands on PyTorch exports', () => {
     for (const x of r.results) {
       expect(x.samplesPerSecond).toBeGreaterThan(0);
       expect(x.p99Ms).toBeGreaterThanOrEqual(x.p50Ms);
+      expect(x.session).toBe('in-thread');
     }
+  });
+
+  it('bench --low-latency runs the native session directly and says so', () => {
+    const r = json<{ results: { model: string; batch: number; samplesPerSecond: number; session: string }[] }>(['bench', torchMlp, '--batch', '1', '--iterations', '3', '--low-latency']);
+    expect(r.results).toHaveLength(1);
+    expect(r.results[0]?.session).toBe('direct');
+    expect(r.results[0]?.samplesPerSecond).toBeGreaterThan(0);
   });
 
   it('a corrupt ONNX file: one line, non-zero exit, nothing written', () => {

@@ -22,3 +22,4 @@ export * from './import/index.js';
 export { openModel, openOnnxModel, isOnnxPath, exportTfjsFile, importOnnxFile, inspectFile } from './files.js';
 export { WorkerSession } from './worker-session.js';
 export { inThreadSession, type SessionRunner } from './session-runner.js';
+export { directSession } from './direct-session.js';

@@ -14,6 +14,7 @@ import type { WireTensor, WorkerReply, WorkerRequest, WorkerStart } from './work
  * await session.release();
  */
 export class WorkerSession implements SessionRunner {
+  readonly kind = 'worker' as const;
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }>();
   private nextId = 1;

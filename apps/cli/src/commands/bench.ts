@@ -18,7 +18,8 @@ export function registerBench(program: Command, io: () => Io, globals: () => Glo
     .argument('<model...>', 'tfjs model.json or .onnx files')
     .option('--batch <sizes>', 'batch sizes, comma-separated', '1,256')
     .option('--iterations <n>', 'timed runs per batch size', '30')
-    .action(async (files: string[], options: { batch: string; iterations: string }) => {
+    .option('--low-latency', "call ONNX Runtime's native session directly (saves its API's per-call hop; matters at batch 1)")
+    .action(async (files: string[], options: { batch: string; iterations: string; lowLatency?: boolean }) => {
       const batchSizes = parseBatches(options.batch);
       const iterations = Number(options.iterations);
       if (!Number.isInteger(iterations) || iterations < 1) throw new UsageError(`--iterations ${options.iterations}: expected a positive integer`);
@@ -28,7 +29,7 @@ export function registerBench(program: Command, io: () => Io, globals: () => Glo
         await initBackend();
         for (const file of files) {
           checkModelPath(file);
-          models.push(await openOnnxModel(file, { name: file }));
+          models.push(await openOnnxModel(file, { name: file, lowLatency: options.lowLatency === true }));
         }
         const progress = createProgress(out);
         const results: BenchResult[] = [];
@@ -38,12 +39,13 @@ export function registerBench(program: Command, io: () => Io, globals: () => Glo
           results.push(...(await benchmark(model, { batchSizes, iterations, seed: globals().seed ?? 0, onProgress: () => progress.update(++done) })));
           progress.stop();
         }
-        const rows = results.map((r) => ({ model: r.model, batch: r.batch, samplesPerSecond: r.samplesPerSecond, p50Ms: r.p50Ms, p99Ms: r.p99Ms }));
+        const sessionKind = new Map(models.map((m) => [m.name, m.session.kind]));
+        const rows = results.map((r) => ({ model: r.model, batch: r.batch, samplesPerSecond: r.samplesPerSecond, p50Ms: r.p50Ms, p99Ms: r.p99Ms, session: sessionKind.get(r.model) }));
         emit(out, globals(), { results: rows }, () =>
           [
-            '| model | batch | samples/s | p50 ms | p99 ms |',
-            '|---|---:|---:|---:|---:|',
-            ...rows.map((r) => `| ${r.model} | ${r.batch} | ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} |`),
+            '| model | batch | samples/s | p50 ms | p99 ms | session |',
+            '|---|---:|---:|---:|---:|---|',
+            ...rows.map((r) => `| ${r.model} | ${r.batch} | ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${r.session} |`),
           ].join('\n'),
         );
       } finally {
