@@ -51,6 +51,10 @@ function asTensor(value: ort.OnnxValue | NativeTensorData): ort.OnnxValue {
  * Returns `undefined` when the installed onnxruntime-node does not expose its binding as expected
  * (the caller then uses the public session). The binding is an internal of onnxruntime-node:
  * tested against the version this package depends on.
+ *
+ * @example
+ * const session = directSession(bytes, OnnxModel.sessionOptions({ intraOpNumThreads: 1 }));
+ * const out = await (session ?? inThreadSession(await ort.InferenceSession.create(bytes))).run({ input: x });
  */
 export function directSession(bytes: Uint8Array, options: ort.InferenceSession.SessionOptions): SessionRunner | undefined {
   const native = nativeBinding();
