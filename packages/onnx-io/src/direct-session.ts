@@ -1,23 +1,18 @@
 import { createRequire } from 'node:module';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { SessionRunner } from './session-runner.js';
 
 /** The part of onnxruntime-node's native binding (`dist/binding.js`) a direct session uses. */
 interface NativeSession {
   loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: ort.InferenceSession.SessionOptions): void;
-  run(feeds: Record<string, ort.Tensor>, fetches: Record<string, null>, options: ort.InferenceSession.RunOptions): Record<string, ort.OnnxValue | NativeTensorData>;
+  /** Outputs are `ort.Tensor`s: `initOrt` hands the binding onnxruntime-common's Tensor class. */
+  run(feeds: Record<string, ort.Tensor>, fetches: Record<string, null>, options: ort.InferenceSession.RunOptions): Record<string, ort.OnnxValue>;
   dispose(): void;
   readonly outputMetadata: readonly { name: string }[];
 }
 interface NativeBinding {
   binding: { InferenceSession: new () => NativeSession };
   initOrt(): void;
-}
-/** What the binding returns when it was not handed a Tensor constructor. */
-interface NativeTensorData {
-  type: ort.Tensor.Type;
-  data: ort.Tensor.DataType;
-  dims: readonly number[];
 }
 
 let cached: NativeBinding | null | undefined;
@@ -33,12 +28,6 @@ function nativeBinding(): NativeBinding | null {
     cached = null;
   }
   return cached;
-}
-
-function asTensor(value: ort.OnnxValue | NativeTensorData): ort.OnnxValue {
-  if (value instanceof ort.Tensor) return value;
-  const raw = value as NativeTensorData;
-  return new ort.Tensor(raw.type, raw.data as Float32Array, raw.dims);
 }
 
 /**
@@ -62,15 +51,14 @@ export function directSession(bytes: Uint8Array, options: ort.InferenceSession.S
   native.initOrt();
   const session = new native.binding.InferenceSession();
   session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, options);
-  const outputNames = session.outputMetadata.map((m) => m.name);
+  const fetchNames = (names: readonly string[]): Record<string, null> => Object.fromEntries(names.map((name) => [name, null] as const));
+  const allOutputs = fetchNames(session.outputMetadata.map((m) => m.name));
   let released = false;
   return {
     kind: 'direct',
     run: async (feeds, fetches) => {
       if (released) throw new Error('the ONNX Runtime session was released');
-      const wanted = Object.fromEntries((fetches ?? outputNames).map((name) => [name, null] as const));
-      const out = session.run(feeds, wanted, {});
-      return Object.fromEntries(Object.entries(out).map(([name, value]) => [name, asTensor(value)]));
+      return session.run(feeds, fetches ? fetchNames(fetches) : allOutputs, {});
     },
     release: async () => {
       if (released) return;

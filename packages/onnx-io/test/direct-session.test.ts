@@ -54,6 +54,8 @@ describe('OnnxModel with lowLatency (direct native session)', () => {
     const out = await session.run({ x: new ort.Tensor('float32', new Float32Array([1, 1, 2, -4]), [2, 2]) });
     // row 1: [1·1 + 1·-3 + 0.25, 1·2 + 1·0.5 − 1] = [-1.75, 1.5]; row 2: [2 + 12 + 0.25, 4 − 2 − 1] = [14.25, 1]
     expect(Object.keys(out).sort()).toEqual(['r', 'y']);
+    // The binding builds onnxruntime-common Tensors itself (initOrt hands it the class): no re-wrapping needed.
+    expect(out.y).toBeInstanceOf(ort.Tensor);
     expect(Array.from((out.y as ort.Tensor).data as Float32Array)).toEqual([-1.75, 1.5, 14.25, 1]);
     expect(Array.from((out.r as ort.Tensor).data as Float32Array)).toEqual([0, 1.5, 14.25, 1]);
     expect((out.y as ort.Tensor).dims).toEqual([2, 2]);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { benchmark, type BenchResult, type OnnxModel, openOnnxModel } from '@shrinkray/onnx-io';
+import { benchmark, type BenchResult, type OnnxModel, openOnnxModel, type SessionRunner } from '@shrinkray/onnx-io';
 import { initBackend } from '@shrinkray/tensor-core';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { checkModelPath } from '../models.js';
@@ -32,15 +32,15 @@ export function registerBench(program: Command, io: () => Io, globals: () => Glo
           models.push(await openOnnxModel(file, { name: file, lowLatency: options.lowLatency === true }));
         }
         const progress = createProgress(out);
-        const results: BenchResult[] = [];
+        const results: (BenchResult & { session: SessionRunner['kind'] })[] = [];
         for (const model of models) {
           progress.start(`bench ${model.name}`, iterations * batchSizes.length);
           let done = 0;
-          results.push(...(await benchmark(model, { batchSizes, iterations, seed: globals().seed ?? 0, onProgress: () => progress.update(++done) })));
+          const timed = await benchmark(model, { batchSizes, iterations, seed: globals().seed ?? 0, onProgress: () => progress.update(++done) });
+          results.push(...timed.map((r) => ({ ...r, session: model.session.kind })));
           progress.stop();
         }
-        const sessionKind = new Map(models.map((m) => [m.name, m.session.kind]));
-        const rows = results.map((r) => ({ model: r.model, batch: r.batch, samplesPerSecond: r.samplesPerSecond, p50Ms: r.p50Ms, p99Ms: r.p99Ms, session: sessionKind.get(r.model) }));
+        const rows = results.map((r) => ({ model: r.model, batch: r.batch, samplesPerSecond: r.samplesPerSecond, p50Ms: r.p50Ms, p99Ms: r.p99Ms, session: r.session }));
         emit(out, globals(), { results: rows }, () =>
           [
             '| model | batch | samples/s | p50 ms | p99 ms | session |',
