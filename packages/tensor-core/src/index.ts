@@ -18,6 +18,8 @@ export {
   topK,
   matrixShape,
   checkLabels,
+  logitsFromProbabilities,
+  MIN_PROBABILITY,
 } from './numerics.js';
 export {
   accuracy,
@@ -34,3 +36,4 @@ export {
 export * from './training/index.js';
 export { Registry } from './registry.js';
 export { applyWasmTrainingKernels, removeWasmTrainingKernels, wasmTrainingKernels, WASM_KERNELS_ENV, type WasmKernelPatchState } from './wasm-kernels/index.js';
+export * from './data/index.js';

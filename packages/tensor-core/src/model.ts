@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ShapeMismatchError } from './errors/shape-mismatch-error.js';
 import { adaptInput, type DeclaredShape } from './layout.js';
+import { MIN_PROBABILITY } from './numerics.js';
+import type { ExampleDType } from './data/source.js';
 import { formatShape, Tensor } from './tensor.js';
 
 /**
@@ -15,15 +17,14 @@ export interface Model {
   /** Declared input shape, batch first (`null` where free), e.g. `[null, 28, 28, 1]`. */
   readonly inputShape: DeclaredShape;
   readonly numClasses: number;
-  predict(x: Tensor<'float32'>): Promise<Tensor<'float32'>>;
+  /** Float32 features/pixels, or int32 token ids for text models. */
+  predict(x: Tensor<ExampleDType>): Promise<Tensor<'float32'>>;
   dispose(): void | Promise<void>;
 }
 
 /** What a tfjs model's last layer emits. Probabilities are turned into logits as `log(p)`. */
 export type OutputKind = 'logits' | 'probabilities';
 
-/** The smallest probability `log` is taken of, so `log(0)` stays finite. */
-const minProbability = 1e-30;
 
 function lastActivation(model: tfl.LayersModel): string | undefined {
   const last = model.layers[model.layers.length - 1];
@@ -70,12 +71,12 @@ export class TfjsModel implements Model {
   predictTfjs(x: tf.Tensor): tf.Tensor2D {
     return tf.tidy(() => {
       const y = this.layersModel.predict(x, { batchSize: this.batchSize }) as tf.Tensor2D;
-      return this.outputKind === 'probabilities' ? (tf.log(tf.maximum(y, minProbability)) as tf.Tensor2D) : y;
+      return this.outputKind === 'probabilities' ? (tf.log(tf.maximum(y, MIN_PROBABILITY)) as tf.Tensor2D) : y;
     });
   }
 
-  async predict(x: Tensor<'float32'>): Promise<Tensor<'float32'>> {
-    const adapted = adaptInput(x, this.inputShape, `${this.name} input`);
+  async predict(x: Tensor<ExampleDType>): Promise<Tensor<'float32'>> {
+    const adapted = x.dtype === 'float32' ? adaptInput(x as Tensor<'float32'>, this.inputShape, `${this.name} input`) : x;
     const input = adapted.toTfjs();
     try {
       const y = this.predictTfjs(input);

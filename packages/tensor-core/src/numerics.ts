@@ -199,3 +199,17 @@ export function topK(t: Tensor<'float32'>, k: number): { values: Tensor<'float32
   }
   return { values: new Tensor('float32', [rows, k], values), indices: new Tensor('int32', [rows, k], indices) };
 }
+
+/** The smallest probability a log is taken of, so `log(0)` stays finite (-69.08). */
+export const MIN_PROBABILITY = 1e-30;
+
+/**
+ * Logits (up to a per-row constant) from probabilities: `log(max(p, MIN_PROBABILITY))`, in place
+ * when `inPlace` is set. Softmax of the result gives back `p` (to within `MIN_PROBABILITY`).
+ */
+export function logitsFromProbabilities(p: Tensor<'float32'>, inPlace = false): Tensor<'float32'> {
+  const out = inPlace ? p.data : new Float32Array(p.size);
+  const src = p.data;
+  for (let i = 0; i < src.length; i++) out[i] = Math.log(Math.max(src[i]!, MIN_PROBABILITY));
+  return inPlace ? p : new Tensor('float32', p.shape, out);
+}

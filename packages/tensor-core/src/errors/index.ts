@@ -6,3 +6,4 @@ export { TrainingError } from './training-error.js';
 export { BackendError } from './backend-error.js';
 export { ModelFileError } from './model-file-error.js';
 export { PluginError } from './plugin-error.js';
+export { DataError, type DataErrorKind, type DataLocation } from './data-error.js';
