@@ -1,0 +1,8 @@
+import { dataFormats } from './formats.js';
+import { idxFormats } from './formats-builtin.js';
+
+/** Registers the built-in data formats (idempotent: the same objects register once). */
+export function registerBuiltinDataFormats(): void {
+  for (const format of idxFormats) dataFormats.register(format);
+}
+registerBuiltinDataFormats();
