@@ -11,7 +11,7 @@ export type { ScalarSink } from './table.js';
 /**
  * An `onEvent` for tensor-core's `train()` (and distill's `trainAlone`) that logs `batch/loss` per
  * optimizer step and `epoch/{loss,accuracy,val_loss,val_accuracy,learning_rate,samples_per_second}`
- * per epoch to `sink` (a {@link TensorBoardWriter}).
+ * per epoch to `sink` (a `TensorBoardWriter`).
  */
 export function tensorboardForTraining(sink: ScalarSink, options: ScalarOptions = {}): (event: TrainEvent) => void {
   const position: Position = { epoch: 0, step: 0 };

@@ -2,11 +2,11 @@ import type { DistillEvent } from '@shrinkray/distill';
 import type { EnsembleProgress } from '@shrinkray/ensemble';
 import type { PruneProgress } from '@shrinkray/prune';
 import type { TrainEvent } from '@shrinkray/tensor-core';
-import type { EventTable, Position, RowContext } from './table.js';
+import type { EventTable, Position } from './table.js';
 
 // The mapping from every driver's events to TensorBoard scalars, in one place. A renamed event type
-// or field is a one-line edit here. Tags: `batch/*` at the optimizer step, `epoch/*` at the epoch,
-// `test/*` after training, at the last epoch (distill) or last optimizer step (prune).
+// or field is a one-line edit here. Tags: `batch/*` and `prune/*` at the optimizer step, `epoch/*`
+// at the epoch, `test/*` after training at the last epoch (`test/accuracy_before` of prune at 0).
 
 /** Options the events do not carry. */
 export interface ScalarOptions {
@@ -50,7 +50,7 @@ export function pruneTable(train: (event: TrainEvent) => void): EventTable<Prune
   return {
     prune: (e, { log }) => log('prune/sparsity', e.sparsity, e.step),
     train: (e) => train(e.event),
-    evaluate: (e, ctx: RowContext) => {
+    evaluate: (e, ctx) => {
       if (e.phase === 'before') ctx.log('test/accuracy_before', e.accuracy, 0);
       else ctx.log('test/accuracy', e.accuracy, ctx.epoch);
     },

@@ -1,4 +1,4 @@
-/** Where adapters send scalars: a {@link TensorBoardWriter} or anything with the same `scalar` method. */
+/** Where adapters send scalars: a `TensorBoardWriter` or anything with the same `scalar` method. */
 export interface ScalarSink {
   scalar(tag: string, value: number, step: number): void;
 }
