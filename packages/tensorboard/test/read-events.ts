@@ -29,11 +29,17 @@ export interface ReadEvent {
 
 const special: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
 
-/** Runs `/usr/bin/python3 read_events.py file`; throws with the reader's message when it rejects the file. */
+/**
+ * Runs `/usr/bin/python3 read_events.py file`: the hand decoder, cross-checked record by record against
+ * Google's protobuf runtime (Debian's python3-protobuf, which python3-onnx depends on; required here).
+ * Throws with the reader's message when it rejects the file.
+ */
 export function readEvents(file: string): ReadEvent[] {
   const run = spawnSync('/usr/bin/python3', [readerScript, file], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(run.stderr.trim() || `python3 exited with ${run.status}`);
-  return (JSON.parse(run.stdout, (_key, v) => (typeof v === 'string' && v in special ? special[v] : v)) as { events: ReadEvent[] }).events;
+  const out = JSON.parse(run.stdout, (_key, v) => (typeof v === 'string' && v in special ? special[v] : v)) as { events: ReadEvent[]; protobuf: boolean };
+  if (!out.protobuf) throw new Error('read_events.py: google.protobuf is missing (apt-get install python3-protobuf)');
+  return out.events;
 }
 
 /** The scalar events as `[tag, value, step]` in file order (simple_value or a rank-0 float tensor). */
