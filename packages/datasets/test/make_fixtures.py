@@ -161,6 +161,9 @@ def image_cases(out):
     os.makedirs(os.path.join(ref, 'b'), exist_ok=True)
     Image.fromarray(big, 'RGB').save(os.path.join(ref, 'a', '0.png'))
     Image.fromarray(big[:, ::-1].copy(), 'RGB').save(os.path.join(ref, 'b', '0.png'))
+    # PIL's bilinear resize of the shorter side to 30 (80x60 -> 40x30), then the centre 30x30 crop.
+    small = np.asarray(Image.fromarray(big, 'RGB').resize((40, 30), Image.BILINEAR))
+    np.save(os.path.join(out, 'resize-ref.npy'), small[:, 5:35])
     # Corrupt: a truncated JPEG and a text file named .png among good ones.
     bad = os.path.join(out, 'corrupt')
     for c in ('a', 'b'):
@@ -175,6 +178,13 @@ def image_cases(out):
         f.write(data[: len(data) // 2])
     with open(os.path.join(bad, 'b', 'text.png'), 'w') as f:
         f.write('this is not an image\n')
+    # Only a truncated JPEG is bad here: its header reads, its decode fails.
+    trunc = os.path.join(out, 'truncated')
+    for c in ('a', 'b'):
+        os.makedirs(os.path.join(trunc, c), exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, size=(8, 8, 3)).astype(np.uint8), 'RGB').save(os.path.join(trunc, c, '0.png'))
+    with open(os.path.join(trunc, 'b', '1.jpg'), 'wb') as f:
+        f.write(data[: len(data) // 2])
     # An empty class folder.
     empty = os.path.join(out, 'empty')
     os.makedirs(os.path.join(empty, 'a'), exist_ok=True)
