@@ -3,6 +3,7 @@ import { ShapeMismatchError } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openData } from '../index.js';
 import { makeFixtures, rejection } from './fixtures.test-helper.js';
+import { readImageHeader } from './image-header.js';
 import { NpyArray } from './npy-array.js';
 
 let dir = '';
@@ -115,6 +116,18 @@ describe('images: ImageFolder layout', () => {
     expect(test.exampleShape).toEqual([10, 10, 3]);
     const e = await rejection(openData(`images:${f('good')}`, { inputShape: [null, 10] }));
     expect(ShapeMismatchError.isInstance(e)).toBe(true);
+  });
+});
+
+describe('image headers', () => {
+  it('reads PNG and JPEG sizes and channels without decoding', async () => {
+    // make_fixtures.py: class c, image i has size sizes[(i + c) % 4], PNG when i is even.
+    expect(await readImageHeader(f('good/train/cat/000.png'))).toEqual({ format: 'png', width: 40, height: 30, channels: 3 });
+    expect(await readImageHeader(f('good/train/dog/002.png'))).toEqual({ format: 'png', width: 50, height: 36, channels: 3 });
+    expect(await readImageHeader(f('good/train/cat/001.jpg'))).toEqual({ format: 'jpeg', width: 30, height: 40, channels: 3 });
+    expect(await readImageHeader(f('good/train/emu/002.png'))).toEqual({ format: 'png', width: 40, height: 30, channels: 3 });
+    expect(await readImageHeader(f('exact/class0/000.png'))).toEqual({ format: 'png', width: 8, height: 8, channels: 1 });
+    await expect(readImageHeader(f('corrupt/b/text.png'))).rejects.toThrow('neither a PNG nor a JPEG');
   });
 });
 

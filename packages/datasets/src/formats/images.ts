@@ -4,6 +4,7 @@ import { ConfigError, DataError, Dataset, type DatasetSplits, stratifiedSplit } 
 import type { DataFormat, OpenDataOptions } from '../formats.js';
 import type { ImageTransform } from './image-decode.js';
 import { type FolderSplit, scanImageFolder } from './image-folder.js';
+import { type ImageHeader, readImageHeader } from './image-header.js';
 import { imageTarget } from './image-geometry.js';
 import { type ImageDecoder, ImageSource } from './image-source.js';
 import { channelNormaliser } from './normalise.js';
@@ -11,12 +12,8 @@ import { mapPool } from './pool.js';
 
 type SharpFn = (typeof import('sharp'))['default'];
 
-/** What the header (or, with skipCorrupt, a full decode) says about one file. */
-interface Probe {
-  width: number;
-  height: number;
-  channels: number;
-}
+/** What the header says about one file. */
+type Probe = ImageHeader;
 
 /** Images decoded at once by one source: two per core keeps every core busy while files are read. */
 export function imageConcurrency(): number {
@@ -29,7 +26,7 @@ async function loadDecoder(): Promise<ImageDecoder & { sharp: SharpFn }> {
 }
 
 /**
- * Probes every file: its header (size, channels, PNG/JPEG) — or, with `full`, a whole decode, which
+ * Probes every file: its header (size, channels, PNG/JPEG) and, with `full`, a whole decode, which
  * also finds truncated files. Returns the probes, `null` for files that failed when `skip` is set.
  *
  * @throws DataError ('corrupt') naming the first bad file when `skip` is not set.
@@ -40,11 +37,10 @@ async function probeAll(files: readonly string[], sharp: SharpFn, full: boolean,
     imageConcurrency(),
     async (file) => {
       try {
-        const meta = await sharp(file, { failOn: 'warning' }).metadata();
-        if (meta.format !== 'png' && meta.format !== 'jpeg') throw new Error(`a ${meta.format} image, not PNG or JPEG`);
-        if (!meta.width || !meta.height) throw new Error('no image size in the header');
+        const header = await readImageHeader(file);
+        if (header.width === 0 || header.height === 0) throw new Error(`image of size ${header.width}x${header.height}`);
         if (full) await sharp(file, { failOn: 'warning' }).raw().toBuffer();
-        return { width: meta.width, height: meta.height, channels: (meta.channels ?? 3) - (meta.hasAlpha ? 1 : 0) };
+        return header;
       } catch (error) {
         if (skip) return null;
         throw new DataError('corrupt', { source: file }, `cannot read the image (${(error as Error).message.split('\n')[0]}); use skipCorrupt (--skip-corrupt) to skip such files`);
