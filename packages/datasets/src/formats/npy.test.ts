@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { openData } from '../index.js';
 import { makeFixtures, readF64, rejection } from './fixtures.test-helper.js';
 import { halfToFloat } from './npy-decode.js';
+import { NpyExampleSource } from './array-source.js';
 import { NpyArray } from './npy-array.js';
 import { openNpz } from './npz.js';
 
@@ -137,6 +138,16 @@ describe('npy: bad input', () => {
     expect(nan.location).toEqual({ source: f('nan.npy'), row: 6, column: 2 });
     const inf = await rejection(open('inf.npy'));
     expect(inf.message).toBe(`${f('inf.npy')}, row 3, column 1: feature is Infinity, expected a finite number`);
+  });
+
+  it('names NaN when the batch holding it is read, for arrays read from the file', async () => {
+    const array = await NpyArray.openFile(f('nan.npy'), { maxInMemoryBytes: 8 });
+    expect(array.inMemory).toBe(false);
+    const source = new NpyExampleSource('nan', array, null);
+    expect((await source.read(Int32Array.from([0, 5]))).shape).toEqual([2, 4]);
+    const e = await rejection(source.read(Int32Array.from([2, 6])));
+    expect(e.location).toEqual({ source: f('nan.npy'), row: 6, column: 2 });
+    await source.close();
   });
 
   it('refuses x and y of different lengths, labels that are not integers or are negative', async () => {
