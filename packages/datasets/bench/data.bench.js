@@ -16,6 +16,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { envInt } from '../../../tooling/bench/lib/env.js';
 import { spawnJson } from '../../../tooling/bench/lib/spawn-json.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,14 +26,6 @@ const RESIZE = 256;
 const CROP = 224;
 const CLASSES = 10;
 const GiB = 2 ** 30;
-
-function envInt(name, fallback) {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${v}: expected a positive integer`);
-  return n;
-}
 
 function runPython(args) {
   return new Promise((resolve, reject) => {
