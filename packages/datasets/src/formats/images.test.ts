@@ -98,7 +98,8 @@ describe('images: ImageFolder layout', () => {
     expect(worst).toBeLessThan(0.3);
     expect(x.data[(15 * 30 + 2) * 3]).toBe(1);
     expect(x.data[(15 * 30 + 27) * 3]).toBe(0);
-    expect(train.notes.join('\n')).toContain('resized (shorter side to 30, bilinear) and centre-cropped to 30x30');
+    expect(train.notes).toContain(`${f('resize')}: 2 images resized (shorter side to 30, bilinear)`);
+    expect(train.notes).toContain(`${f('resize')}: 2 images centre-cropped to 30x30`);
     expect((await rejection(openData(`images:${f('resize')}`, { inputShape: [null, 30, 30, 3], resize: 20 }))).message).toContain('resized to an integer >= 30');
   });
 

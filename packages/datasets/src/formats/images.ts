@@ -50,6 +50,26 @@ async function probeAll(files: readonly string[], sharp: SharpFn, full: boolean,
   );
 }
 
+/**
+ * How many images are resampled and how many cropped: with `resize`, those whose shorter side differs
+ * from it, then those whose resized size differs from the target; without, those not of the target size.
+ */
+function resizeCounts(probes: readonly Probe[], t: ImageTransform): { resampled: number; cropped: number } {
+  let resampled = 0;
+  let cropped = 0;
+  for (const p of probes) {
+    if (t.resize === undefined) {
+      if (p.width !== t.width || p.height !== t.height) resampled++;
+      continue;
+    }
+    const shorter = Math.min(p.width, p.height);
+    if (shorter !== t.resize) resampled++;
+    const scale = t.resize / shorter;
+    if (Math.round(p.width * scale) !== t.width || Math.round(p.height * scale) !== t.height) cropped++;
+  }
+  return { resampled, cropped };
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -104,19 +124,15 @@ export async function openImages(dir: string, options: OpenDataOptions): Promise
     const sizes = { width: Int32Array.from(keep, (i) => probes[i]!.width), height: Int32Array.from(keep, (i) => probes[i]!.height) };
     const labels = Int32Array.from(keep, (i) => classIndex.get(split.classOf[i]!)!);
     const name = layout.test || layout.validation ? `${dir}/${key}` : dir;
-    const resized = keep.filter((i) => {
-      const p = probes[i]!;
-      return options.resize !== undefined ? Math.min(p.width, p.height) !== options.resize || p.width !== p.height || p.width !== width : p.width !== width || p.height !== height;
-    }).length;
+    const { resampled, cropped } = resizeCounts(keep.map((i) => probes[i]!), transform);
     const converted = keep.filter((i) => (probes[i]!.channels <= 2 ? 1 : 3) !== channels).length;
     const skipped = split.files.filter((_, i) => probes[i] === null);
     const notes = [`${name}: ${plural(files.length, 'image')} of ${plural(new Set(split.classOf).size, 'class')} decoded to ${width}x${height}x${channels} a batch at a time`];
-    if (resized > 0) {
-      notes.push(
-        options.resize !== undefined
-          ? `${name}: ${plural(resized, 'image')} resized (shorter side to ${options.resize}, bilinear) and centre-cropped to ${width}x${height}`
-          : `${name}: ${plural(resized, 'image')} resized (shorter side to cover ${width}x${height}, bilinear) and centre-cropped`,
-      );
+    if (options.resize !== undefined) {
+      if (resampled > 0) notes.push(`${name}: ${plural(resampled, 'image')} resized (shorter side to ${options.resize}, bilinear)`);
+      if (cropped > 0) notes.push(`${name}: ${plural(cropped, 'image')} centre-cropped to ${width}x${height}`);
+    } else if (resampled > 0) {
+      notes.push(`${name}: ${plural(resampled, 'image')} resized (shorter side to cover ${width}x${height}, bilinear) and centre-cropped`);
     }
     if (converted > 0) notes.push(`${name}: ${plural(converted, 'image')} converted to ${channels === 1 ? 'grey' : 'RGB'}`);
     if (skipped.length > 0) notes.push(`${name}: skipped ${plural(skipped.length, 'corrupt image')}: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}`);
