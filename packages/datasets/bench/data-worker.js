@@ -60,6 +60,7 @@ function gridModel(numClasses) {
 // Loaded before the clock starts, as the Python side imports PIL and torchvision before its clock.
 await import('sharp');
 const before = rss();
+const cpuStart = process.cpuUsage();
 const start = performance.now();
 const { train } = await openData(`images:${dir}`, { inputShape: [null, crop, crop, 3], resize: Number(resizeText), mean: MEAN, std: STD, testFraction: 0 });
 const opened = performance.now();
@@ -72,7 +73,9 @@ if (mode === 'throughput') {
     for (let i = 0; i < batch.indices.length; i++) checksum += batch.x.data[((i * crop + half) * crop + half) * 3];
   }
   const seconds = (performance.now() - start) / 1000;
-  console.log(JSON.stringify({ images: n, seconds, openSeconds: (opened - start) / 1000, imagesPerSecond: n / seconds, checksum }));
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(JSON.stringify({ images: n, seconds, openSeconds: (opened - start) / 1000, imagesPerSecond: n / seconds, cpuSeconds, checksum }));
 } else {
   const model = gridModel(train.numClasses);
   const ev = await evaluateModel(model, train, { batchSize });

@@ -130,6 +130,7 @@ export default {
         `Both sides: shorter side to ${RESIZE} (bilinear, antialiased), centre crop ${CROP}x${CROP}, scale to [0,1], ImageNet mean/std; batches of ${BATCH}; time includes opening the folder (shrinkray reads every file's header then: ${o.openSeconds.toFixed(2)} s).`,
         `shrinkray decodes with sharp (libvips), ${'2 images per core'} in flight on libuv's thread pool, one batch read ahead; torchvision uses PIL in 2 DataLoader worker processes, torch.set_num_threads(1). Each in its own process, alternating, best of ${rounds} round(s).`,
         `Every round, images/s: shrinkray ${ours.map((r) => r.imagesPerSecond.toFixed(1)).join(', ')}; torchvision ${theirs.length > 0 ? theirs.map((r) => r.imagesPerSecond.toFixed(1)).join(', ') : 'not run'}. The machine is shared; compare within a round.`,
+        `Cores used (CPU seconds / wall seconds, best round): shrinkray ${(o.cpuSeconds / o.seconds).toFixed(2)}${t ? `, torchvision ${(t.cpuSeconds / t.seconds).toFixed(2)} (main process + reaped workers)` : ''}.`,
         `Ratio: shrinkray / torchvision images/s on the throughput row; peak RSS / float32 tensor size on the memory row.`,
         `Memory: one process opens the folder and evaluates a fixed model (per-channel means on a 4x4 grid + linear, JS) over every image in batches of ${BATCH}; peak RSS is /proc VmHWM at the end (includes Node, sharp and the model). ${m.seconds.toFixed(1)} s, accuracy ${m.accuracy.toFixed(3)} (meaningless labels; proves every image was scored).`,
       ],
