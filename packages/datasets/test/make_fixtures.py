@@ -137,6 +137,13 @@ def image_cases(out):
                 arr = rng.integers(0, 256, size=(h, w, 3)).astype(np.uint8)
                 ext = 'png' if i % 2 == 0 else 'jpg'
                 Image.fromarray(arr, 'RGB').save(os.path.join(d, f'{i:03d}.{ext}'), quality=95)
+    # train/ and val/ without test/: a seeded split of train, val as the validation split.
+    for split, n in (('train', 5), ('val', 2)):
+        for name in ('x', 'y'):
+            d = os.path.join(out, 'trainval', split, name)
+            os.makedirs(d, exist_ok=True)
+            for i in range(n):
+                Image.fromarray(rng.integers(0, 256, size=(6, 6)).astype(np.uint8), 'L').save(os.path.join(d, f'{i}.png'))
     # Same-size grey PNGs (no resize): the exact pixels, written as .npy for comparison.
     exact = os.path.join(out, 'exact')
     pixels = rng.integers(0, 256, size=(6, 8, 8)).astype(np.uint8)

@@ -75,6 +75,14 @@ describe('images: ImageFolder layout', () => {
     expect(train.notes.join('\n')).toMatch(/12 images resized \(shorter side to cover 24x24, bilinear\) and centre-cropped/);
   });
 
+  it('train/ and val/ without test/: a seeded split of train, val as validation', async () => {
+    const { train, test, validation } = await openData(`images:${f('trainval')}`, { inputShape: [null, 6, 6, 1], seed: 2, testFraction: 0.4 });
+    expect([train.size, test.size, validation?.size]).toEqual([6, 4, 4]);
+    expect([...test.labels].sort()).toEqual([0, 0, 1, 1]);
+    expect(validation?.classNames).toEqual(['x', 'y']);
+    expect(validation?.name).toBe(`${f('trainval')}/validation`);
+  });
+
   it('grey model input: RGB photos converted to one channel', async () => {
     const { test } = await openData(`images:${f('good')}`, { inputShape: [null, 16, 16, 1] });
     expect(test.exampleShape).toEqual([16, 16, 1]);
