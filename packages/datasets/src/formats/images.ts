@@ -6,6 +6,7 @@ import type { ImageTransform } from './image-decode.js';
 import { type FolderSplit, scanImageFolder } from './image-folder.js';
 import { type ImageHeader, readImageHeader } from './image-header.js';
 import { imageTarget } from './image-geometry.js';
+import { imageNotes } from './image-notes.js';
 import { type ImageDecoder, ImageSource } from './image-source.js';
 import { channelNormaliser } from './normalise.js';
 import { mapPool } from './pool.js';
@@ -48,30 +49,6 @@ async function probeAll(files: readonly string[], sharp: SharpFn, full: boolean,
     },
     signal,
   );
-}
-
-/**
- * How many images are resampled and how many cropped: with `resize`, those whose shorter side differs
- * from it, then those whose resized size differs from the target; without, those not of the target size.
- */
-function resizeCounts(probes: readonly Probe[], t: ImageTransform): { resampled: number; cropped: number } {
-  let resampled = 0;
-  let cropped = 0;
-  for (const p of probes) {
-    if (t.resize === undefined) {
-      if (p.width !== t.width || p.height !== t.height) resampled++;
-      continue;
-    }
-    const shorter = Math.min(p.width, p.height);
-    if (shorter !== t.resize) resampled++;
-    const scale = t.resize / shorter;
-    if (Math.round(p.width * scale) !== t.width || Math.round(p.height * scale) !== t.height) cropped++;
-  }
-  return { resampled, cropped };
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /**
@@ -124,20 +101,7 @@ export async function openImages(dir: string, options: OpenDataOptions): Promise
     const sizes = { width: Int32Array.from(keep, (i) => probes[i]!.width), height: Int32Array.from(keep, (i) => probes[i]!.height) };
     const labels = Int32Array.from(keep, (i) => classIndex.get(split.classOf[i]!)!);
     const name = layout.test || layout.validation ? `${dir}/${key}` : dir;
-    const { resampled, cropped } = resizeCounts(keep.map((i) => probes[i]!), transform);
-    const converted = keep.filter((i) => (probes[i]!.channels <= 2 ? 1 : 3) !== channels).length;
-    const skipped = split.files.filter((_, i) => probes[i] === null);
-    const notes = [`${name}: ${plural(files.length, 'image')} of ${plural(new Set(split.classOf).size, 'class')} decoded to ${width}x${height}x${channels} a batch at a time`];
-    if (options.resize !== undefined) {
-      if (resampled > 0) notes.push(`${name}: ${plural(resampled, 'image')} resized (shorter side to ${options.resize}, bilinear)`);
-      if (cropped > 0) notes.push(`${name}: ${plural(cropped, 'image')} centre-cropped to ${width}x${height}`);
-    } else if (resampled > 0) {
-      notes.push(`${name}: ${plural(resampled, 'image')} resized (shorter side to cover ${width}x${height}, bilinear) and centre-cropped`);
-    }
-    if (converted > 0) notes.push(`${name}: ${plural(converted, 'image')} converted to ${channels === 1 ? 'grey' : 'RGB'}`);
-    if (skipped.length > 0) notes.push(`${name}: skipped ${plural(skipped.length, 'corrupt image')}: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}`);
-    if (split.ignored > 0) notes.push(`${name}: ignored ${plural(split.ignored, 'file')} that are not PNG or JPEG`);
-    if (options.mean || options.std) notes.push(`${name}: normalised per channel with mean ${options.mean?.join(',') ?? '0'} and std ${options.std?.join(',') ?? '1'}`);
+    const notes = imageNotes({ name, split, probes, keep, transform, options, classes: new Set(split.classOf).size });
     const source = new ImageSource(name, files, sizes, transform, normalise, decoder, imageConcurrency());
     return { key, dataset: Dataset.fromSource(source, labels, { name, numClasses: classNames.length, classNames, notes }) };
   });
