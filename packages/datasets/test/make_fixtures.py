@@ -103,6 +103,16 @@ def npy_cases(out):
     np.savez_compressed(os.path.join(out, 'compressed.npz'), x_train=xtr, y_train=ytr, x_test=xte, y_test=yte, x_val=xva, y_val=yva)
     for key, arr in (('xtr', xtr), ('xte', xte), ('xva', xva)):
         expect(os.path.join(out, f'npz-{key}.expect.f64'), arr)
+    # zip64 everywhere: sizes and offsets in zip64 extra fields, a zip64 end-of-central-directory record
+    # (zipfile reads its ZIP64_LIMIT at write time; numpy reads the file back to prove it is valid).
+    limit = zipfile.ZIP64_LIMIT
+    zipfile.ZIP64_LIMIT = 64
+    try:
+        np.savez(os.path.join(out, 'zip64.npz'), x_train=xtr, y_train=ytr, x_test=xte, y_test=yte)
+    finally:
+        zipfile.ZIP64_LIMIT = limit
+    with np.load(os.path.join(out, 'zip64.npz')) as z:
+        assert (z['x_test'] == xte).all()
     np.savez(os.path.join(out, 'otherkeys.npz'), images=xtr, labels=ytr)
     np.savez(os.path.join(out, 'mismatch.npz'), x_train=xtr, y_train=ytr[:39], x_test=xte, y_test=yte)
     with open(os.path.join(out, 'compressed.npz'), 'rb') as f:

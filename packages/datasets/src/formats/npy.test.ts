@@ -174,7 +174,7 @@ describe('npz', () => {
     const xtr = readF64(f('npz-xtr.expect.f64'));
     const xte = readF64(f('npz-xte.expect.f64'));
     const xva = readF64(f('npz-xva.expect.f64'));
-    for (const file of ['stored.npz', 'compressed.npz']) {
+    for (const file of ['stored.npz', 'compressed.npz', 'zip64.npz']) {
       const splits = await openData(`npz:${f(file)}`);
       expect(splits.train.size).toBe(40);
       expect(splits.test.size).toBe(15);
