@@ -42,24 +42,27 @@ export async function decodeImage(file: string, t: ImageTransform, size: { width
 }
 
 /**
- * Writes the centre `t.height × t.width` crop of `img` into `out` at `offset` as floats in [0, 1]
- * (HWC order), keeping `t.channels` channels.
+ * Writes the centre `t.height × t.width` crop of `img` into `out` at `offset` (HWC order), keeping
+ * `t.channels` channels, each 8-bit level mapped through `lookup` (`channel * 256 + level`: scaled to
+ * [0, 1] and normalised, see `channelLookup`).
  */
-export function cropInto(img: DecodedImage, t: ImageTransform, out: Float32Array, offset: number): void {
+export function cropInto(img: DecodedImage, t: ImageTransform, lookup: Float32Array, out: Float32Array, offset: number): void {
   const top = Math.round((img.height - t.height) / 2);
   const left = Math.round((img.width - t.width) / 2);
   const c = t.channels;
   const src = img.data;
   const srcC = img.channels;
-  
   let o = offset;
   for (let y = 0; y < t.height; y++) {
     let s = ((top + y) * img.width + left) * srcC;
-    if (srcC === c) {
-      const n = t.width * c;
-      for (let k = 0; k < n; k++) out[o++] = src[s++]! / 255;
+    if (c === 1) {
+      for (let x = 0; x < t.width; x++, s += srcC) out[o++] = lookup[src[s]!]!;
     } else {
-      for (let x = 0; x < t.width; x++, s += srcC) for (let ch = 0; ch < c; ch++) out[o++] = src[s + ch]! / 255;
+      for (let x = 0; x < t.width; x++, s += srcC) {
+        out[o++] = lookup[src[s]!]!;
+        out[o++] = lookup[256 + src[s + 1]!]!;
+        out[o++] = lookup[512 + src[s + 2]!]!;
+      }
     }
   }
 }

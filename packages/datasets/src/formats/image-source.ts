@@ -1,6 +1,5 @@
 import { DataError, type ExampleSource, Tensor } from '@shrinkray/tensor-core';
 import type { cropInto as CropInto, decodeImage as DecodeImage, ImageTransform } from './image-decode.js';
-import type { Normaliser } from './normalise.js';
 import { mapPool } from './pool.js';
 
 /** The decoder functions (loaded on first use, so `sharp` is only loaded for image data). */
@@ -26,7 +25,8 @@ export class ImageSource implements ExampleSource<'float32'> {
     /** Width and height of each file (from its header), to skip resampling images already of the target size. */
     private readonly sizes: { width: Int32Array; height: Int32Array },
     private readonly transform: ImageTransform,
-    private readonly normalise: Normaliser | null,
+    /** Value of each 8-bit level per channel (`channelLookup`): scaling and normalisation in one lookup. */
+    private readonly lookup: Float32Array,
     private readonly decoder: ImageDecoder,
     private readonly concurrency: number,
   ) {
@@ -52,11 +52,10 @@ export class ImageSource implements ExampleSource<'float32'> {
         if (img.width < t.width || img.height < t.height || img.channels < t.channels) {
           throw new DataError('corrupt', { source: file }, `decoded to ${img.width}x${img.height}x${img.channels}, expected at least ${t.width}x${t.height}x${t.channels}`);
         }
-        this.decoder.cropInto(img, t, out, k * per);
+        this.decoder.cropInto(img, t, this.lookup, out, k * per);
       },
       signal,
     );
-    this.normalise?.(out);
     return new Tensor('float32', [indices.length, t.height, t.width, t.channels], out, `${this.name}.x`);
   }
 }

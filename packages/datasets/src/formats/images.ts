@@ -8,7 +8,7 @@ import { type ImageHeader, readImageHeader } from './image-header.js';
 import { imageTarget } from './image-geometry.js';
 import { imageNotes } from './image-notes.js';
 import { type ImageDecoder, ImageSource } from './image-source.js';
-import { channelNormaliser } from './normalise.js';
+import { channelLookup } from './normalise.js';
 import { mapPool } from './pool.js';
 
 type SharpFn = (typeof import('sharp'))['default'];
@@ -92,7 +92,7 @@ export async function openImages(dir: string, options: OpenDataOptions): Promise
     throw new ConfigError('resize', `the shorter side must be resized to an integer >= ${Math.max(height, width)} to centre-crop ${width}x${height}, got ${options.resize}`);
   }
   const transform: ImageTransform = { height, width, channels, ...(options.resize !== undefined ? { resize: options.resize } : {}) };
-  const normalise = channelNormaliser(options.mean, options.std, channels, dir);
+  const lookup = channelLookup(options.mean, options.std, channels, dir);
   const datasets = splits.map(({ key, split }, s) => {
     const probes = probed[s]!;
     const keep = probes.flatMap((p, i) => (p === null ? [] : [i]));
@@ -102,7 +102,7 @@ export async function openImages(dir: string, options: OpenDataOptions): Promise
     const labels = Int32Array.from(keep, (i) => classIndex.get(split.classOf[i]!)!);
     const name = layout.test || layout.validation ? `${dir}/${key}` : dir;
     const notes = imageNotes({ name, split, probes, keep, transform, options, classes: new Set(split.classOf).size });
-    const source = new ImageSource(name, files, sizes, transform, normalise, decoder, imageConcurrency());
+    const source = new ImageSource(name, files, sizes, transform, lookup, decoder, imageConcurrency());
     return { key, dataset: Dataset.fromSource(source, labels, { name, numClasses: classNames.length, classNames, notes }) };
   });
   const byKey = new Map(datasets.map((d) => [d.key, d.dataset]));
