@@ -30,6 +30,6 @@ export async function openNpy(argument: string, options: OpenDataOptions): Promi
 /** The `npy:` data format. */
 export const npyFormat: DataFormat = Object.freeze({
   name: 'npy',
-  forms: ['npy:X_TRAIN,Y_TRAIN,X_TEST,Y_TEST'],
+  forms: ['npy:X_TRAIN,Y_TRAIN,X_TEST,Y_TEST', 'npy:X,Y'],
   open: openNpy,
 });
