@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { loadOnnx, OnnxModel } from '@shrinkray/onnx-io';
+import { Rng, Tensor } from '@shrinkray/tensor-core';
+import { openSession } from './session.js';
+
+/** Size of a model file, raw and gzip-compressed. */
+export interface ModelBytes {
+  bytes: number;
+  gzipBytes: number;
+}
+
+export function modelBytes(bytes: Uint8Array): ModelBytes {
+  return { bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
+}
+
+/** Samples per second of a float and a quantized model at one batch size (best of the interleaved rounds). */
+export interface ThroughputRow {
+  batch: number;
+  before: number;
+  after: number;
+  /** after / before. */
+  speedup: number;
+}
+
+/** Options of `compareThroughput`. */
+export interface ThroughputOptions {
+  batchSizes?: readonly number[];
+  /** Interleaved rounds; the best round of each model counts (least disturbed by other processes). Default 5. */
+  rounds?: number;
+  /** Minimum time per model, batch and round, in ms. Default 200. */
+  minMs?: number;
+  signal?: AbortSignal;
+}
+
+async function samplesPerSecond(model: OnnxModel, x: Tensor, minMs: number): Promise<number> {
+  const feeds = { [model.inputName]: x.toOrt() };
+  await model.session.run(feeds);
+  let runs = 0;
+  const start = process.hrtime.bigint();
+  let elapsed = 0;
+  while (elapsed < minMs || runs < 3) {
+    await model.session.run(feeds);
+    runs++;
+    elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  }
+  return (runs * (x.shape[0] ?? 1)) / (elapsed / 1000);
+}
+
+/**
+ * ONNX Runtime throughput (one intra-op thread, the native session called directly) of two models
+ * side by side: rounds alternate between them so load changes on a shared machine hit both alike.
+ */
+export async function compareThroughput(before: Uint8Array, after: Uint8Array, options: ThroughputOptions = {}): Promise<ThroughputRow[]> {
+  const open = (bytes: Uint8Array, name: string) => OnnxModel.create(bytes, { name, intraOpNumThreads: 1, lowLatency: true });
+  const models = [await open(before, 'before'), await open(after, 'after')];
+  try {
+    const rows: ThroughputRow[] = [];
+    const rng = new Rng(0);
+    for (const batch of options.batchSizes ?? [1, 64]) {
+      const shape = [batch, ...models[0]!.inputShape.slice(1).map((d) => (typeof d === 'number' ? d : 1))];
+      const x = Tensor.zeros('float32', shape);
+      for (let i = 0; i < x.size; i++) x.data[i] = rng.next();
+      const best = [0, 0];
+      for (let r = 0; r < (options.rounds ?? 5); r++) {
+        for (const [k, m] of models.entries()) {
+          options.signal?.throwIfAborted();
+          best[k] = Math.max(best[k]!, await samplesPerSecond(m, x, options.minMs ?? 200));
+        }
+      }
+      rows.push({ batch, before: best[0]!, after: best[1]!, speedup: best[1]! / best[0]! });
+    }
+    return rows;
+  } finally {
+    for (const m of models) await m.dispose();
+  }
+}
+
+/** The graph ONNX Runtime runs after its optimisations: op counts, and which of them are int8 kernels. */
+export interface FusedGraph {
+  /** Op type -> count in ORT's optimised graph (domain-prefixed outside the default domain). */
+  ops: Record<string, number>;
+  /** Nodes of the optimised graph that run int8 kernels (QLinearConv, QGemm, DynamicQuantizeMatMul, ...), by the name of the node they replace. */
+  int8Nodes: { node: string; opType: string }[];
+  /** QuantizeLinear/DequantizeLinear nodes left as separate kernels (the model input's QuantizeLinear is expected). */
+  qdqLeft: number;
+}
+
+const int8Op = /^(QLinear|QGemm|MatMulInteger|ConvInteger|DynamicQuantize|MatMulIntegerToFloat|QAttention|QEmbed|QOrdered)/;
+
+/** Reads ORT's optimised graph (session option `optimizedModelFilePath`, level `all`). */
+export async function fusedGraph(bytes: Uint8Array, file: string): Promise<FusedGraph> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shrinkray-quantize-'));
+  try {
+    const optimized = path.join(dir, 'optimized.onnx');
+    const session = await openSession(bytes, file, { optimizedModelFilePath: optimized, graphOptimizationLevel: 'all' });
+    await session.release();
+    const model = await loadOnnx(optimized);
+    const ops: Record<string, number> = {};
+    const int8Nodes: { node: string; opType: string }[] = [];
+    let qdqLeft = 0;
+    for (const n of model.graph.node) {
+      const key = n.domain && n.domain !== '' && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType;
+      ops[key] = (ops[key] ?? 0) + 1;
+      if (int8Op.test(n.opType)) int8Nodes.push({ node: (n.name ?? '').replace(/_token_\d+$/, ''), opType: n.opType });
+      if (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear') qdqLeft++;
+    }
+    return { ops, int8Nodes, qdqLeft };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
