@@ -35,6 +35,6 @@ export { applyStatic } from './qdq.js';
 export { applyDynamic, type DynamicOptions } from './dynamic.js';
 export { applyFp16, toHalf, FLOAT16_MAX, type Fp16Options, type Fp16Result } from './fp16.js';
 export { ensureOpset, QDQ_OPSET } from './opset.js';
-export { compareThroughput, fusedGraph, modelBytes, type FusedGraph, type ModelBytes, type ThroughputRow, type ThroughputOptions } from './measure.js';
+export { compareThroughput, measureThroughput, fusedGraph, modelBytes, type FusedGraph, type ModelBytes, type ThroughputRow, type ThroughputOptions } from './measure.js';
 export { layerSensitivity, relativeError, type LayerSensitivity } from './sensitivity.js';
 export { quantize, defaultMode, type QuantizeMode, type QuantizeOptions, type QuantizeReport, type QuantizeResult, type QuantizeEvent } from './quantize.js';

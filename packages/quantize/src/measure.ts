@@ -50,32 +50,54 @@ async function samplesPerSecond(model: OnnxModel, x: Tensor, minMs: number): Pro
 }
 
 /**
- * ONNX Runtime throughput (one intra-op thread, the native session called directly) of two models
- * side by side: rounds alternate between them so load changes on a shared machine hit both alike.
+ * ONNX Runtime throughput (one intra-op thread, the native session called directly) of several models
+ * side by side: rounds alternate between them so load changes on a shared machine hit all alike, and
+ * the best round of each model counts. Returns samples/s per model name and batch size.
  */
-export async function compareThroughput(before: Uint8Array, after: Uint8Array, options: ThroughputOptions = {}): Promise<ThroughputRow[]> {
-  const open = (bytes: Uint8Array, name: string) => OnnxModel.create(bytes, { name, intraOpNumThreads: 1, lowLatency: true });
-  const models = [await open(before, 'before'), await open(after, 'after')];
+export async function measureThroughput(
+  models: readonly { name: string; bytes: Uint8Array }[],
+  options: ThroughputOptions = {},
+): Promise<Map<string, Map<number, number>>> {
+  const sessions = [];
+  for (const m of models) sessions.push(await OnnxModel.create(m.bytes, { name: m.name, intraOpNumThreads: 1, lowLatency: true }));
+  const best = new Map<string, Map<number, number>>(models.map((m) => [m.name, new Map()] as const));
   try {
-    const rows: ThroughputRow[] = [];
     const rng = new Rng(0);
     for (const batch of options.batchSizes ?? [1, 64]) {
-      const shape = [batch, ...models[0]!.inputShape.slice(1).map((d) => (typeof d === 'number' ? d : 1))];
-      const x = Tensor.zeros('float32', shape);
-      for (let i = 0; i < x.size; i++) x.data[i] = rng.next();
-      const best = [0, 0];
+      const inputs = sessions.map((s) => {
+        const x = Tensor.zeros('float32', [batch, ...s.inputShape.slice(1).map((d) => (typeof d === 'number' ? d : 1))]);
+        for (let i = 0; i < x.size; i++) x.data[i] = rng.next();
+        return x;
+      });
       for (let r = 0; r < (options.rounds ?? 5); r++) {
-        for (const [k, m] of models.entries()) {
+        for (const [k, s] of sessions.entries()) {
           options.signal?.throwIfAborted();
-          best[k] = Math.max(best[k]!, await samplesPerSecond(m, x, options.minMs ?? 200));
+          const sps = await samplesPerSecond(s, inputs[k]!, options.minMs ?? 200);
+          const byBatch = best.get(s.name)!;
+          byBatch.set(batch, Math.max(byBatch.get(batch) ?? 0, sps));
         }
       }
-      rows.push({ batch, before: best[0]!, after: best[1]!, speedup: best[1]! / best[0]! });
     }
-    return rows;
+    return best;
   } finally {
-    for (const m of models) await m.dispose();
+    for (const s of sessions) await s.dispose();
   }
+}
+
+/** `measureThroughput` of a float and a quantized model, as rows with the speed-up. */
+export async function compareThroughput(before: Uint8Array, after: Uint8Array, options: ThroughputOptions = {}): Promise<ThroughputRow[]> {
+  const m = await measureThroughput(
+    [
+      { name: 'before', bytes: before },
+      { name: 'after', bytes: after },
+    ],
+    options,
+  );
+  return (options.batchSizes ?? [1, 64]).map((batch) => {
+    const b = m.get('before')!.get(batch)!;
+    const a = m.get('after')!.get(batch)!;
+    return { batch, before: b, after: a, speedup: a / b };
+  });
 }
 
 /** The graph ONNX Runtime runs after its optimisations: op counts, and which of them are int8 kernels. */

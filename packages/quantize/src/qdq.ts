@@ -7,6 +7,8 @@ import { asymmetricParams, type QParams, quantizeBias, quantizeWeight } from './
 /** The scale and zero-point initializers of one quantized activation. */
 interface ActivationParams {
   params: QParams;
+  /** Prefix of the value names made for this activation. */
+  tag: string;
   scale: string;
   zeroPoint: string;
 }
@@ -43,10 +45,12 @@ export function applyStatic(model: ModelProto, plan: StaticPlan, ranges: Readonl
     const range = ranges.get(name);
     if (!range) throw new Error(`no calibrated range for activation '${name}'`);
     const p = asymmetricParams(range.min, range.max);
-    const scale = index.fresh(`${name}_scale`);
-    const zeroPoint = index.fresh(`${name}_zero_point`);
+    // Short names keep the file small; the QuantizeLinear reading `name` shows which value they belong to.
+    const tag = `qdq${params.size}`;
+    const scale = index.fresh(`${tag}_s`);
+    const zeroPoint = index.fresh(`${tag}_zp`);
     newInits.push(floatTensor(scale, Float32Array.of(p.scale), []), int8Tensor(zeroPoint, Int8Array.of(p.zeroPoint), []));
-    const entry = { params: p, scale, zeroPoint };
+    const entry = { params: p, scale, zeroPoint, tag };
     params.set(name, entry);
     return entry;
   };
@@ -65,19 +69,20 @@ export function applyStatic(model: ModelProto, plan: StaticPlan, ranges: Readonl
   // others unfused.
   for (const name of quantizedTensors) {
     const p = paramsOf(name);
+    const tag = index.fresh(p.tag);
     const producer = index.producer.get(name);
     const consumers = index.consumersOf(name);
     let zeroPoint = p.zeroPoint;
     if (consumers.length > 1) {
-      zeroPoint = index.fresh(`${name}_zero_point_uint8`);
+      zeroPoint = index.fresh(`${tag}_zpu8`);
       newInits.push(uint8Tensor(zeroPoint, Uint8Array.of(p.params.zeroPoint + 128), []));
     }
-    const q = index.fresh(`${name}_quantized`);
-    push(after, producer ?? 'inputs', { opType: 'QuantizeLinear', name: index.fresh(`${name}_QuantizeLinear`), input: [name, p.scale, zeroPoint], output: [q], attribute: [] });
+    const q = index.fresh(`${tag}_q`);
+    push(after, producer ?? 'inputs', { opType: 'QuantizeLinear', input: [name, p.scale, zeroPoint], output: [q], attribute: [] });
     for (const consumer of consumers) {
-      const dq = index.fresh(`${name}_dequantized`);
+      const dq = index.fresh(`${tag}_dq`);
       consumer.input = consumer.input.map((i) => (i === name ? dq : i));
-      push(after, producer ?? 'inputs', { opType: 'DequantizeLinear', name: index.fresh(`${name}_DequantizeLinear`), input: [q, p.scale, zeroPoint], output: [dq], attribute: [] });
+      push(after, producer ?? 'inputs', { opType: 'DequantizeLinear', input: [q, p.scale, zeroPoint], output: [dq], attribute: [] });
     }
   }
   // Weights and biases.
@@ -90,16 +95,18 @@ export function applyStatic(model: ModelProto, plan: StaticPlan, ranges: Readonl
     const dims = (t.dims ?? []).map(Number);
     const qw = quantizeWeight(floatsFromProto(t), dims, w.axis);
     weightScales.set(w, qw.scales);
-    const base = index.fresh(`${name}_quantized`);
-    const scale = index.fresh(`${name}_scale`);
-    const zp = index.fresh(`${name}_zero_point`);
-    const dq = index.fresh(`${name}_dequantized`);
+    const base = index.fresh(`${name}_q`);
+    const scale = index.fresh(`${name}_s`);
+    const dq = index.fresh(`${name}_dq`);
     const scaleDims = qw.axis === undefined ? [] : [qw.scales.length];
-    newInits.push(int8Tensor(base, qw.values, dims), floatTensor(scale, qw.scales, scaleDims), int8Tensor(zp, new Int8Array(qw.scales.length), scaleDims));
+    newInits.push(int8Tensor(base, qw.values, dims), floatTensor(scale, qw.scales, scaleDims));
+    // Conv's DQ goes without a zero point (its default, 0, is the symmetric weight's); ORT's QGemm and
+    // QLinearMatMul fusions want it given.
+    const zp = node.opType === 'Conv' ? undefined : index.fresh(`${name}_zp`);
+    if (zp) newInits.push(int8Tensor(zp, new Int8Array(qw.scales.length), scaleDims));
     push(before, node, {
       opType: 'DequantizeLinear',
-      name: index.fresh(`${name}_DequantizeLinear`),
-      input: [base, scale, zp],
+      input: zp ? [base, scale, zp] : [base, scale],
       output: [dq],
       attribute: qw.axis === undefined ? [] : [attr.int('axis', qw.axis)],
     });
@@ -113,13 +120,14 @@ export function applyStatic(model: ModelProto, plan: StaticPlan, ranges: Readonl
     const inputScale = paramsOf(biasInputs.get(b)!).params.scale;
     const qb = quantizeBias(floatsFromProto(t), inputScale, weightScales.get(b.weight)!);
     const perChannel = qb.scales.length > 1;
-    const base = index.fresh(`${name}_quantized`);
-    const scale = index.fresh(`${name}_scale`);
-    const zp = index.fresh(`${name}_zero_point`);
-    const dq = index.fresh(`${name}_dequantized`);
+    const base = index.fresh(`${name}_q`);
+    const scale = index.fresh(`${name}_s`);
+    const dq = index.fresh(`${name}_dq`);
     const scaleDims = perChannel ? [qb.scales.length] : [];
-    newInits.push(int32Tensor(base, qb.values, [qb.values.length]), floatTensor(scale, qb.scales, scaleDims), int32Tensor(zp, new Int32Array(qb.scales.length), scaleDims));
-    push(before, node, { opType: 'DequantizeLinear', name: index.fresh(`${name}_DequantizeLinear`), input: [base, scale, zp], output: [dq], attribute: perChannel ? [attr.int('axis', 0)] : [] });
+    newInits.push(int32Tensor(base, qb.values, [qb.values.length]), floatTensor(scale, qb.scales, scaleDims));
+    const zp = node.opType === 'Conv' ? undefined : index.fresh(`${name}_zp`);
+    if (zp) newInits.push(int32Tensor(zp, new Int32Array(qb.scales.length), scaleDims));
+    push(before, node, { opType: 'DequantizeLinear', input: zp ? [base, scale, zp] : [base, scale], output: [dq], attribute: perChannel ? [attr.int('axis', 0)] : [] });
     node.input[2] = dq;
     replaced.add(name);
   }
@@ -129,7 +137,7 @@ export function applyStatic(model: ModelProto, plan: StaticPlan, ranges: Readonl
   }
   graph.node = nodes;
   const stillRead = new Set(nodes.flatMap((n) => n.input));
-  graph.initializer = [...graph.initializer.filter((t) => !replaced.has(t.name ?? '') || stillRead.has(t.name ?? '')), ...newInits];
+  graph.initializer = [...graph.initializer, ...newInits].filter((t) => stillRead.has(t.name ?? ''));
   graph.input = graph.input.filter((v) => !replaced.has(v.name) || stillRead.has(v.name));
   graph.valueInfo = [];
   return out;
