@@ -59,10 +59,15 @@ describe('calibration methods', () => {
     expect(entropyThreshold([4, 4, 4, 4, 0, 0, 0, 1], 0.5, 4)).toBe(4);
   });
 
+  it('entropy: a spike of zeros in the first bin does not pull the threshold down', () => {
+    // Without the first-bin rule, i = 4 would win (the spike merged alone); with it the histogram is flat up to bin 7.
+    expect(entropyThreshold([1000, 2, 2, 2, 2, 2, 2, 2], 1, 4)).toBe(8);
+  });
+
   it('entropy matches an independent numpy implementation of the TensorRT algorithm', () => {
     const script = `
 import sys, json, numpy as np
-d = json.load(sys.stdin); hist = np.array(d['hist'], dtype=np.float64); nq = d['nq']; w = d['w']
+d = json.load(sys.stdin); hist = np.array(d['hist'], dtype=np.float64); hist[0] = hist[1]; nq = d['nq']; w = d['w']
 best, best_kl = len(hist), np.inf
 for i in range(nq, len(hist) + 1):
     p = hist[:i].copy(); p[i-1] += hist[i:].sum()

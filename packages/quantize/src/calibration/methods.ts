@@ -108,14 +108,18 @@ export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>): number
 }
 
 /**
- * TensorRT's entropy calibration on a histogram of absolute values: for every candidate number of
+ * TensorRT's entropy calibration on a histogram of absolute values. The count of the first bin is
+ * replaced by the second's (as NVIDIA's pytorch-quantization does), so a spike of zeros (ReLU outputs,
+ * image backgrounds) does not pull the threshold down. Then, for every candidate number of
  * bins `i` from `quantizedBins` to `counts.length`, the reference distribution P is the first `i` bins
  * with the count beyond them added to bin `i-1`; the candidate Q merges those `i` bins into
  * `quantizedBins` groups of `floor(i / quantizedBins)` (the last group takes the rest) and spreads each
  * group's count evenly over its bins where P is non-zero. Returns the upper edge `i * binWidth` of the
  * `i` with the smallest KL(P || Q) (the smallest such `i` on ties).
  */
-export function entropyThreshold(counts: ArrayLike<number>, binWidth: number, quantizedBins = 128): number {
+export function entropyThreshold(histogram: ArrayLike<number>, binWidth: number, quantizedBins = 128): number {
+  const counts = Float64Array.from(histogram);
+  if (counts.length > 1) counts[0] = counts[1]!;
   const n = counts.length;
   if (n <= quantizedBins) return n * binWidth;
   let best = n;
@@ -153,7 +157,7 @@ export function entropyThreshold(counts: ArrayLike<number>, binWidth: number, qu
 export interface EntropyOptions {
   /** Histogram bins (default 2048). */
   bins?: number;
-  /** Levels the candidate distributions are quantized to (default 128, int8's positive half). */
+  /** Levels the candidate distributions are quantized to (default 128, int8's positive half; doubled for a tensor that is never negative). */
   quantizedBins?: number;
 }
 
@@ -166,7 +170,7 @@ export function entropyCalibration(options: EntropyOptions = {}): CalibrationMet
     description: `minimum KL divergence between the ${bins}-bin histogram and its ${quantizedBins}-level quantization`,
     collector(): RangeCollector {
       const h = new AbsHistogram(bins);
-      return { add: (v) => h.add(v), range: () => h.clip(entropyThreshold(h.counts, h.binWidth, quantizedBins)) };
+      return { add: (v) => h.add(v), range: () => h.clip(entropyThreshold(h.counts, h.binWidth, h.min >= 0 ? 2 * quantizedBins : quantizedBins)) };
     },
   });
 }
