@@ -56,7 +56,7 @@ export default {
       'Static: QDQ, int8 weights (symmetric) and activations (asymmetric), int32 bias; ORT fuses the groups into the kernels listed (QLinearConv, QGemm, QLinearAdd, QLinearGlobalAveragePool, NhwcMaxPool ...). Dynamic: DynamicQuantizeLinear + MatMulInteger, fused by ORT into DynamicQuantizeMatMul. fp16: float16 initializers and compute, float32 input/output.',
     ];
     const batches = [1, 64];
-    const rounds = quick ? 2 : 5;
+    const rounds = quick ? 2 : 7;
     const variantsOf = (arch) =>
       arch === 'mlp'
         ? [
@@ -112,7 +112,7 @@ export default {
         if (v === variantsOf(arch)[0] && left.length) notes.push(`${LABELS[arch]} / ${v.run}: left float: ${left.map((s) => `${s.node} (${s.reason})`).join('; ')}.`);
       }
       log(`${LABELS[arch]}: ORT throughput, ${results.length + 1} models interleaved`);
-      const sps = await measureThroughput([{ name: 'fp32', bytes: float }, ...results.map((r) => ({ name: r.v.run, bytes: r.bytes }))], { batchSizes: batches, rounds });
+      const sps = await measureThroughput([{ name: 'fp32', bytes: float }, ...results.map((r) => ({ name: r.v.run, bytes: r.bytes }))], { batchSizes: batches, rounds, minMs: 300 });
       const base = sps.get('fp32');
       const accFloat = results[0].report.accuracy.before;
       rows.push({
@@ -180,7 +180,7 @@ export default {
         { name: 'pruned', bytes: prunedBytes },
         { name: 'pruned-int8', bytes: q.bytes },
       ],
-      { batchSizes: batches, rounds },
+      { batchSizes: batches, rounds, minMs: 300 },
     );
     const dense32 = sps.get('dense');
     const accDense = rows.find((r) => r.model === LABELS.cnn && r.delta === 0 && r.run.startsWith('float32')).accuracy;

@@ -135,7 +135,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   const perChannel = options.perChannel ?? true;
   const exclude = options.exclude ?? [];
   // Checks before any long work: ORT loads the float model, the opset, the data.
-  (await openSession(originalBytes, file)).release();
+  await (await openSession(originalBytes, file)).release();
   const { model: float, upgradedFrom } = mode === 'fp16' ? { model: original, upgradedFrom: null } : ensureOpset(original, mode === 'static' ? QDQ_OPSET : 11, file);
   if (mode === 'static' && !calibrationData) throw new ConfigError('data', 'static quantization needs calibration data');
   if (calibrationData) checkData(float, file, calibrationData);
@@ -183,7 +183,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   }
   const bytes = encodeOnnx(quantizedModel);
   // The result must load in ORT (a failure here is a bug, reported with the file name).
-  (await openSession(bytes, `${file} (quantized)`)).release();
+  await (await openSession(bytes, `${file} (quantized)`)).release();
 
   let accuracy: QuantizeReport['accuracy'] = null;
   if (evaluation && options.evaluate !== false) {
