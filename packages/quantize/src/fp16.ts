@@ -1,4 +1,4 @@
-import { AttributeType, attr, DataType, floatsFromProto, type ModelProto, type NodeProto, type TensorProto } from '@shrinkray/onnx-io';
+import { AttributeType, attr, DataType, floatsFromProto, getAttr, type ModelProto, type NodeProto, type TensorProto } from '@shrinkray/onnx-io';
 import { GraphIndex, nodeLabel } from './graph.js';
 import type { QuantizedNode, SkippedNode } from './plan.js';
 
@@ -49,6 +49,9 @@ export function halfTensor(name: string, values: Float32Array, dims: readonly nu
   return { tensor: { name, dims: [...dims], dataType: DataType.FLOAT16, rawData: new Uint8Array(bits.buffer) }, clamped };
 }
 
+/** Ops whose outputs are integers or booleans (an excluded node's reads and writes of them need no Cast). */
+const nonFloatOps = new Set(['Shape', 'Size', 'ArgMax', 'ArgMin', 'NonZero', 'Equal', 'Greater', 'Less', 'GreaterOrEqual', 'LessOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf']);
+
 /** Inputs that ONNX requires in float32 whatever the data type (Resize roi/scales). */
 const floatOnlyInputs: Record<string, readonly number[]> = { Resize: [1, 2], Upsample: [1] };
 
@@ -71,8 +74,9 @@ export interface Fp16Result {
 /**
  * Float16 weights and compute: every float32 initializer, Constant and Cast-to-float becomes float16;
  * float32 graph inputs are cast to float16 on the way in and float32 graph outputs cast back, so the
- * model's interface stays float32. Excluded nodes keep float32 (Casts around them). Initializer values
- * beyond ±65504 are clamped and counted.
+ * model's interface stays float32. Excluded nodes keep float32 (Casts around their float activations;
+ * values produced by integer-valued ops such as Shape or ArgMax are passed as they are). Initializer
+ * values beyond ±65504 are clamped and counted.
  */
 export function applyFp16(model: ModelProto, options: Fp16Options = {}): Fp16Result {
   const out = structuredClone(model);
@@ -138,14 +142,16 @@ export function applyFp16(model: ModelProto, options: Fp16Options = {}): Fp16Res
     if (excludedNodes.has(n)) {
       // float32 island: cast float16 activations in, and its outputs back to float16.
       const inputs = n.input.map((name) => {
-        if (name === '' || index.isInitializer(name) || twins.has(name) || graph.input.some((v) => v.name === name)) return name;
+        const producer = index.producer.get(name);
+        const floatValue = producer !== undefined && !nonFloatOps.has(producer.opType) && !(producer.opType === 'Cast' && getAttr.int(producer, 'to', 1) !== DataType.FLOAT);
+        if (!floatValue || twins.has(name)) return name;
         const f = index.fresh(`${name}_to_float32`);
         nodes.push(cast(name, f, DataType.FLOAT, `${name}_CastToFloat32_for_${label}`));
         return f;
       });
       n.input = inputs;
       const outputs = n.output.map((name) => {
-        if (name === '' || graph.output.some((v) => v.name === name)) return name;
+        if (name === '' || nonFloatOps.has(n.opType) || graph.output.some((v) => v.name === name)) return name;
         return index.fresh(`${name}_float32`);
       });
       const casts = n.output.map((name, k) => (outputs[k] === name ? undefined : cast(outputs[k]!, name, DataType.FLOAT16, `${name}_CastToFloat16`))).filter((c): c is NodeProto => c !== undefined);

@@ -116,6 +116,27 @@ describe('quantize (dynamic and fp16)', () => {
   });
 });
 
+describe('quantize (fp16 with excluded nodes)', () => {
+  it('an excluded node runs in float32 between Casts; integer values (Shape) pass uncast', async () => {
+    const b = new GraphBuilder('g');
+    b.input('x', 'float32', ['N', 3]);
+    b.initializer('w', Float32Array.of(0.5, -1, 2, 1, 0.25, -0.5, 3, 1, 1), [3, 3]);
+    b.node('MatMul', ['x', 'w'], ['h'], [], 'mm');
+    b.node('Shape', ['h'], ['shape'], [], 'shape');
+    b.node('Reshape', ['h', 'shape'], ['r'], [], 'reshape');
+    b.node('Softmax', ['r'], ['y'], [attr.int('axis', -1)], 'softmax');
+    b.output('y', 'float32', ['N', 3]);
+    const model = b.build();
+    const { bytes, report } = await quantize({ model, mode: 'fp16', exclude: ['reshape', 'Softmax'], throughput: false, fused: false });
+    expect(report.skipped.map((s) => s.node)).toEqual(['reshape', 'softmax']);
+    expect(checkOnnx([bytes])).toMatch(/^ok/);
+    const x = new Tensor('float32', [2, 3], Float32Array.of(1, 2, 3, -1, 0.5, 0));
+    const float = await run(encodeOnnx(model), x);
+    const half = await run(bytes, x);
+    for (let i = 0; i < float.length; i++) expect(half[i]!).toBeCloseTo(float[i]!, 3);
+  });
+});
+
 describe('quantize: bad input fails before any work, naming file and node', () => {
   it('a graph ORT cannot load', async () => {
     const b = new GraphBuilder('g');
