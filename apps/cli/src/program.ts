@@ -7,6 +7,7 @@ import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerPrune } from './commands/prune.js';
+import { registerQuantize } from './commands/quantize.js';
 import { type GlobalOptions, processIo, reportError } from './io.js';
 import { configFileName, configuredPlugins, loadPlugins } from './plugins.js';
 
@@ -46,6 +47,7 @@ export function createProgram(): Command {
   registerBench(program, io, globals);
   registerEnsemble(program, io, globals);
   registerPrune(program, io, globals);
+  registerQuantize(program, io, globals);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -5,7 +5,8 @@ import { distill, saveStudent, trainAlone } from '@shrinkray/distill';
 import { createEnsemble, saveFusedEnsemble, serveEnsemble } from '@shrinkray/ensemble';
 import { OnnxModel } from '@shrinkray/onnx-io';
 import { prune, sensitivity } from '@shrinkray/prune';
-import { evaluate, initBackend, saveTfjsModel, TfjsModel, train, writeFileAtomic, type Model, type tfl, type TrainHistory } from '@shrinkray/tensor-core';
+import { quantize } from '@shrinkray/quantize';
+import { Dataset, evaluate, initBackend, saveTfjsModel, TfjsModel, train, writeFileAtomic, type Model, type tfl, type TrainHistory } from '@shrinkray/tensor-core';
 import { exportOnnx, onnxFacts, scoreModel } from './measure.js';
 import { buildTeacher } from './models.js';
 import { renderReport } from './report.js';
@@ -101,6 +102,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoResults> {
   const slim = await prune({ model: teacherModel, data: pruneData, target: 0.5, structured: true, criterion: 'l2', finetune: { epochs: budget.finetuneEpochs, batchSize: 64 }, seed });
   const slimRow = await record('teacher pruned 50% (structured)', 'pruned', slim.model, 'teacher-slim50');
   log(`pruned teacher: 90% sparse ${pct(sparseRow.accuracy)} (gzip ONNX ${Math.round((sparseRow.gzipBytes ?? 0) / 1024)} KiB vs ${Math.round((teacherRow.gzipBytes ?? 0) / 1024)} KiB); 50% structured ${pct(slimRow.accuracy)}, ${slimRow.params.toLocaleString('en-US')} params, ORT ${Math.round(slimRow.samplesPerSecond ?? 0)} vs ${Math.round(teacherRow.samplesPerSecond ?? 0)} samples/s`);
+  // 3b. The structured-pruned teacher quantized to int8 (static QDQ, calibrated on 512 training images).
+  const slimFile = path.join(out, 'teacher-slim50.onnx');
+  const int8File = path.join(out, 'teacher-slim50.int8.onnx');
+  const quantized = await quantize({
+    model: slimFile,
+    data: { train: Dataset.fromArrays(fit.x, fit.y, { name: 'train' }), test: Dataset.fromArrays(test.x, test.y, { name: 'test' }) },
+    mode: 'static',
+    throughput: false,
+    seed,
+  });
+  await writeFileAtomic(int8File, quantized.bytes);
+  const int8Model = await OnnxModel.create(quantized.bytes, { name: 'teacher-slim50.int8' });
+  const int8Scores = await scoreModel(int8Model, test);
+  await int8Model.dispose();
+  const int8Row: ModelRow = { name: 'teacher pruned 50% + int8 (static QDQ)', kind: 'quantized', ...int8Scores, params: slimRow.params, ...(await onnxFacts(quantized.bytes, 'teacher-slim50.int8', budget.benchIterations)), files: [int8File] };
+  results.models.push(int8Row);
+  log(`pruned 50% + int8: ${pct(int8Row.accuracy)} (vs ${pct(slimRow.accuracy)} float), ONNX ${Math.round((int8Row.bytes ?? 0) / 1024)} KiB vs ${Math.round((slimRow.bytes ?? 0) / 1024)} KiB, ORT ${Math.round(int8Row.samplesPerSecond ?? 0)} vs ${Math.round(slimRow.samplesPerSecond ?? 0)} samples/s`);
   const curve = await sensitivity({ model: teacherModel, data: validation, sparsities: [0.5, 0.7, 0.8, 0.9, 0.95], seed });
   for (const layer of curve.layers) results.sparsity.push({ name: `one-shot l1, layer ${layer.layer} (validation)`, points: [{ sparsity: 0, accuracy: curve.baseline }, ...layer.points.map((p) => ({ sparsity: p.sparsity, accuracy: p.accuracy }))] });
   results.sparsity.push({ name: 'whole model, fine-tuned (test)', points: [{ sparsity: 0, accuracy: teacherRow.accuracy }, { sparsity: sparse.report.sparsity, accuracy: sparseRow.accuracy }] });

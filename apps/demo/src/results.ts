@@ -1,8 +1,8 @@
 /** One model in the summary table. */
 export interface ModelRow {
   name: string;
-  /** What it is, for grouping in the report: teacher, student, pruned, ensemble member or ensemble. */
-  kind: 'teacher' | 'student' | 'pruned' | 'member' | 'ensemble';
+  /** What it is, for grouping in the report: teacher, student, pruned, quantized, ensemble member or ensemble. */
+  kind: 'teacher' | 'student' | 'pruned' | 'quantized' | 'member' | 'ensemble';
   accuracy: number;
   nll: number;
   ece: number;

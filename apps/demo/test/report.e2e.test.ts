@@ -31,7 +31,11 @@ describe('demo report', () => {
     expect(saved.models.map((m) => m.name)).toEqual(results.models.map((m) => m.name));
     const teacher = saved.models.find((m) => m.kind === 'teacher');
     expect(teacher?.accuracy).toBeGreaterThan(0.5);
-    expect(saved.models.map((m) => m.kind)).toEqual(['teacher', 'student', 'student', 'pruned', 'pruned', 'ensemble']);
+    expect(saved.models.map((m) => m.kind)).toEqual(['teacher', 'student', 'student', 'pruned', 'pruned', 'quantized', 'ensemble']);
+    const slimFloat = saved.models.find((m) => m.name === 'teacher pruned 50% (structured)');
+    const int8 = saved.models.find((m) => m.kind === 'quantized');
+    expect(int8!.bytes! / slimFloat!.bytes!).toBeLessThan(0.35);
+    expect(int8!.accuracy).toBeGreaterThan(slimFloat!.accuracy - 0.02);
     expect(saved.curves).toHaveLength(3);
     for (const model of saved.models) {
       for (const file of model.files) expect(existsSync(file)).toBe(true);

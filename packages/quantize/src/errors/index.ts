@@ -1,0 +1,2 @@
+export { OpsetTooOldError } from './opset-too-old-error.js';
+export { CalibrationDataError } from './calibration-data-error.js';
