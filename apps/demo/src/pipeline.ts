@@ -5,7 +5,7 @@ import { distill, saveStudent, trainAlone } from '@shrinkray/distill';
 import { createEnsemble, saveFusedEnsemble, serveEnsemble } from '@shrinkray/ensemble';
 import { OnnxModel } from '@shrinkray/onnx-io';
 import { prune, sensitivity } from '@shrinkray/prune';
-import { evaluate, initBackend, saveTfjsModel, TfjsModel, train, writeFileAtomic, type Model, type tfl, type TrainHistory } from '@shrinkray/tensor-core';
+import { Dataset, evaluate, initBackend, saveTfjsModel, TfjsModel, train, writeFileAtomic, type Model, type tfl, type TrainHistory } from '@shrinkray/tensor-core';
 import { exportOnnx, onnxFacts, scoreModel } from './measure.js';
 import { buildTeacher } from './models.js';
 import { renderReport } from './report.js';
@@ -68,7 +68,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResults> {
 
   // 1. Teacher.
   const teacherModel = buildTeacher(seed, [h, w, c], fit.numClasses);
-  const teacherRun = await train({ model: teacherModel, data: fit, validation, epochs: budget.teacherEpochs, batchSize: 64, seed, optimizer: { name: 'adam', learningRate: 2e-3 } });
+  const teacherRun = await train({ model: teacherModel, data: Dataset.fromArrays(fit.x, fit.y, { numClasses: fit.numClasses }), validation: Dataset.fromArrays(validation.x, validation.y, { numClasses: fit.numClasses }), epochs: budget.teacherEpochs, batchSize: 64, seed, optimizer: { name: 'adam', learningRate: 2e-3 } });
   results.curves.push(curveOf('teacher (CNN)', teacherRun.history));
   const teacherRow = await record('teacher (CNN)', 'teacher', teacherModel, 'teacher');
   log(`teacher CNN: test accuracy ${pct(teacherRow.accuracy)}, ${teacherRow.params.toLocaleString('en-US')} params (${Math.round(teacherRun.history.samplesPerSecond)} samples/s training on ${teacherRun.history.backend})`);

@@ -1,4 +1,4 @@
-import { accuracy, ConfigError, type OptimizerConfig, TfjsModel, type TrainEvent, type TrainHistory, type tfl, train } from '@shrinkray/tensor-core';
+import { accuracy, ConfigError, Dataset, type OptimizerConfig, TfjsModel, type TrainEvent, type TrainHistory, type tfl, train } from '@shrinkray/tensor-core';
 import type { LabelledData } from './distill.js';
 import { buildStudent } from './student/spec.js';
 
@@ -38,12 +38,12 @@ export async function trainAlone(options: TrainAloneOptions): Promise<{ student:
   } else student = options.student;
   const { history } = await train({
     model: student,
-    data: { x: options.data.x, y: options.data.y },
+    data: Dataset.fromArrays(options.data.x, options.data.y, { numClasses: student.outputs[0]!.shape[1] as number }),
     optimizer: options.optimizer ?? { name: 'adam', learningRate: 1e-3 },
     epochs: options.epochs,
     batchSize: options.batchSize ?? 128,
     seed,
-    ...(options.validation ? { validation: options.validation } : {}),
+    ...(options.validation ? { validation: Dataset.fromArrays(options.validation.x, options.validation.y, { numClasses: student.outputs[0]!.shape[1] as number }) } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ConfigError, initBackend, type OptimizerConfig, type TrainEvent, train, type tf, type tfl, writeFileAtomic } from '@shrinkray/tensor-core';
+import { ConfigError, Dataset, initBackend, TfjsModel, type OptimizerConfig, type TrainEvent, train, type tf, type tfl, writeFileAtomic } from '@shrinkray/tensor-core';
 import { cloneModel } from './clone.js';
 import { toOnnxBytes } from './files.js';
 import { type Criterion, criteria } from './criteria.js';
@@ -269,7 +269,7 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
       const ft = options.finetune!;
       const result = await train({
         model: pruned ?? model,
-        data: { x: options.data.train.x, y: options.data.train.y },
+        data: Dataset.fromArrays(options.data.train.x, options.data.train.y, { numClasses: new TfjsModel(pruned ?? model).numClasses }),
         optimizer: ft.optimizer ?? { name: 'adam', learningRate: 1e-3 },
         epochs,
         batchSize,

@@ -1,6 +1,6 @@
 import { loadMnist, subset } from '@shrinkray/datasets';
 import { OnnxModel } from '@shrinkray/onnx-io';
-import { initBackend, TfjsModel, tfl, train } from '@shrinkray/tensor-core';
+import { Dataset, initBackend, TfjsModel, tfl, train } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { modelAccuracy } from '../src/evaluate.js';
 import { toOnnxBytes } from '../src/files.js';
@@ -23,7 +23,7 @@ beforeAll(async () => {
       tfl.layers.dense({ units: 10, name: 'out', kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }),
     ],
   });
-  await train({ model: dense, data: data.train, epochs: 3, batchSize: 64, seed: 1 });
+  await train({ model: dense, data: Dataset.fromArrays(data.train.x, data.train.y, { numClasses: 10 }), epochs: 3, batchSize: 64, seed: 1 });
   denseAccuracy = await modelAccuracy(dense, data.test);
 });
 

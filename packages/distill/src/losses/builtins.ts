@@ -1,4 +1,4 @@
-import { ConfigError, tf, tfl, type Tensor, train } from '@shrinkray/tensor-core';
+import { ConfigError, Dataset, tf, tfl, type Tensor, train } from '@shrinkray/tensor-core';
 import { TeacherStudentMismatchError } from '../errors/teacher-student-mismatch-error.js';
 import { layerFeatures } from '../teachers/features.js';
 import { additiveLoss, hintonLoss } from './kd.js';
@@ -103,7 +103,8 @@ async function prepareHint(ctx: PrepareContext): Promise<void> {
   const rows = ctx.x.shape[0]!;
   await train({
     model,
-    data: { x: ctx.x, y: new Int32Array(rows).fill(-1), targets: { hint: hints } },
+    data: Dataset.fromArrays(ctx.x, new Int32Array(rows).fill(-1), { name: 'hint inputs' }),
+    targets: { hint: hints },
     loss: ({ logits, targets }) => tf.tidy(() => tf.mean(tf.square(tf.sub(logits, targets['hint']!))) as tf.Scalar),
     optimizer: ctx.optimizer,
     epochs: hintEpochs,
