@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadMnist, stratifiedSplit } from '@shrinkray/datasets';
+import { loadMnist } from '@shrinkray/datasets';
 import { exportTfjs, saveOnnx } from '@shrinkray/onnx-io';
-import { initBackend, saveTfjsModel, tf, tfl } from '@shrinkray/tensor-core';
+import { initBackend, saveTfjsModel, stratifiedSplit, tf, tfl } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { arrays } from './arrays.util.js';
 import { shrinkray, tempDir } from './helpers.js';
 
 let dir: string;
@@ -37,10 +38,13 @@ interface Result {
 beforeAll(async () => {
   await initBackend();
   dir = tempDir('shrinkray-ensemble-');
-  const { train, test } = await loadMnist();
+  const mnist = await loadMnist();
+  const train = await arrays(mnist.train);
+  const test = await arrays(mnist.test);
   const x = train.x.sliceRows(0, 2000).toTfjs();
   const y = tf.oneHot(tf.tensor1d(train.y.subarray(0, 2000), 'int32'), 10);
-  const validation = stratifiedSplit(train, { fraction: 0.1, seed: 5 }).validation;
+  // The split the CLI carves with --seed 5: tensor-core's stratifiedSplit (10% of each class).
+  const validation = await arrays(stratifiedSplit(mnist.train, 0.1, 5).second);
   testY = test.y;
   validationY = validation.y;
   files = [];

@@ -2,6 +2,7 @@ export * from './errors/index.js';
 export { Tensor, sizeOf, formatShape, type DType, type DataTypeMap, type TypedArrayFor, type AnyTypedArray } from './tensor.js';
 export { adaptInput, type DeclaredShape } from './layout.js';
 export { TfjsModel, type Model, type OutputKind } from './model.js';
+export { cloneModel } from './clone.js';
 export { Rng } from './random.js';
 export { initBackend, activeBackend, defaultBackendLoaders, type BackendName, type BackendLoader, type BackendInfo } from './backend.js';
 /** The tfjs-core and tfjs-layers instances shrinkray uses; import these rather than your own copies. */
@@ -27,7 +28,6 @@ export {
   confusionMatrix,
   negativeLogLikelihood,
   expectedCalibrationError,
-  evaluate,
   type ScoreKind,
   type MetricOptions,
   type EceOptions,
@@ -37,3 +37,4 @@ export * from './training/index.js';
 export { Registry } from './registry.js';
 export { applyWasmTrainingKernels, removeWasmTrainingKernels, wasmTrainingKernels, WASM_KERNELS_ENV, type WasmKernelPatchState } from './wasm-kernels/index.js';
 export * from './data/index.js';
+export { evaluate, type EvaluateOptions, type EvaluateReport, type EvaluateEvent, type EvaluateResult } from './data/evaluate.js';

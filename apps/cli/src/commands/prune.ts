@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
+import { openData } from '@shrinkray/datasets';
+import { criteria, loadModelForPruning, modes, type PruneEvent, type PruneReport, prune, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
+import { type OptimizerConfig, TfjsModel, type tfl } from '@shrinkray/tensor-core';
 import type { Command } from 'commander';
-import { type Dataset, loadData } from '@shrinkray/datasets';
-import { criteria, loadModelForPruning, modes, type PruneProgress, type PruneReport, prune, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
-import type { OptimizerConfig, tfl } from '@shrinkray/tensor-core';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { createProgress, type Progress } from '../progress.js';
 
@@ -76,7 +76,7 @@ function humanReport(r: PruneCliResult): string {
   return lines.join('\n');
 }
 
-function progressHandler(progress: Progress, epochs: number): (event: PruneProgress) => void {
+function progressHandler(progress: Progress, epochs: number): (event: PruneEvent) => void {
   return (event) => {
     if (event.type !== 'train') return;
     const e = event.event;
@@ -117,7 +117,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
     .action(async (modelPath: string, options: PruneCliOptions) => {
       const out = io();
       const seed = globals().seed ?? 0;
-      const target = number(options.sparsity, '--sparsity', (v) => v >= 0 && v < 1, 'a number in [0, 1)');
+      const sparsity = number(options.sparsity, '--sparsity', (v) => v >= 0 && v < 1, 'a number in [0, 1)');
       const epochs = number(options.finetuneEpochs, '--finetune-epochs', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
       const batchSize = number(options.batchSize, '--batch-size', (v) => Number.isInteger(v) && v > 0, 'a positive integer');
       const learningRate = number(options.learningRate, '--learning-rate', (v) => v > 0, 'a number > 0');
@@ -142,13 +142,13 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
       const model = await loadModelForPruning(modelPath);
       let pruned: tfl.LayersModel | undefined;
       try {
-        const { train, test }: { train: Dataset; test: Dataset } = await loadData(options.data);
+        const data = await openData(options.data, { inputShape: new TfjsModel(model).inputShape, seed });
         const progress = createProgress(out);
         let lastOnnx: Uint8Array | undefined;
         const result = await prune({
           model,
-          data: { train, test },
-          target,
+          data,
+          sparsity,
           criterion: options.criterion,
           scope: options.scope,
           structured: Boolean(options.structured),
