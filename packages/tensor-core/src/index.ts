@@ -8,7 +8,7 @@ export { initBackend, activeBackend, defaultBackendLoaders, type BackendName, ty
 /** The tfjs-core and tfjs-layers instances shrinkray uses; import these rather than your own copies. */
 export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
-export { writeFileAtomic } from './files.js';
+export { writeFileAtomic, setFileWriteInterceptor, type FileWriteStep } from './files.js';
 export { loadTfjsModel, saveTfjsModel } from './tfjs-files.js';
 export {
   softmax,

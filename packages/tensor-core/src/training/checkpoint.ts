@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors/config-error.js';
-import { writeFileAtomic } from '../files.js';
+import { fileWriteStep, writeFileAtomic } from '../files.js';
 import type { EpochMetrics } from './types.js';
 
 /** One saved array (a model weight, an optimizer slot, a best-weights copy). */
@@ -141,7 +141,9 @@ export async function saveCheckpoint(dir: string, state: CheckpointState, keep: 
   await writeFileAtomic(file, encodeCheckpoint(state));
   const epochs = await listCheckpoints(dir);
   for (const old of epochs.slice(0, Math.max(0, epochs.length - keep))) {
-    await rm(path.join(dir, checkpointFileName(old)), { force: true });
+    const stale = path.join(dir, checkpointFileName(old));
+    await fileWriteStep('remove', stale);
+    await rm(stale, { force: true });
   }
   return file;
 }

@@ -35,8 +35,21 @@ export function setModelArrays(model: tfl.LayersModel, arrays: readonly NamedArr
   }
 }
 
+/**
+ * Running products β₁ᵗ, β₂ᵗ of Adam-style optimizers. `setWeights` recomputes them as `pow(β, t)`,
+ * which differs in the last bits from the product an uninterrupted run has accumulated, so they are
+ * saved and put back: a resumed run then continues bit for bit.
+ */
+const runningProducts = ['accBeta1', 'accBeta2'] as const;
+const productPrefix = '__running__/';
+
+function runningProductVariables(optimizer: tf.Optimizer): [string, tf.Variable][] {
+  const fields = optimizer as unknown as Record<string, unknown>;
+  return runningProducts.flatMap((name) => (fields[name] instanceof tf.Variable ? [[name, fields[name] as tf.Variable] as [string, tf.Variable]] : []));
+}
+
 async function optimizerArrays(optimizer: tf.Optimizer): Promise<NamedArray[]> {
-  const named = await optimizer.getWeights();
+  const named = [...(await optimizer.getWeights()), ...runningProductVariables(optimizer).map(([name, tensor]) => ({ name: productPrefix + name, tensor }))];
   try {
     return named.map(({ name, tensor }) => ({
       name,
@@ -51,11 +64,16 @@ async function optimizerArrays(optimizer: tf.Optimizer): Promise<NamedArray[]> {
 }
 
 async function setOptimizerArrays(optimizer: tf.Optimizer, arrays: readonly NamedArray[]): Promise<void> {
-  const named = arrays.map((a) => ({ name: a.name, tensor: tf.tensor(a.data, a.shape, a.dtype) }));
+  const slots = arrays.filter((a) => !a.name.startsWith(productPrefix));
+  const named = slots.map((a) => ({ name: a.name, tensor: tf.tensor(a.data, a.shape, a.dtype) }));
   try {
     await optimizer.setWeights(named);
   } finally {
     tf.dispose(named.map((n) => n.tensor));
+  }
+  for (const [name, variable] of runningProductVariables(optimizer)) {
+    const saved = arrays.find((a) => a.name === productPrefix + name);
+    if (saved) tf.tidy(() => variable.assign(tf.tensor(saved.data, saved.shape, saved.dtype)));
   }
 }
 
