@@ -2,7 +2,8 @@
 import { loadMnist } from '@shrinkray/datasets';
 
 const { train, test } = await loadMnist();
-const n = train.y.length + test.y.length;
+const n = train.size + test.size;
 if (n !== 10000) throw new Error(`expected 10000 MNIST digits, got ${n}`);
-if (train.x.shape.join(',') !== `${train.y.length},28,28,1`) throw new Error(`train.x shape ${train.x.shape}`);
-console.log(`mnist ${train.y.length} train + ${test.y.length} test`);
+const x = await train.read([0, 1]);
+if (x.shape.join(',') !== '2,28,28,1') throw new Error(`train examples shaped ${x.shape}`);
+console.log(`mnist ${train.size} train + ${test.size} test`);
