@@ -1,8 +1,8 @@
-import { mkdtemp, rm, truncate } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Dataset, type FileWriteStep, initBackend, type Model, Rng, setFileWriteInterceptor, Tensor, TfjsModel, tfl, UNLABELLED } from '@shrinkray/tensor-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Dataset, initBackend, killAtFileStep, type Model, recordFileSteps, Rng, Tensor, TfjsModel, tfl, UNLABELLED } from '@shrinkray/tensor-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DistillOptions, distill } from './distill.js';
 
 class Killed extends Error {}
@@ -44,7 +44,6 @@ const dirs: string[] = [];
 beforeAll(async () => {
   await initBackend();
 });
-afterEach(() => setFileWriteInterceptor(undefined));
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
@@ -74,22 +73,12 @@ describe('distill survives a kill at any file step or batch, resuming to the bit
     });
     const reference = await distill(options(await tempDir()));
     const want = bytes(reference.model);
-    const steps: FileWriteStep[] = [];
-    setFileWriteInterceptor((step) => void steps.push(step));
-    await distill(options(await tempDir()));
-    setFileWriteInterceptor(undefined);
+    const steps = await recordFileSteps(async () => distill(options(await tempDir())));
     expect(steps).toEqual(['write', 'rename', 'write', 'rename', 'write', 'rename', 'remove']);
 
     for (let k = 1; k <= steps.length; k++) {
       const dir = await tempDir();
-      let n = 0;
-      setFileWriteInterceptor(async (step, file) => {
-        if (++n !== k) return;
-        if (step === 'rename') await truncate(file, 10);
-        throw new Killed(`killed at file step ${k} (${step})`);
-      });
-      await expect(distill(options(dir))).rejects.toBeInstanceOf(Killed);
-      setFileWriteInterceptor(undefined);
+      await killAtFileStep(k, () => distill(options(dir)));
       teacher.rows = 0;
       const resumed = await distill(options(dir));
       expect(bytes(resumed.model), `kill at file step ${k} (${steps[k - 1]})`).toEqual(want);

@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, rm, truncate } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Dataset, type FileWriteStep, initBackend, Rng, setFileWriteInterceptor, Tensor, tfl } from '@shrinkray/tensor-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Dataset, initBackend, killAtFileStep, recordFileSteps, Rng, Tensor, tfl } from '@shrinkray/tensor-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PruneOptions, prune } from './prune.js';
 
 /** Three Gaussian blobs in 6 dimensions. */
@@ -37,7 +37,6 @@ const dirs: string[] = [];
 beforeAll(async () => {
   await initBackend();
 });
-afterEach(() => setFileWriteInterceptor(undefined));
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
@@ -61,25 +60,13 @@ describe('prune survives a kill at any file step or batch, resuming to the bits 
   it('every write, rename and removal of a checkpoint; and mid-epoch', async () => {
     const reference = await prune(options(await tempDir()));
     const want = bytes(reference.model);
-    // Count the file steps of an uninterrupted run.
-    const steps: FileWriteStep[] = [];
-    setFileWriteInterceptor((step) => void steps.push(step));
-    await prune(options(await tempDir()));
-    setFileWriteInterceptor(undefined);
+    const steps = await recordFileSteps(async () => prune(options(await tempDir())));
     expect(steps.filter((s) => s === 'write')).toHaveLength(4);
     expect(steps).toContain('remove');
 
     for (let k = 1; k <= steps.length; k++) {
       const dir = await tempDir();
-      let n = 0;
-      setFileWriteInterceptor(async (step, file) => {
-        if (++n !== k) return;
-        // A kill during the write leaves a torn temporary file behind.
-        if (step === 'rename') await truncate(file, 10);
-        throw new Killed(`killed at file step ${k} (${step})`);
-      });
-      await expect(prune(options(dir))).rejects.toBeInstanceOf(Killed);
-      setFileWriteInterceptor(undefined);
+      await killAtFileStep(k, () => prune(options(dir)));
       const resumed = await prune(options(dir));
       expect(bytes(resumed.model), `kill at file step ${k} (${steps[k - 1]})`).toEqual(want);
       expect(resumed.report.updates).toEqual(reference.report.updates);

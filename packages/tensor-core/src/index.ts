@@ -9,6 +9,7 @@ export { initBackend, activeBackend, defaultBackendLoaders, type BackendName, ty
 export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
 export { writeFileAtomic, setFileWriteInterceptor, type FileWriteStep } from './files.js';
+export { recordFileSteps, killAtFileStep, SimulatedKill } from './kill-testing.js';
 export { loadTfjsModel, saveTfjsModel } from './tfjs-files.js';
 export {
   softmax,

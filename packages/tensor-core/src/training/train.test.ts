@@ -13,6 +13,7 @@ import { ShapeMismatchError } from '../errors/shape-mismatch-error.js';
 import { TrainingError } from '../errors/training-error.js';
 import { Rng } from '../random.js';
 import { Tensor } from '../tensor.js';
+import { killAtFileStep, recordFileSteps, SimulatedKill } from '../kill-testing.js';
 import { loadLatestCheckpoint } from './checkpoint.js';
 import { sparseCrossEntropy } from './losses.js';
 import { train } from './train.js';
@@ -185,6 +186,25 @@ describe('train', () => {
     expect(latest!.state.step).toBe(40);
     full.dispose();
     resumed.dispose();
+  });
+
+  it('killed at any file step (a torn temporary file, a checkpoint not yet renamed, an old one not yet removed), resumes bit for bit', async () => {
+    const opts = { data: train300, validation: val100, epochs: 4, batchSize: 100, seed: 8, resume: true, earlyStopping: { monitor: 'val_loss', patience: 9, restoreBestWeights: true } } as const;
+    const run = async (dir: string) => {
+      const model = mlp({ dropout: 0.2 });
+      await train({ ...opts, model, optimizer: tf.train.adam(0.01), checkpointDir: dir });
+      return model;
+    };
+    const want = weightsOf(await run(await tempDir()));
+    const steps = await recordFileSteps(async () => run(await tempDir()));
+    expect(steps).toEqual(['write', 'rename', 'write', 'rename', 'write', 'rename', 'remove', 'write', 'rename', 'remove']);
+    for (let k = 1; k <= steps.length; k++) {
+      const dir = await tempDir();
+      const kill = await killAtFileStep(k, () => run(dir));
+      expect(kill).toBeInstanceOf(SimulatedKill);
+      expect(kill.step).toBe(steps[k - 1]);
+      expect(maxAbsDiff(weightsOf(await run(dir)), want), `kill at file step ${k}`).toBe(0);
+    }
   });
 
   it('adds layer regularisation losses to the training loss', async () => {
