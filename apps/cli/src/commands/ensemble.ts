@@ -13,7 +13,8 @@ export interface EnsembleResult {
   aggregator: string;
   files: string[];
   data: string;
-  validation: { samples: number; fraction: number } | null;
+  /** The split the aggregator was fitted on; `fraction` is `null` when the data brought its own validation split. */
+  validation: { samples: number; fraction: number | null } | null;
   /** Pairwise top-1 disagreement between members on the test split. */
   disagreement: { mean: number; matrix: readonly (readonly number[])[] };
   /** Accuracy of the fused ONNX graph on the test split and its largest difference from the JS ensemble. */
@@ -114,7 +115,7 @@ export function registerEnsemble(program: Command, io: () => Io, globals: () => 
           aggregator: report.aggregator,
           files: report.files,
           data: options.data,
-          validation: report.validation ? { samples: report.validation.samples, fraction } : null,
+          validation: report.validation,
           disagreement: report.disagreement,
           fused: report.fused,
           notes: report.notes,
