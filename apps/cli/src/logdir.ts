@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import type { DistillEvent } from '@shrinkray/distill';
-import type { EnsembleProgress } from '@shrinkray/ensemble';
-import type { PruneProgress } from '@shrinkray/prune';
+import type { EnsembleEvent } from '@shrinkray/ensemble';
+import type { PruneEvent } from '@shrinkray/prune';
 import { type ScalarOptions, type ScalarSink, TensorBoardWriter, tensorboardForDistill, tensorboardForEnsemble, tensorboardForPrune } from '@shrinkray/tensorboard';
 
 /**
@@ -34,6 +34,6 @@ function tee<E extends { readonly type: string }>(options: object, adapter: Adap
 /** Per command: the `onEvent` (`onProgress`) to pass to its driver, given the parsed options and the command's own handler. */
 export const logdirFor = {
   distill: (options: object, next: (event: DistillEvent) => void) => tee(options, tensorboardForDistill, next),
-  prune: (options: object, next: (event: PruneProgress) => void) => tee(options, tensorboardForPrune, next),
-  ensemble: (options: object, next: (event: EnsembleProgress) => void) => tee(options, tensorboardForEnsemble, next),
+  prune: (options: object, next: (event: PruneEvent) => void) => tee(options, tensorboardForPrune, next),
+  ensemble: (options: object, next: (event: EnsembleEvent) => void) => tee(options, tensorboardForEnsemble, next),
 };

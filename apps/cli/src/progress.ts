@@ -6,10 +6,12 @@ export interface Progress {
   start(label: string, total: number): void;
   update(value: number, info?: string): void;
   stop(): void;
+  /** Shows `done` of `total` under `label` (a new bar when the label changes); stops at `done === total`. */
+  step(label: string, done: number, total: number, info?: string): void;
 }
 
 export function createProgress(io: Io): Progress {
-  if (!io.interactive) return { start() {}, update() {}, stop() {} };
+  if (!io.interactive) return { start() {}, update() {}, stop() {}, step() {} };
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
@@ -23,11 +25,21 @@ export function createProgress(io: Io): Progress {
     cliProgress.Presets.legacy,
   );
   let running = false;
+  let current = '';
   return {
+    step(label, done, total, info = '') {
+      if (done >= total) {
+        this.stop();
+        return;
+      }
+      if (!running || label !== current) this.start(label, total);
+      this.update(done, info);
+    },
     start(label, total) {
       if (running) bar.stop();
       bar.start(total, 0, { label, info: '' });
       running = true;
+      current = label;
     },
     update(value, info = '') {
       if (running) bar.update(value, { info });

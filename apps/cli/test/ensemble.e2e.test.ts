@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadMnist, stratifiedSplit } from '@shrinkray/datasets';
+import { encodeIdx, loadMnist } from '@shrinkray/datasets';
 import { exportTfjs, saveOnnx } from '@shrinkray/onnx-io';
-import { initBackend, saveTfjsModel, tf, tfl } from '@shrinkray/tensor-core';
+import { initBackend, saveTfjsModel, stratifiedSplit, tf, tfl } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { arrays } from './arrays.util.js';
 import { shrinkray, tempDir } from './helpers.js';
 
 let dir: string;
@@ -37,10 +38,13 @@ interface Result {
 beforeAll(async () => {
   await initBackend();
   dir = tempDir('shrinkray-ensemble-');
-  const { train, test } = await loadMnist();
+  const mnist = await loadMnist();
+  const train = await arrays(mnist.train);
+  const test = await arrays(mnist.test);
   const x = train.x.sliceRows(0, 2000).toTfjs();
   const y = tf.oneHot(tf.tensor1d(train.y.subarray(0, 2000), 'int32'), 10);
-  const validation = stratifiedSplit(train, { fraction: 0.1, seed: 5 }).validation;
+  // The split the CLI carves with --seed 5: tensor-core's stratifiedSplit (10% of each class).
+  const validation = await arrays(stratifiedSplit(mnist.train, 0.1, 5).second);
   testY = test.y;
   validationY = validation.y;
   files = [];
@@ -187,5 +191,23 @@ describe('shrinkray ensemble', () => {
     const run = shrinkray(['ensemble', files[0]!, oddJson!, '--data', 'mnist']);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/ensemble member 1 \(.*five-classes\/model\.json\): class count: expected 10 .*found 5/);
+  });
+
+  it('refuses a label 12 in the training split of 10-class members (the check every command shares), writing nothing', () => {
+    const images = (n: number) => encodeIdx({ dtype: 'uint8', shape: [n, 28, 28], data: new Uint8Array(n * 784).fill(7) });
+    const labels = (values: number[]) => encodeIdx({ dtype: 'uint8', shape: [values.length], data: Uint8Array.from(values) });
+    const spec = ['train-x', 'train-y', 'test-x', 'test-y'].map((name) => path.join(dir, `label12-${name}.idx`));
+    writeFileSync(spec[0]!, images(4));
+    writeFileSync(spec[1]!, labels([0, 12, 3, 9]));
+    writeFileSync(spec[2]!, images(2));
+    writeFileSync(spec[3]!, labels([1, 2]));
+    const out = path.join(dir, 'label12.json');
+    const run = shrinkray(['ensemble', files[0]!, files[1]!, '--data', `idx:${spec.join(',')}`, '--aggregator', 'stacking', '-o', out]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    // loadIdxDatasets gives both splits the classes of the larger label (13), so the first split checked names it.
+    expect(run.stderr).toMatch(/idx\/(train|test): the data has 13 classes but model .* outputs 10/);
+    expect(readdirSync(dir)).not.toContain('label12.json');
   });
 });

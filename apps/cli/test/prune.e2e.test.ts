@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadMnist } from '@shrinkray/datasets';
 import { initBackend, loadTfjsModel, saveTfjsModel, tf, tfl } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { arrays } from './arrays.util.js';
 import { shrinkray, tempDir } from './helpers.js';
 
 const torchMlp = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../packages/onnx-io/fixtures/torch-mlp.onnx');
@@ -23,7 +24,7 @@ interface PruneJson {
 beforeAll(async () => {
   await initBackend();
   dir = tempDir('shrinkray-prune-');
-  const { train } = await loadMnist();
+  const train = await arrays((await loadMnist()).train);
   const model = tfl.sequential({
     layers: [
       tfl.layers.flatten({ inputShape: [28, 28, 1] }),

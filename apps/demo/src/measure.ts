@@ -1,11 +1,11 @@
 import { gzipSync } from 'node:zlib';
 import { benchmark, encodeOnnx, exportTfjs, OnnxModel, saveOnnx } from '@shrinkray/onnx-io';
-import { evaluate, type Model, type tfl, type Tensor } from '@shrinkray/tensor-core';
+import { type Dataset, evaluateModel, type Model, type tfl } from '@shrinkray/tensor-core';
 import type { ModelRow } from './results.js';
 
 /** Test-split metrics of any model. */
-export async function scoreModel(model: Model, test: { x: Tensor<'float32'>; y: Int32Array }): Promise<{ accuracy: number; nll: number; ece: number }> {
-  const { accuracy, nll, ece } = evaluate(await model.predict(test.x), test.y);
+export async function scoreModel(model: Model, test: Dataset): Promise<{ accuracy: number; nll: number; ece: number }> {
+  const { accuracy, nll, ece } = await evaluateModel(model, test);
   return { accuracy, nll, ece };
 }
 

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadData, stratifiedSplit } from '@shrinkray/datasets';
+import { openData } from '@shrinkray/datasets';
 import { distill, saveStudent, trainAlone } from '@shrinkray/distill';
 import { createEnsemble, saveFusedEnsemble, serveEnsemble } from '@shrinkray/ensemble';
 import { OnnxModel } from '@shrinkray/onnx-io';
 import { prune, sensitivity } from '@shrinkray/prune';
 import { quantize } from '@shrinkray/quantize';
-import { Dataset, evaluate, initBackend, saveTfjsModel, TfjsModel, train, writeFileAtomic, type Model, type tfl, type TrainHistory } from '@shrinkray/tensor-core';
+import { evaluate, initBackend, type Model, saveTfjsModel, stratifiedSplit, type Tensor, TfjsModel, type TrainHistory, type tfl, train, writeFileAtomic } from '@shrinkray/tensor-core';
 import { exportOnnx, onnxFacts, scoreModel } from './measure.js';
 import { buildTeacher } from './models.js';
 import { renderReport } from './report.js';
@@ -48,14 +48,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResults> {
   const budget = options.quick ? quickBudget : fullBudget;
   const started = performance.now();
   const { backend } = await initBackend();
-  const { train: trainSplit, test } = await loadData(options.data);
-  const split = stratifiedSplit(trainSplit, { fraction: 0.1, seed });
-  const fit = Number.isFinite(budget.trainLimit) ? stratifiedSplit(split.train, { fraction: budget.trainLimit / split.train.y.length, seed }).validation : split.train;
-  const validation = split.validation;
-  log(`data ${options.data}: ${fit.y.length} train, ${validation.y.length} validation, ${test.y.length} test; tfjs backend ${backend}`);
+  const { train: trainSplit, test } = await openData(options.data, { seed });
+  const split = stratifiedSplit(trainSplit, 0.1, seed);
+  const fit = Number.isFinite(budget.trainLimit) ? stratifiedSplit(split.first, budget.trainLimit / split.first.size, seed).second : split.first;
+  const validation = split.second;
+  log(`data ${options.data}: ${fit.size} train, ${validation.size} validation, ${test.size} test; tfjs backend ${backend}`);
 
   const results: DemoResults = { data: options.data, backend, seed, createdAt: new Date().toISOString(), seconds: 0, models: [], curves: [], sparsity: [], notes: [] };
-  const [h, w, c] = fit.x.shape.slice(1) as [number, number, number];
+  const [h, w, c] = fit.exampleShape as [number, number, number];
 
   /** Scores a tfjs model on the test split, writes it as tfjs + ONNX and measures the ONNX file. */
   const record = async (name: string, kind: ModelRow['kind'], model: tfl.LayersModel, dir: string): Promise<ModelRow> => {
@@ -78,28 +78,29 @@ export async function runDemo(options: DemoOptions): Promise<DemoResults> {
   // from the labelled rows; the distilled student from the same labels plus the teacher's soft targets
   // on the other training images (a transfer set, served by ONNX Runtime from the teacher's file).
   // Both take the same number of optimizer steps.
-  const labelledSplit = stratifiedSplit(fit, { fraction: budget.labelledFraction, seed });
-  const labelled = labelledSplit.validation;
-  const unlabelled = labelledSplit.train;
-  const aloneEpochs = Math.round((budget.studentEpochs * fit.y.length) / labelled.y.length);
-  const alone = await trainAlone({ student: budget.student, numClasses: fit.numClasses, data: labelled, validation, epochs: aloneEpochs, seed, inputShape: [h, w, c] });
-  const aloneName = `student alone (${budget.student}, ${labelled.y.length} labels)`;
+  // The labelled examples are the ones distill keeps with `labelled` (the same seeded stratified split).
+  const labelledCount = Math.round(budget.labelledFraction * fit.size);
+  const labelled = stratifiedSplit(fit, labelledCount / fit.size, seed).second;
+  const unlabelledCount = fit.size - labelled.size;
+  const aloneEpochs = Math.round((budget.studentEpochs * fit.size) / labelled.size);
+  const alone = await trainAlone({ student: budget.student, data: labelled, validation, epochs: aloneEpochs, seed, inputShape: [h, w, c] });
+  const aloneName = `student alone (${budget.student}, ${labelled.size} labels)`;
   results.curves.push(curveOf(aloneName, { ...alone.history, epochs: alone.history.epochs.map((e) => ({ ...e, epoch: (e.epoch * budget.studentEpochs) / aloneEpochs })) }));
   const aloneRow = await record(aloneName, 'student', alone.student, 'student-alone');
-  results.notes.push(`The student alone trains ${aloneEpochs} epochs on ${labelled.y.length} labelled rows, the distilled student ${budget.studentEpochs} epochs on all ${fit.y.length} rows: the same number of optimizer steps. Its curve is drawn against the distilled student's epochs.`);
+  results.notes.push(`The student alone trains ${aloneEpochs} epochs on ${labelled.size} labelled rows, the distilled student ${budget.studentEpochs} epochs on all ${fit.size} rows: the same number of optimizer steps. Its curve is drawn against the distilled student's epochs.`);
   const teacherOnnx = await OnnxModel.create(path.join(out, 'teacher.onnx'), { name: 'teacher.onnx' });
-  const distilled = await distill({ teacher: teacherOnnx, student: budget.student, data: labelled, transfer: { x: unlabelled.x }, validation, test, loss: 'hinton', temperature: 4, alpha: 0.7, epochs: budget.studentEpochs, seed, inputShape: [h, w, c] });
-  const distilledName = `student distilled (${budget.student}, ${labelled.y.length} labels + ${unlabelled.y.length} unlabelled)`;
-  results.curves.push(curveOf(distilledName, distilled.history));
-  await saveStudent(distilled.student, path.join(out, 'student-distilled'), { onnx: false });
-  const distilledRow = await record(distilledName, 'student', distilled.student, 'student-distilled');
-  log(`student ${budget.student} with ${labelled.y.length} labels: alone ${pct(aloneRow.accuracy)}, distilled with ${unlabelled.y.length} unlabelled images ${pct(distilledRow.accuracy)} (agreement with teacher ${pct(distilled.summary.agreement)}), ${distilledRow.params.toLocaleString('en-US')} params vs the teacher's ${teacherRow.params.toLocaleString('en-US')}`);
+  const distilled = await distill({ teacher: teacherOnnx, student: budget.student, data: { train: fit, validation, test }, labelled: labelledCount, loss: 'hinton', temperature: 4, alpha: 0.7, epochs: budget.studentEpochs, seed, inputShape: [h, w, c] });
+  const distilledName = `student distilled (${budget.student}, ${labelled.size} labels + ${unlabelledCount} unlabelled)`;
+  results.curves.push(curveOf(distilledName, distilled.report.history));
+  await saveStudent(distilled.model, path.join(out, 'student-distilled'), { onnx: false });
+  const distilledRow = await record(distilledName, 'student', distilled.model, 'student-distilled');
+  log(`student ${budget.student} with ${labelled.size} labels: alone ${pct(aloneRow.accuracy)}, distilled with ${unlabelledCount} unlabelled images ${pct(distilledRow.accuracy)} (agreement with teacher ${pct(distilled.report.agreement)}), ${distilledRow.params.toLocaleString('en-US')} params vs the teacher's ${teacherRow.params.toLocaleString('en-US')}`);
 
   // 3. Pruning the teacher: unstructured 90% (polynomial schedule) and structured 50% of units/filters.
   const pruneData = { train: fit, test };
-  const sparse = await prune({ model: teacherModel, data: pruneData, target: 0.9, schedule: 'polynomial', finetune: { epochs: budget.finetuneEpochs, batchSize: 64 }, seed });
+  const sparse = await prune({ model: teacherModel, data: pruneData, sparsity: 0.9, schedule: 'polynomial', finetune: { epochs: budget.finetuneEpochs, batchSize: 64 }, seed });
   const sparseRow = await record('teacher pruned 90% (unstructured)', 'pruned', sparse.model, 'teacher-sparse90');
-  const slim = await prune({ model: teacherModel, data: pruneData, target: 0.5, structured: true, criterion: 'l2', finetune: { epochs: budget.finetuneEpochs, batchSize: 64 }, seed });
+  const slim = await prune({ model: teacherModel, data: pruneData, sparsity: 0.5, structured: true, criterion: 'l2', finetune: { epochs: budget.finetuneEpochs, batchSize: 64 }, seed });
   const slimRow = await record('teacher pruned 50% (structured)', 'pruned', slim.model, 'teacher-slim50');
   log(`pruned teacher: 90% sparse ${pct(sparseRow.accuracy)} (gzip ONNX ${Math.round((sparseRow.gzipBytes ?? 0) / 1024)} KiB vs ${Math.round((teacherRow.gzipBytes ?? 0) / 1024)} KiB); 50% structured ${pct(slimRow.accuracy)}, ${slimRow.params.toLocaleString('en-US')} params, ORT ${Math.round(slimRow.samplesPerSecond ?? 0)} vs ${Math.round(teacherRow.samplesPerSecond ?? 0)} samples/s`);
   // 3b. The structured-pruned teacher quantized to int8 (static QDQ, calibrated on 512 training images).
@@ -107,7 +108,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResults> {
   const int8File = path.join(out, 'teacher-slim50.int8.onnx');
   const quantized = await quantize({
     model: slimFile,
-    data: { train: Dataset.fromArrays(fit.x, fit.y, { name: 'train' }), test: Dataset.fromArrays(test.x, test.y, { name: 'test' }) },
+    data: { train: fit, test },
     mode: 'static',
     throughput: false,
     seed,
@@ -125,21 +126,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoResults> {
 
   // 4. Ensemble of everything trained so far, fitted on the validation split; fused into one ONNX graph.
   // Members: the teacher and its two pruned, separately fine-tuned variants, plus the distilled student.
-  const members: Model[] = [new TfjsModel(teacherModel, 'teacher'), new TfjsModel(slim.model, 'teacher-slim50'), new TfjsModel(sparse.model, 'teacher-sparse90'), new TfjsModel(distilled.student, 'student-distilled')];
+  const members: Model[] = [new TfjsModel(teacherModel, 'teacher'), new TfjsModel(slim.model, 'teacher-slim50'), new TfjsModel(sparse.model, 'teacher-sparse90'), new TfjsModel(distilled.model, 'student-distilled')];
   const ensembleRows: { name: string; accuracy: number; nll: number }[] = [];
   let memberAccuracies: { name: string; accuracy: number }[] = [];
+  const testX = (await test.read(Int32Array.from({ length: test.size }, (_, i) => i))) as Tensor<'float32'>;
   for (const aggregator of ['mean', 'accuracy-weighted', 'stacking']) {
     const ensemble = await createEnsemble(members, { aggregator, validation, seed });
-    const evaluation = await ensemble.evaluate(test.x, test.y);
+    const evaluation = await ensemble.evaluate(test);
     memberAccuracies = evaluation.members.map((m) => ({ name: m.name, accuracy: m.accuracy }));
     ensembleRows.push({ name: aggregator, accuracy: evaluation.ensemble.accuracy, nll: evaluation.ensemble.nll });
     if (aggregator === 'stacking') {
       const fusedFile = path.join(out, 'ensemble-stacking.onnx');
       const { bytes } = await saveFusedEnsemble(ensemble, fusedFile);
       const fused = await serveEnsemble(ensemble, { mode: 'fused' });
-      const probabilities = await fused.run(test.x);
+      const probabilities = await fused.run(testX);
       await fused.dispose();
-      const fusedMetrics = evaluate(probabilities, test.y, { from: 'probabilities' });
+      const fusedMetrics = evaluate(probabilities, test.labels, { from: 'probabilities' });
       const facts = await onnxFacts(new Uint8Array(await readFile(fusedFile)), 'ensemble (fused)', budget.benchIterations);
       results.models.push({ name: 'ensemble: stacking, fused ONNX', kind: 'ensemble', accuracy: fusedMetrics.accuracy, nll: fusedMetrics.nll, ece: fusedMetrics.ece, params: members.reduce((n, m) => n + (m instanceof TfjsModel ? m.layersModel.countParams() : 0), 0), ...facts, files: [fusedFile] });
       log(`ensemble (${members.length} members): mean ${pct(ensembleRows[0]?.accuracy)}, accuracy-weighted ${pct(ensembleRows[1]?.accuracy)}, stacking ${pct(evaluation.ensemble.accuracy)}; fused ONNX ${pct(fusedMetrics.accuracy)} (${Math.round(bytes / 1024)} KiB, ${Math.round(facts.samplesPerSecond ?? 0)} samples/s)`);

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { classCounts } from './dataset.js';
 import { DatasetNotFoundError } from './errors/dataset-not-found-error.js';
 import { DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES, loadFashionMnist } from './fashion-mnist.js';
+import { materialiseSplits } from './materialise.test.util.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'shrinkray-fashion-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -20,7 +21,7 @@ describe('loadFashionMnist (file discovery, with stand-in files)', () => {
     writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), gzipSync(labels(9)));
     writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), gzipSync(images));
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), labels(3));
-    const { train, test } = await loadFashionMnist(dir);
+    const { train, test } = await materialiseSplits(await loadFashionMnist(dir));
     expect(train.x.shape).toEqual([1, 1, 2, 1]);
     expect([...train.x.data]).toEqual([0, 1]);
     expect([...train.y]).toEqual([9]);
@@ -50,7 +51,7 @@ describe('loadFashionMnist (the real dataset)', () => {
   it.skipIf(!existsSync(DEFAULT_FASHION_MNIST_DIR))(
     `loads 60,000 / 10,000 images from ${DEFAULT_FASHION_MNIST_DIR} (skipped when the directory is missing: apt-get install dataset-fashion-mnist)`,
     async () => {
-      const { train, test } = await loadFashionMnist();
+      const { train, test } = await materialiseSplits(await loadFashionMnist());
       expect(train.x.shape).toEqual([60000, 28, 28, 1]);
       expect(test.x.shape).toEqual([10000, 28, 28, 1]);
       expect([...classCounts(train)]).toEqual(Array(10).fill(6000));

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DatasetSplits } from './dataset.js';
+import type { DatasetSplits } from '@shrinkray/tensor-core';
 import { DatasetNotFoundError } from './errors/dataset-not-found-error.js';
 import { loadIdxDatasets } from './idx-dataset.js';
 

@@ -1,12 +1,13 @@
-import { ConfigError, predictBatched, type Model, Tensor } from '@shrinkray/tensor-core';
+import { ConfigError, type Model, predictBatched, Tensor } from '@shrinkray/tensor-core';
 import { describe, expect, it } from 'vitest';
 import { dataForms, openData } from './index.js';
+import { materialiseSplits } from './materialise.test.util.js';
 import { loadMnist } from './mnist.js';
 
 describe('openData', () => {
   it('opens mnist as Datasets holding the same examples and labels as loadMnist', async () => {
     const { train, test } = await openData('mnist');
-    const ref = await loadMnist();
+    const ref = await materialiseSplits(await loadMnist());
     expect(train.size).toBe(ref.train.y.length);
     expect(test.labels).toEqual(ref.test.y);
     expect(test.classNames).toEqual(ref.test.classNames);

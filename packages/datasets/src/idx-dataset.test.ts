@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { classCounts } from './dataset.js';
 import { DatasetFormatError } from './errors/dataset-format-error.js';
 import { loadIdxDatasets, loadIdxPair } from './idx-dataset.js';
+import { materialise, materialiseSplits } from './materialise.test.util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shrinkray-idxds-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,7 +24,7 @@ describe('loadIdxPair', () => {
   it('turns uint8 [N,H,W] images into float32 [N,H,W,1] / 255 with int32 labels', async () => {
     const images = write('img', 0x08, [3, 2, 2], [0, 51, 102, 255, 1, 2, 3, 4, 255, 255, 0, 0], true);
     const labels = write('lab', 0x08, [3], [2, 0, 1]);
-    const ds = await loadIdxPair(images, labels);
+    const ds = await materialise(await loadIdxPair(images, labels));
     expect(ds.name).toBe(images);
     expect(ds.x.shape).toEqual([3, 2, 2, 1]);
     expect(ds.x.data[0]).toBe(0);
@@ -58,7 +59,7 @@ describe('loadIdxPair', () => {
 
 describe('loadIdxDatasets', () => {
   it('loads both splits with one numClasses for both', async () => {
-    const ds = await loadIdxDatasets(
+    const ds = await materialiseSplits(await loadIdxDatasets(
       {
         trainImages: write('tri', 0x08, [2, 1, 2], [10, 20, 30, 40]),
         trainLabels: write('trl', 0x08, [2], [0, 2]),
@@ -66,7 +67,7 @@ describe('loadIdxDatasets', () => {
         testLabels: write('tel', 0x08, [1], [4], true),
       },
       { name: 'tiny' },
-    );
+    ));
     expect(ds.train.numClasses).toBe(5);
     expect(ds.test.numClasses).toBe(5);
     expect(ds.train.name).toBe('tiny/train');

@@ -1,4 +1,5 @@
-import { type Dataset, type DatasetSplits, imagesToFloat, makeDataset } from './dataset.js';
+import { Dataset, type DatasetSplits } from '@shrinkray/tensor-core';
+import { imagesToFloat } from './dataset.js';
 import { DatasetFormatError } from './errors/dataset-format-error.js';
 import { type IdxArray, readIdx } from './idx.js';
 
@@ -73,10 +74,8 @@ function toDataset(raw: RawPair, name: string, numClasses: number, classNames: r
   if (top >= numClasses) {
     throw new DatasetFormatError({ file: labelsPath, expected: `labels in [0, ${numClasses})`, found: `label ${top}` });
   }
-  return makeDataset({
+  return Dataset.fromArrays(imagesToFloat(raw.images.data as Uint8Array, raw.images.shape), raw.labels, {
     name,
-    x: imagesToFloat(raw.images.data as Uint8Array, raw.images.shape),
-    y: raw.labels,
     numClasses,
     ...(classNames === undefined ? {} : { classNames }),
   });

@@ -10,24 +10,7 @@ export {
   type IdxDataType,
   type IdxReadOptions,
 } from './idx.js';
-export {
-  makeDataset,
-  subset,
-  take,
-  shuffle,
-  size,
-  classCounts,
-  stratifiedCounts,
-  stratifiedSplit,
-  batches,
-  flatten,
-  normalise,
-  imagesToFloat,
-  type Dataset,
-  type DatasetSplits,
-  type Batch,
-  type NormalisationStats,
-} from './dataset.js';
+export { classCounts, seededHoldout, imagesToFloat } from './dataset.js';
 export { loadIdxPair, loadIdxDatasets, type IdxDatasetOptions, type IdxFiles } from './idx-dataset.js';
 export { loadMnist, mnistDigitsDir, MNIST_CLASSES, MNIST_SPLIT_SEED, MNIST_TEST_FRACTION, type MnistOptions } from './mnist.js';
 export { loadFashionMnist, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './fashion-mnist.js';

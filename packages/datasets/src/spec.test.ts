@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ConfigError } from '@shrinkray/tensor-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetNotFoundError } from './errors/dataset-not-found-error.js';
+import { materialiseSplits } from './materialise.test.util.js';
 import { loadData, parseDataSpec } from './spec.js';
 
 describe('parseDataSpec', () => {
@@ -44,7 +45,7 @@ describe('loadData', () => {
     };
     const images = file('i', [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 255]);
     const labels = file('l', [0, 0, 8, 1, 0, 0, 0, 2, 1, 0]);
-    const { train, test } = await loadData(`idx:${images},${labels},${images},${labels}`);
+    const { train, test } = await materialiseSplits(await loadData(`idx:${images},${labels},${images},${labels}`));
     expect(train.x.shape).toEqual([2, 1, 1, 1]);
     expect([...train.x.data]).toEqual([0, 1]);
     expect([...test.y]).toEqual([1, 0]);

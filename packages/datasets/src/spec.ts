@@ -1,5 +1,4 @@
-import { ConfigError } from '@shrinkray/tensor-core';
-import type { DatasetSplits } from './dataset.js';
+import { ConfigError, type DatasetSplits } from '@shrinkray/tensor-core';
 import { DEFAULT_FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
 import { type IdxFiles, loadIdxDatasets } from './idx-dataset.js';
 import { loadMnist } from './mnist.js';

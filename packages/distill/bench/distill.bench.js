@@ -27,9 +27,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { DEFAULT_FASHION_MNIST_DIR, loadData } from '@shrinkray/datasets';
+import { DEFAULT_FASHION_MNIST_DIR, openData } from '@shrinkray/datasets';
 import { OnnxModel } from '@shrinkray/onnx-io';
-import { accuracy, initBackend, Rng, Tensor } from '@shrinkray/tensor-core';
+import { accuracy, initBackend, Rng, UNLABELLED } from '@shrinkray/tensor-core';
 import { buildStudent, distill, predictLogits, saveStudent, trainAlone } from '../dist/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -167,17 +167,17 @@ async function prepare(ctx, cfg) {
   const { backend } = await initBackend();
   const hasFashion = existsSync(path.join(DEFAULT_FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz')) || existsSync(path.join(DEFAULT_FASHION_MNIST_DIR, 'train-images-idx3-ubyte'));
   const dataName = hasFashion ? 'fashion-mnist' : 'mnist';
-  const { train, test } = await loadData(dataName);
-  ctx.log(`data: ${dataName}, ${train.y.length} train / ${test.y.length} test rows; backend ${backend}`);
+  const { train, test } = await openData(dataName);
+  ctx.log(`data: ${dataName}, ${train.size} train / ${test.size} test rows; backend ${backend}`);
   const teacher = await teacherFile({ repoRoot: ctx.repoRoot, dataName, dataDir: hasFashion ? DEFAULT_FASHION_MNIST_DIR : undefined, train, test, teacherEpochs: cfg.teacherEpochs, log: ctx.log });
   const model = await OnnxModel.create(teacher.file);
   const t0 = performance.now();
-  const trainLogits = await predictLogits(model, train.x, { batchSize: 1000 });
-  const testLogits = await predictLogits(model, test.x, { batchSize: 1000 });
+  const trainLogits = await predictLogits(model, train, { batchSize: 1000 });
+  const testLogits = await predictLogits(model, test, { batchSize: 1000 });
   const logitsSeconds = (performance.now() - t0) / 1000;
   await model.dispose();
-  const teacherAccuracy = accuracy(testLogits, test.y);
-  ctx.log(`teacher: test accuracy ${teacherAccuracy.toFixed(4)}; logits of ${train.y.length + test.y.length} rows through ORT in ${logitsSeconds.toFixed(1)} s`);
+  const teacherAccuracy = accuracy(testLogits, test.labels);
+  ctx.log(`teacher: test accuracy ${teacherAccuracy.toFixed(4)}; logits of ${train.size + test.size} rows through ORT in ${logitsSeconds.toFixed(1)} s`);
   shared = { backend, dataName, train, test, teacher, trainLogits, testLogits, teacherAccuracy, logitsSeconds };
   return shared;
 }
@@ -209,17 +209,17 @@ const distillBenchmark = {
       const kd = configs.map(() => ({ acc: [], sps: [], agreement: [] }));
       for (const seed of seeds) {
         ctx.log(`${student.spec} seed ${seed}: alone (${epochs} epochs)`);
-        const a = await trainAlone({ student: student.spec, numClasses: s.train.numClasses, data: s.train, test: s.test, epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
+        const a = await trainAlone({ student: student.spec, data: s.train, test: s.test, epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
         alone.acc.push(a.accuracy);
         alone.sps.push(a.history.samplesPerSecond);
         a.student.dispose();
         for (const [i, c] of configs.entries()) {
           ctx.log(`${student.spec} seed ${seed}: KD τ=${c.temperature} α=${c.alpha}`);
-          const r = await distill({ teacher: teacherSource, student: student.spec, data: s.train, test: s.test, temperature: c.temperature, alpha: c.alpha, epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
-          kd[i].acc.push(r.summary.student.accuracy);
-          kd[i].sps.push(r.summary.samplesPerSecond);
-          kd[i].agreement.push(r.summary.agreement);
-          r.student.dispose();
+          const { model, report } = await distill({ teacher: teacherSource, student: student.spec, data: { train: s.train, test: s.test }, temperature: c.temperature, alpha: c.alpha, epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
+          kd[i].acc.push(report.student.accuracy);
+          kd[i].sps.push(report.samplesPerSecond);
+          kd[i].agreement.push(report.agreement);
+          model.dispose();
         }
         ctx.log(`${student.spec} seed ${seed}: alone ${a.accuracy.toFixed(4)}, KD ${kd.map((k) => k.acc.at(-1).toFixed(4)).join(' / ')}`);
       }
@@ -251,7 +251,7 @@ const distillBenchmark = {
     }
     notes.push(
       `PyTorch reference: issue #5's measurements (same students, 10 epochs, Adam 1e-3, batch 128; teacher ${REFERENCE_TEACHER}), to compare students run for run; the gap closed depends on the teacher's accuracy as much as on the student.`,
-      `Data: ${s.dataName} (${s.train.y.length} train, ${s.test.y.length} test). Students: the epochs column (the same for alone and KD), Adam(1e-3), batch ${BATCH}, seeds ${seeds.join(', ')}; the same seed gives alone and KD the same initial weights and batch order. Accuracy on the test split; gap closed = (KD − alone) / (teacher − alone) on the means.`,
+      `Data: ${s.dataName} (${s.train.size} train, ${s.test.size} test). Students: the epochs column (the same for alone and KD), Adam(1e-3), batch ${BATCH}, seeds ${seeds.join(', ')}; the same seed gives alone and KD the same initial weights and batch order. Accuracy on the test split; gap closed = (KD − alone) / (teacher − alone) on the means.`,
       `KD loss: hinton = (1−α)·CE + α·τ²·KL(softmax(t/τ) ‖ softmax(s/τ)). Teacher logits computed once through ONNX Runtime (${s.logitsSeconds.toFixed(1)} s for train + test) and reused by every run${s.teacher.trainSeconds ? `; teacher trained in ${s.teacher.trainSeconds.toFixed(0)} s` : ''}.`,
       `Training throughput: tfjs backend '${s.backend}' (samples/s over optimizer steps, mean over seeds).`,
       machineNote(loadBefore),
@@ -292,13 +292,6 @@ function labelledSplit(y, classes, total, seed) {
   return { labelled, rest };
 }
 
-function gather(t, indices) {
-  const row = t.size / t.shape[0];
-  const out = new Float32Array(indices.length * row);
-  indices.forEach((r, i) => out.set(t.data.subarray(r * row, (r + 1) * row), i * row));
-  return new Tensor('float32', [indices.length, ...t.shape.slice(1)], out);
-}
-
 /** @type {import('../../../tooling/bench/registry.js').Benchmark} */
 const transferBenchmark = {
   name: 'distill-transfer',
@@ -313,23 +306,25 @@ const transferBenchmark = {
     const kd = { acc: [], sps: [], agreement: [] };
     let sizes;
     for (const seed of seeds) {
-      const { labelled, rest } = labelledSplit(s.train.y, s.train.numClasses, cfg.labelled, seed);
+      const { labelled, rest } = labelledSplit(s.train.labels, s.train.numClasses, cfg.labelled, seed);
       sizes = { labelled: labelled.length, unlabelled: rest.length };
-      const data = { x: gather(s.train.x, labelled), y: Int32Array.from(labelled, (i) => s.train.y[i]) };
-      const transfer = { x: gather(s.train.x, rest) };
-      const logits = gather(s.trainLogits, [...labelled, ...rest]);
+      const data = s.train.subset(labelled);
+      // The same rows, in the training split's order (the teacher logits' order), the rest unlabelled.
+      const masked = new Int32Array(s.train.size).fill(UNLABELLED);
+      for (const i of labelled) masked[i] = s.train.labels[i];
+      const withTransfer = s.train.withLabels(masked);
       ctx.log(`transfer seed ${seed}: alone on ${labelled.length} labelled rows`);
-      const a = await trainAlone({ student: cfg.transferStudent, numClasses: s.train.numClasses, data, test: s.test, epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
+      const a = await trainAlone({ student: cfg.transferStudent, data, test: s.test, epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
       alone.acc.push(a.accuracy);
       alone.sps.push(a.history.samplesPerSecond);
       a.student.dispose();
       ctx.log(`transfer seed ${seed}: distilled with ${rest.length} unlabelled rows`);
-      const r = await distill({ teacher: { logits, testLogits: s.testLogits }, student: cfg.transferStudent, data, transfer, test: s.test, temperature: 4, alpha: 0.7, epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
-      kd.acc.push(r.summary.student.accuracy);
-      kd.sps.push(r.summary.samplesPerSecond);
-      kd.agreement.push(r.summary.agreement);
-      r.student.dispose();
-      ctx.log(`transfer seed ${seed}: alone ${a.accuracy.toFixed(4)}, distilled ${r.summary.student.accuracy.toFixed(4)}`);
+      const { model: distilled, report } = await distill({ teacher: { logits: s.trainLogits, testLogits: s.testLogits }, student: cfg.transferStudent, data: { train: withTransfer, test: s.test }, temperature: 4, alpha: 0.7, epochs, batchSize: BATCH, seed, optimizer: OPTIMIZER });
+      kd.acc.push(report.student.accuracy);
+      kd.sps.push(report.samplesPerSecond);
+      kd.agreement.push(report.agreement);
+      distilled.dispose();
+      ctx.log(`transfer seed ${seed}: alone ${a.accuracy.toFixed(4)}, distilled ${report.student.accuracy.toFixed(4)}`);
     }
     const aloneMean = mean(alone.acc);
     const gap = (mean(kd.acc) - aloneMean) / (s.teacherAccuracy - aloneMean);
@@ -346,7 +341,7 @@ const transferBenchmark = {
         { key: 'samplesPerSecond', label: 'train samples/s', digits: 0 },
       ],
       rows: [
-        { method: 'teacher', rows: `${s.train.y.length} labelled`, accuracy: s.teacherAccuracy.toFixed(4) },
+        { method: 'teacher', rows: `${s.train.size} labelled`, accuracy: s.teacherAccuracy.toFixed(4) },
         { method: `${cfg.transferStudent} alone`, rows: `${sizes.labelled} labelled`, accuracy: pm(alone.acc), perSeed: alone.acc.map((v) => v.toFixed(4)).join(' '), samplesPerSecond: mean(alone.sps) },
         {
           method: `${cfg.transferStudent} KD τ=4 α=0.7`,

@@ -1,21 +1,19 @@
-import { accuracy, ConfigError, type OptimizerConfig, TfjsModel, type TrainEvent, type TrainHistory, type tfl, train } from '@shrinkray/tensor-core';
-import type { LabelledData } from './distill.js';
+import { ConfigError, type Dataset, evaluateModel, type OptimizerConfig, TfjsModel, type TrainEvent, type TrainHistory, type tfl, train } from '@shrinkray/tensor-core';
 import { buildStudent } from './student/spec.js';
 
 /** Options of {@link trainAlone}: the same knobs as `distill`, without a teacher. */
 export interface TrainAloneOptions {
   /** A tfjs LayersModel (trained in place) or a spec such as `mlp:512,512`. */
   student: tfl.LayersModel | string;
-  /** Needed to build a spec student. */
-  numClasses?: number;
-  /** Labelled rows (rows labelled `-1` are ignored by the cross-entropy). */
-  data: LabelledData;
-  validation?: LabelledData;
-  test?: LabelledData;
+  /** Labelled examples (unlabelled ones are ignored by the cross-entropy). */
+  data: Dataset;
+  validation?: Dataset;
+  test?: Dataset;
   optimizer?: OptimizerConfig;
   epochs: number;
   batchSize?: number;
   seed?: number;
+  /** Input shape (without batch) of a spec student; default the data's example shape. */
   inputShape?: readonly number[];
   onEvent?: (event: TrainEvent) => void;
   signal?: AbortSignal;
@@ -26,19 +24,19 @@ export interface TrainAloneOptions {
  * trained with the same optimizer, epochs and batch size on the true labels alone (cross-entropy).
  *
  * @example
- * const alone = await trainAlone({ student: 'mlp:800,800', numClasses: 10, data: train, test, epochs: 10, seed: 1 });
+ * const alone = await trainAlone({ student: 'mlp:800,800', data: train, test, epochs: 10, seed: 1 });
  * console.log(alone.accuracy);
  */
 export async function trainAlone(options: TrainAloneOptions): Promise<{ student: tfl.LayersModel; history: TrainHistory; accuracy: number | null }> {
   const seed = options.seed ?? 0;
   let student: tfl.LayersModel;
   if (typeof options.student === 'string') {
-    if (options.numClasses === undefined) throw new ConfigError('numClasses', 'is needed to build a student from a spec');
-    student = buildStudent(options.student, { inputShape: options.inputShape ?? options.data.x.shape.slice(1), numClasses: options.numClasses, seed });
+    if (!options.data?.numClasses) throw new ConfigError('data', 'must be a Dataset to build a student from a spec');
+    student = buildStudent(options.student, { inputShape: options.inputShape ?? options.data.exampleShape, numClasses: options.data.numClasses, seed });
   } else student = options.student;
   const { history } = await train({
     model: student,
-    data: { x: options.data.x, y: options.data.y },
+    data: options.data,
     optimizer: options.optimizer ?? { name: 'adam', learningRate: 1e-3 },
     epochs: options.epochs,
     batchSize: options.batchSize ?? 128,
@@ -47,7 +45,6 @@ export async function trainAlone(options: TrainAloneOptions): Promise<{ student:
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  let acc: number | null = null;
-  if (options.test) acc = accuracy(await new TfjsModel(student).predict(options.test.x), options.test.y);
-  return { student, history, accuracy: acc };
+  const accuracy = options.test ? (await evaluateModel(new TfjsModel(student), options.test, options.signal ? { signal: options.signal } : {})).accuracy : null;
+  return { student, history, accuracy };
 }

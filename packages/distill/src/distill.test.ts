@@ -1,10 +1,9 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, initBackend, PluginError, Rng, ShapeMismatchError, Tensor, TfjsModel, tf, tfl } from '@shrinkray/tensor-core';
+import { ConfigError, DataError, Dataset, initBackend, PluginError, Rng, Tensor, TfjsModel, tf, tfl, UNLABELLED } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DistillEvent, type DistillOptions, distill } from './distill.js';
-import { DistillDataError } from './errors/distill-data-error.js';
 import { TeacherStudentMismatchError } from './errors/teacher-student-mismatch-error.js';
 
 beforeAll(async () => {
@@ -19,20 +18,26 @@ function teacherModel(classes = 3, inputs = 8): tfl.LayersModel {
   return m;
 }
 
-function data(n: number, seed: number, inputs = 8): { x: Tensor<'float32'>; y: Int32Array } {
+function inputs(n: number, seed: number, width = 8): Tensor<'float32'> {
   const rng = new Rng(seed);
-  const x = new Tensor('float32', [n, inputs], Float32Array.from({ length: n * inputs }, () => rng.normal()));
-  return { x, y: new Int32Array(n) };
+  return new Tensor('float32', [n, width], Float32Array.from({ length: n * width }, () => rng.normal()));
 }
 
-async function labelled(teacher: tfl.LayersModel, n: number, seed: number) {
-  const d = data(n, seed);
-  const logits = await new TfjsModel(teacher).predict(d.x);
+/** `n` examples, all labelled class 0 (or unlabelled). */
+function data(n: number, seed: number, label = 0): Dataset {
+  return Dataset.fromArrays(inputs(n, seed), new Int32Array(n).fill(label), { name: `data${seed}`, numClasses: 3 });
+}
+
+/** `n` examples labelled with the teacher's class. */
+async function labelled(teacher: tfl.LayersModel, n: number, seed: number): Promise<Dataset> {
+  const x = inputs(n, seed);
+  const logits = await new TfjsModel(teacher).predict(x);
+  const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const row = logits.data.subarray(i * 3, i * 3 + 3);
-    d.y[i] = row.indexOf(Math.max(...row));
+    y[i] = row.indexOf(Math.max(...row));
   }
-  return d;
+  return Dataset.fromArrays(x, y, { name: `labelled${seed}`, numClasses: 3 });
 }
 
 async function errorOf(options: DistillOptions): Promise<{ error: unknown; events: DistillEvent[] }> {
@@ -45,7 +50,7 @@ async function errorOf(options: DistillOptions): Promise<{ error: unknown; event
 }
 
 describe('distill: typed errors before any training', () => {
-  const base = (): DistillOptions => ({ teacher: teacherModel(), student: 'mlp:4', data: data(10, 1), epochs: 1, batchSize: 4 });
+  const base = (): DistillOptions => ({ teacher: teacherModel(), student: 'mlp:4', data: { train: data(10, 1) }, epochs: 1, batchSize: 4 });
 
   it.each([
     ['τ = 0', { temperature: 0 }, /temperature: must be a positive number \(τ > 0\), got 0/],
@@ -61,9 +66,9 @@ describe('distill: typed errors before any training', () => {
     expect(events.filter((e) => e.type === 'train')).toEqual([]);
   });
 
-  it('early stopping without validation, resume without a checkpoint dir -> ConfigError', async () => {
-    const es = await errorOf({ ...base(), earlyStopping: { monitor: 'val_loss', patience: 1 } });
-    expect((es.error as Error).message).toBe('earlyStopping: monitors val_loss but no validation set was given');
+  it('a bad validation fraction, resume without a checkpoint dir -> ConfigError', async () => {
+    const es = await errorOf({ ...base(), earlyStopping: { monitor: 'val_loss', patience: 1 }, validationFraction: 1 });
+    expect((es.error as Error).message).toBe('validationFraction: must be in (0, 1), got 1');
     const resume = await errorOf({ ...base(), resume: true });
     expect((resume.error as Error).message).toBe('resume: needs checkpointDir');
   });
@@ -81,24 +86,18 @@ describe('distill: typed errors before any training', () => {
     expect((error as Error).message).toBe('unknown distillation loss "kl"; registered: hinton, additive, hint');
   });
 
-  it('empty data, labels out of range, wrong label count -> DistillDataError naming the array and row', async () => {
-    const empty = await errorOf({ ...base(), data: { x: new Tensor('float32', [0, 8], new Float32Array(0)), y: new Int32Array(0) } });
-    expect(DistillDataError.isInstance(empty.error)).toBe(true);
-    expect((empty.error as Error).message).toBe('data.x: is empty (0 rows)');
-    const d = data(10, 1);
-    d.y[7] = 3;
-    const range = await errorOf({ ...base(), data: d });
-    expect((range.error as Error).message).toBe('data.y: label 3 at row 7 is outside [0, 3) (or -1 for no label)');
-    d.y[7] = -2;
-    expect(((await errorOf({ ...base(), data: d })).error as Error).message).toMatch(/label -2 at row 7/);
-    const short = await errorOf({ ...base(), data: { x: d.x, y: new Int32Array(9) } });
-    expect((short.error as Error).message).toBe('data.y: has 9 labels for 10 rows');
-    const test = await errorOf({ ...base(), test: { x: d.x, y: new Int32Array(10).fill(-1) } });
-    expect((test.error as Error).message).toMatch(/test\.y: label -1 at row 0 is outside \[0, 3\)$/);
-    const transfer = await errorOf({ ...base(), transfer: { x: new Tensor('float32', [0, 8], new Float32Array(0)) } });
-    expect((transfer.error as Error).message).toBe('transfer.x: is empty (0 rows)');
-    const shape = await errorOf({ ...base(), transfer: { x: new Tensor('float32', [2, 9], new Float32Array(18)) } });
-    expect(ShapeMismatchError.isInstance(shape.error)).toBe(true);
+  it('empty data, data of another class count than the teacher, unlabelled test data -> typed errors naming the split', async () => {
+    const empty = await errorOf({ ...base(), data: { train: Dataset.fromArrays(new Tensor('float32', [0, 8], new Float32Array(0)), new Int32Array(0), { name: 'none', numClasses: 3 }) } });
+    expect(ConfigError.isInstance(empty.error)).toBe(true);
+    expect((empty.error as Error).message).toBe('data.train: is empty (0 examples in none)');
+    // A label 3 in a 3-class teacher's training data: the Dataset layer's check, the same in every driver.
+    const four = Dataset.fromArrays(inputs(10, 1), Int32Array.from({ length: 10 }, (_, i) => (i === 7 ? 3 : 0)), { name: 'four' });
+    const range = await errorOf({ ...base(), data: { train: four } });
+    expect(DataError.isInstance(range.error)).toBe(true);
+    expect((range.error as Error).message).toBe('four: the data has 4 classes but model teacher sequential_1 outputs 3'.replace('sequential_1', (range.error as Error).message.match(/teacher (\S+)/)![1]!));
+    const test = await errorOf({ ...base(), data: { train: data(10, 1), test: data(10, 2, UNLABELLED) } });
+    expect((test.error as Error).message).toBe('data.test: data2 has unlabelled examples; data.test must be labelled');
+    expect(range.events.filter((e) => e.type === 'train')).toEqual([]);
   });
 
   it('teacher and student with different class counts or input sizes -> TeacherStudentMismatchError', async () => {
@@ -119,24 +118,28 @@ describe('distill: training', () => {
     const train = await labelled(teacher, 400, 2);
     const test = await labelled(teacher, 200, 3);
     const events: DistillEvent[] = [];
-    const { student, summary, history, teacherLogits } = await distill({
+    const { model: student, report: summary } = await distill({
       teacher,
       student: 'mlp:16',
-      data: train,
-      test,
+      data: { train, test },
+      baseline: true,
       epochs: 8,
       batchSize: 32,
       seed: 1,
       optimizer: { name: 'adam', learningRate: 0.01 },
       onEvent: (e) => events.push(e),
     });
-    expect(teacherLogits.shape).toEqual([400, 3]);
+    const history = summary.history;
     expect(summary.teacher.accuracy).toBe(1);
     expect(summary.student.accuracy).toBeGreaterThan(0.9);
     expect(summary.agreement).toBe(summary.student.accuracy);
     expect(summary.student.params).toBe(8 * 16 + 16 + 16 * 3 + 3);
     expect(summary.teacher.params).toBe(8 * 3 + 3);
-    expect(summary.rows).toEqual({ labelled: 400, unlabelled: 0 });
+    expect(summary.rows).toEqual({ labelled: 400, unlabelled: 0, validation: 0, test: 200 });
+    // The baseline: the same student trained alone on the labels; the gap arithmetic by hand.
+    expect(summary.baseline!.history.epochs).toHaveLength(8);
+    const b = summary.baseline!.accuracy!;
+    expect(summary.gapClosed).toBe(b === 1 ? null : (summary.student.accuracy! - b) / (1 - b));
     expect(summary.loss).toBe('hinton');
     expect(summary.weight).toEqual({ name: 'alpha', value: 0.7 });
     expect(history.epochs).toHaveLength(8);
@@ -144,41 +147,48 @@ describe('distill: training', () => {
     expect(student.outputs[0]!.shape).toEqual([null, 3]);
     const types = new Set(events.map((e) => e.type));
     expect([...types]).toEqual(['teacher-logits', 'stage', 'train', 'evaluate', 'done']);
+    expect(events.filter((e) => e.type === 'stage').map((e) => (e as { stage: string }).stage)).toEqual(['distill', 'baseline']);
   });
 
   it('learns from a transfer set alone (every label -1: soft targets only)', async () => {
     const teacher = teacherModel();
-    const transfer = data(400, 4);
+    const transfer = data(400, 4, UNLABELLED);
     const test = await labelled(teacher, 200, 5);
-    const { summary } = await distill({
+    const { report: summary } = await distill({
       teacher,
       student: 'mlp:16',
-      data: { x: transfer.x.sliceRows(0, 1), y: Int32Array.of(-1) },
-      transfer: { x: transfer.x.sliceRows(1, 400) },
-      test,
+      data: { train: transfer, test },
       alpha: 1,
       epochs: 8,
       batchSize: 32,
       seed: 2,
       optimizer: { name: 'adam', learningRate: 0.01 },
     });
-    expect(summary.rows).toEqual({ labelled: 0, unlabelled: 400 });
+    expect(summary.rows).toEqual({ labelled: 0, unlabelled: 400, validation: 0, test: 200 });
     expect(summary.student.accuracy).toBeGreaterThan(0.9);
   });
 
-  it('resumes from a checkpoint to the same weights as an uninterrupted run (teacher logits cached on disk)', async () => {
+  it('keeps `labelled` labels class-balanced and carves a validation split for early stopping', async () => {
+    const teacher = teacherModel();
+    const train = await labelled(teacher, 200, 8);
+    const { report } = await distill({ teacher, student: 'mlp:8', data: { train }, labelled: 40, earlyStopping: { monitor: 'val_loss', patience: 5 }, validationFraction: 0.25, epochs: 2, batchSize: 32, seed: 4 });
+    expect(report.rows).toEqual({ labelled: 40, unlabelled: 110, validation: 50, test: 0 });
+    expect(report.history.epochs[0]!.valLoss).toBeGreaterThan(0);
+  });
+
+  it('resumes from a checkpoint to the same weights as an uninterrupted run (teacher logits cached inside the checkpoint)', async () => {
     const teacher = teacherModel();
     const train = await labelled(teacher, 120, 6);
-    const opts = { teacher, student: 'mlp:8', data: train, batchSize: 16, seed: 3 } as const;
+    const opts = { teacher, student: 'mlp:8', data: { train }, batchSize: 16, seed: 3 } as const;
     const full = await distill({ ...opts, epochs: 3 });
     const dir = await mkdtemp(path.join(tmpdir(), 'distill-ckpt-'));
     await distill({ ...opts, epochs: 2, checkpointDir: dir });
-    expect((await readdir(dir)).sort()).toEqual(['checkpoint-000001.ckpt', 'checkpoint-000002.ckpt', 'teacher-logits.npy']);
+    expect((await readdir(dir)).sort()).toEqual(['checkpoint-000001.ckpt', 'checkpoint-000002.ckpt']);
     const events: DistillEvent[] = [];
     const resumed = await distill({ ...opts, epochs: 3, checkpointDir: dir, resume: true, onEvent: (e) => events.push(e) });
     expect(events.find((e) => e.type === 'teacher-logits')).toMatchObject({ cached: true });
-    const a = full.student.getWeights().map((w) => Array.from(w.dataSync()));
-    const b = resumed.student.getWeights().map((w) => Array.from(w.dataSync()));
+    const a = full.model.getWeights().map((w) => Array.from(w.dataSync()));
+    const b = resumed.model.getWeights().map((w) => Array.from(w.dataSync()));
     expect(b).toEqual(a);
   });
 });

@@ -1,36 +1,35 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import {
-  accuracy,
   adaptInput,
   argmax,
   ConfigError,
+  checkModelFitsData,
+  cloneModel,
+  type Dataset,
   type EarlyStoppingOptions,
+  evaluate,
   formatShape,
   initBackend,
+  labelledIndices,
+  latestExtraState,
   listCheckpoints,
   type OptimizerConfig,
-  ShapeMismatchError,
+  predictBatched,
+  stratifiedSplit,
   Tensor,
   TfjsModel,
   type TrainEvent,
   type TrainHistory,
   type tfl,
   train,
+  UNLABELLED,
 } from '@shrinkray/tensor-core';
+import { trainAlone } from './baseline.js';
 import { DistillDataError } from './errors/distill-data-error.js';
 import { TeacherStudentMismatchError } from './errors/teacher-student-mismatch-error.js';
 import { type LossRegistry, lossRegistry } from './losses/registry.js';
 import type { DistillLoss, LossSettings } from './losses/types.js';
 import { buildStudent, countParams } from './student/spec.js';
-import { readLogitsFile, writeLogitsFile } from './teachers/logits-file.js';
 import { type ResolvedTeacher, resolveTeacher, type TeacherSource } from './teachers/teacher.js';
-
-/** Labelled rows: inputs batch first (NHWC images or flat vectors) and one label per row (`-1` = no label). */
-export interface LabelledData {
-  x: Tensor<'float32'>;
-  y: Int32Array;
-}
 
 /** Default temperature τ. */
 export const DEFAULT_TEMPERATURE = 4;
@@ -38,6 +37,21 @@ export const DEFAULT_TEMPERATURE = 4;
 export const DEFAULT_ALPHA = 0.7;
 /** Default λ of the `additive` loss. */
 export const DEFAULT_LAMBDA = 1;
+/** Default share of the training split held out for early stopping when no validation split is given. */
+export const DEFAULT_VALIDATION_FRACTION = 0.1;
+
+/** The name of the teacher-logit cache inside the training checkpoints. */
+const TEACHER_LOGITS_STATE = 'teacher-logits';
+
+/** The splits distillation reads (what `openData` returns). */
+export interface DistillData {
+  /** Training examples; examples labelled `UNLABELLED` (-1) form a transfer set (soft targets only). */
+  train: Dataset;
+  /** Scored after every epoch; needed by `earlyStopping` (else carved from `train`). */
+  validation?: Dataset;
+  /** Where teacher, student (and baseline) accuracy and agreement are measured. */
+  test?: Dataset;
+}
 
 /** Options of {@link distill}. */
 export interface DistillOptions {
@@ -45,14 +59,19 @@ export interface DistillOptions {
   teacher: TeacherSource;
   /** The student: a tfjs LayersModel (trained in place) or a spec such as `mlp:512,512` or `cnn:16,32/64`. */
   student: tfl.LayersModel | string;
-  /** Labelled training rows (`-1` labels allowed: such rows get only the soft-target term). */
-  data: LabelledData;
-  /** Unlabelled inputs (a transfer set): trained on the teacher's soft targets only. */
-  transfer?: { x: Tensor<'float32'> };
-  /** Labelled rows scored after every epoch (cross-entropy, accuracy); needed by `earlyStopping`. */
-  validation?: LabelledData;
-  /** Labelled rows for the summary: teacher vs student accuracy and their agreement. */
-  test?: LabelledData;
+  data: DistillData;
+  /**
+   * Keep labels for only this many training examples (class-balanced, chosen with `seed`); the others
+   * become the transfer set. Default: every label is kept.
+   */
+  labelled?: number;
+  /** With `earlyStopping` and no `data.validation`: the share of `train` held out (stratified, seeded). Default 0.1. */
+  validationFraction?: number;
+  /**
+   * Also train the same student alone (same initial weights, optimizer, epochs, batch) on the labelled
+   * examples: the report then has `baseline` and `gapClosed`.
+   */
+  baseline?: boolean;
   /** A registered loss name (`hinton`, `additive`, `hint`, or a plugin's) or a loss object. Default `hinton`, or `additive` when only `lambda` is given. */
   loss?: string | DistillLoss;
   /** Loss-specific options, e.g. `{ teacherLayer, studentLayer, hintEpochs }` for `hint`. */
@@ -70,16 +89,16 @@ export interface DistillOptions {
   epochs: number;
   /** Default 128. */
   batchSize?: number;
-  /** Seed of the student's initial weights (spec students), the shuffles and dropout. Default 0. */
+  /** Seed of the student's initial weights (spec students), the splits, the shuffles and dropout. Default 0. */
   seed?: number;
   earlyStopping?: EarlyStoppingOptions;
-  /** A checkpoint after every epoch (and the cached teacher logits as `teacher-logits.npy`). */
+  /** A checkpoint after every epoch: weights, optimizer and the cached teacher logits, in one file. */
   checkpointDir?: string;
-  /** Continue from the newest checkpoint in `checkpointDir`. */
+  /** Continue from the newest checkpoint in `checkpointDir` (the teacher is not run again). */
   resume?: boolean;
   /** Rows per teacher `predict` call while caching logits. Default 512. */
   teacherBatchSize?: number;
-  /** Input shape (without batch) for a spec student; default the data's. */
+  /** Input shape (without batch) for a spec student; default the data's example shape. */
   inputShape?: readonly number[];
   onEvent?: (event: DistillEvent) => void;
   signal?: AbortSignal;
@@ -88,15 +107,15 @@ export interface DistillOptions {
 /** Progress of {@link distill}, as a tagged union. */
 export type DistillEvent =
   | { type: 'teacher-logits'; teacher: string; done: number; total: number; cached: boolean }
-  | { type: 'stage'; stage: 'hint' | 'distill' }
-  | { type: 'train'; stage: 'hint' | 'distill'; event: TrainEvent }
+  | { type: 'stage'; stage: 'hint' | 'distill' | 'baseline' }
+  | { type: 'train'; stage: 'hint' | 'distill' | 'baseline'; event: TrainEvent }
   | { type: 'evaluate'; what: 'teacher' | 'student' }
-  | { type: 'done'; summary: DistillSummary };
+  | { type: 'done'; report: DistillReport };
 
-/** One side of the summary. */
+/** One side of the report. */
 export interface ModelSummary {
   name: string;
-  /** Test accuracy in [0, 1]; `null` without `test` data (or a logits teacher without test logits). */
+  /** Test accuracy in [0, 1]; `null` without test data (or a logits teacher without test logits). */
   accuracy: number | null;
   /** Parameter count; `null` when unknown (ONNX and logits teachers). */
   params: number | null;
@@ -105,18 +124,22 @@ export interface ModelSummary {
 }
 
 /** What {@link distill} reports. */
-export interface DistillSummary {
+export interface DistillReport {
   teacher: ModelSummary;
   /** The student's parameters and bytes are always known. */
   student: ModelSummary & { params: number; bytes: number };
-  /** Share of test rows where the student's top class equals the teacher's; `null` when either is missing. */
+  /** The student trained alone (`baseline: true`), else `null`. */
+  baseline: { accuracy: number | null; samplesPerSecond: number; history: TrainHistory } | null;
+  /** Share of the teacher–baseline accuracy gap the distilled student closes, `(student − baseline) / (teacher − baseline)`; `null` when unknown. */
+  gapClosed: number | null;
+  /** Share of test examples where the student's top class equals the teacher's; `null` when either is missing. */
   agreement: number | null;
   loss: string;
   temperature: number;
   /** The weight the loss used: `alpha` for hinton-style losses, `lambda` for `additive`. */
   weight: { name: 'alpha' | 'lambda' | 'none'; value: number };
-  /** Labelled and unlabelled (transfer) training rows. */
-  rows: { labelled: number; unlabelled: number };
+  /** Labelled and unlabelled (transfer) training examples, validation and test examples. */
+  rows: { labelled: number; unlabelled: number; validation: number; test: number };
   /** The tfjs backend that trained the student. */
   backend: string;
   /** Student training rows per second (optimizer steps only). */
@@ -125,16 +148,13 @@ export interface DistillSummary {
   teacherSeconds: number;
   /** Epochs actually run (fewer than asked when early stopping fired). */
   epochs: number;
+  history: TrainHistory;
 }
 
-/** What {@link distill} returns. */
+/** What {@link distill} returns: the trained student (the given model, or the one built from the spec) and the report. */
 export interface DistillResult {
-  /** The trained student (the given model, or the one built from the spec). */
-  student: tfl.LayersModel;
-  history: TrainHistory;
-  summary: DistillSummary;
-  /** The cached teacher logits `[N, C]` of the training rows (labelled rows, then transfer rows). */
-  teacherLogits: Tensor<'float32'>;
+  model: tfl.LayersModel;
+  report: DistillReport;
 }
 
 function perExample(shape: readonly (number | string | null)[]): number | undefined {
@@ -146,25 +166,17 @@ function perExample(shape: readonly (number | string | null)[]): number | undefi
   return n;
 }
 
-function checkInputs(x: Tensor<'float32'> | undefined, what: string): Tensor<'float32'> {
-  if (!x || !(x instanceof Tensor) || x.dtype !== 'float32') throw new DistillDataError(what, `expected a float32 Tensor, found ${x instanceof Tensor ? x.dtype : typeof x}`);
-  if (x.rank < 2) throw new DistillDataError(what, `expected batch-first inputs [N, ...], found ${formatShape(x.shape)}`);
-  if (x.shape[0] === 0) throw new DistillDataError(what, 'is empty (0 rows)');
-  return x;
+function isDataset(v: unknown): v is Dataset {
+  return typeof v === 'object' && v !== null && typeof (v as Dataset).batches === 'function' && (v as Dataset).labels instanceof Int32Array;
 }
 
-/** Checks labels are in [-1, classes) and returns how many are labelled; `allowUnlabelled` false forbids -1. */
-function checkLabelArray(y: Int32Array, rows: number, classes: number, what: string, allowUnlabelled: boolean): number {
-  if (!(y instanceof Int32Array)) throw new DistillDataError(what, `expected an Int32Array of labels, found ${(y as object)?.constructor?.name ?? typeof y}`);
-  if (y.length !== rows) throw new DistillDataError(what, `has ${y.length} labels for ${rows} rows`);
-  let labelled = 0;
-  const low = allowUnlabelled ? -1 : 0;
-  for (let i = 0; i < y.length; i++) {
-    const v = y[i]!;
-    if (v < low || v >= classes) throw new DistillDataError(what, `label ${v} at row ${i} is outside [0, ${classes})${allowUnlabelled ? ' (or -1 for no label)' : ''}`);
-    if (v >= 0) labelled++;
-  }
-  return labelled;
+function checkSplit(ds: unknown, option: string, classes: number, teacher: string, labelled: boolean): Dataset | undefined {
+  if (ds === undefined) return undefined;
+  if (!isDataset(ds)) throw new ConfigError(option, 'must be a Dataset (openData(...) or Dataset.fromArrays(x, y))');
+  if (ds.size === 0) throw new ConfigError(option, `is empty (0 examples in ${ds.name})`);
+  if (labelled && !ds.labelled) throw new ConfigError(option, `${ds.name} has unlabelled examples; ${option} must be labelled`);
+  if (labelledIndices(ds).length > 0) checkModelFitsData({ name: `teacher ${teacher}`, numClasses: classes }, ds);
+  return ds;
 }
 
 function finiteNumber(value: number, option: string, check: (v: number) => boolean, expected: string): number {
@@ -185,17 +197,18 @@ function planLoss(options: DistillOptions, numClasses: number): { loss: DistillL
   return { loss, settings: { temperature, alpha, lambda, numClasses } };
 }
 
-function studentModel(options: DistillOptions, numClasses: number, seed: number): tfl.LayersModel {
+function studentModel(options: DistillOptions, exampleShape: readonly number[], numClasses: number, seed: number): tfl.LayersModel {
   const { student } = options;
   if (typeof student === 'string') {
-    const inputShape = options.inputShape ?? options.data.x.shape.slice(1);
+    const inputShape = options.inputShape ?? exampleShape;
     return buildStudent(student, { inputShape, numClasses, seed });
   }
   if (!student || typeof (student as tfl.LayersModel).apply !== 'function') throw new ConfigError('student', 'must be a tfjs LayersModel or a spec such as mlp:64 or cnn:16,32/64');
   return student;
 }
 
-function checkCompatible(teacher: ResolvedTeacher, student: TfjsModel, x: Tensor<'float32'>): void {
+function checkCompatible(teacher: ResolvedTeacher, student: TfjsModel, data: Dataset): void {
+  const x = new Tensor('float32', [1, ...data.exampleShape], new Float32Array(data.exampleShape.reduce((a, b) => a * b, 1)));
   if (teacher.numClasses !== student.numClasses) {
     throw new TeacherStudentMismatchError({ what: 'classes', expectedFrom: `teacher ${teacher.name}`, expected: String(teacher.numClasses), foundIn: `student ${student.name}`, found: String(student.numClasses) });
   }
@@ -211,9 +224,9 @@ function checkCompatible(teacher: ResolvedTeacher, student: TfjsModel, x: Tensor
         found: `${formatShape(student.inputShape)} (${s} values per example)`,
       });
     }
-    adaptInput(x.sliceRows(0, 1), teacher.inputShape, `data.x for teacher ${teacher.name}`);
+    adaptInput(x, teacher.inputShape, `${data.name} for teacher ${teacher.name}`);
   }
-  adaptInput(x.sliceRows(0, 1), student.inputShape, `data.x for student ${student.name}`);
+  adaptInput(x, student.inputShape, `${data.name} for student ${student.name}`);
 }
 
 function agreementOf(a: Tensor<'float32'>, b: Tensor<'float32'>): number {
@@ -233,20 +246,32 @@ function teacherSize(teacher: ResolvedTeacher): { params: number | null; bytes: 
   return { params: null, bytes: typeof bytes === 'number' ? bytes : null };
 }
 
-/** The cached teacher logits of the training rows: read from the checkpoint dir on resume, else computed (and saved there). */
-async function cachedTeacherLogits(teacher: ResolvedTeacher, x: Tensor<'float32'>, options: DistillOptions, emit: (e: DistillEvent) => void): Promise<Tensor<'float32'>> {
-  const rows = x.shape[0]!;
-  const file = options.checkpointDir ? path.join(options.checkpointDir, 'teacher-logits.npy') : undefined;
-  if (file && options.resume && existsSync(file)) {
-    const saved = await readLogitsFile(file);
-    if (saved.shape[0] === rows && saved.shape[1] === teacher.numClasses) {
+
+/** The rows of `t` at `indices`. */
+function pickRows(t: Tensor<'float32'>, indices: Int32Array): Tensor<'float32'> {
+  const row = t.shape[1]!;
+  const out = new Float32Array(indices.length * row);
+  for (let i = 0; i < indices.length; i++) out.set(t.data.subarray(indices[i]! * row, (indices[i]! + 1) * row), i * row);
+  return new Tensor('float32', [indices.length, row], out);
+}
+
+/**
+ * The teacher's logits for every example of `data`: from the newest checkpoint on resume (the
+ * cache lives in the same atomic file as the weights), else computed in batches.
+ */
+async function teacherLogits(teacher: ResolvedTeacher, data: Dataset, options: DistillOptions, emit: (e: DistillEvent) => void): Promise<Tensor<'float32'>> {
+  const rows = data.size;
+  if (options.resume && options.checkpointDir) {
+    const saved = (await latestExtraState(options.checkpointDir, TEACHER_LOGITS_STATE))?.arrays[0];
+    if (saved && saved.shape[0] === rows && saved.shape[1] === teacher.numClasses && saved.data instanceof Float32Array) {
       emit({ type: 'teacher-logits', teacher: teacher.name, done: rows, total: rows, cached: true });
-      return saved;
+      return new Tensor('float32', saved.shape, saved.data);
     }
   }
-  const logits = await teacher.trainLogits(x, {
+  const logits = await teacher.trainLogits(data, {
     batchSize: options.teacherBatchSize ?? 512,
     onBatch: (done, total) => emit({ type: 'teacher-logits', teacher: teacher.name, done, total, cached: false }),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   if (logits.shape[0] !== rows || logits.shape[1] !== teacher.numClasses) {
     throw new DistillDataError('teacher logits', `expected [${rows}, ${teacher.numClasses}], found ${formatShape(logits.shape)}`);
@@ -254,8 +279,34 @@ async function cachedTeacherLogits(teacher: ResolvedTeacher, x: Tensor<'float32'
   for (let i = 0; i < logits.size; i++) {
     if (!Number.isFinite(logits.data[i]!)) throw new DistillDataError('teacher logits', `value ${logits.data[i]} at row ${Math.floor(i / teacher.numClasses)} is not finite`);
   }
-  if (file) await writeLogitsFile(file, logits);
   return logits;
+}
+
+/** The training view, validation split and the training view's positions in `data.train`. */
+function splits(options: DistillOptions, seed: number): { train: Dataset; validation: Dataset | undefined; rows: Int32Array | undefined } {
+  const full = options.data.train;
+  let train = full;
+  let validation = options.data.validation;
+  let rows: Int32Array | undefined;
+  if (options.earlyStopping && !validation) {
+    const fraction = options.validationFraction ?? DEFAULT_VALIDATION_FRACTION;
+    if (!(fraction > 0 && fraction < 1)) throw new ConfigError('validationFraction', `must be in (0, 1), got ${fraction}`);
+    const carved = stratifiedSplit(full, fraction, seed, [`${full.name} (training part)`, `${full.name} (validation part)`]);
+    train = carved.first;
+    validation = carved.second;
+    rows = carved.firstIndices;
+  }
+  if (options.labelled !== undefined) {
+    const keep = options.labelled;
+    if (!Number.isInteger(keep) || keep < 1) throw new ConfigError('labelled', `must be a positive integer, got ${keep}`);
+    if (keep < train.size) {
+      const { secondIndices } = stratifiedSplit(train, keep / train.size, seed);
+      const labels = new Int32Array(train.size).fill(UNLABELLED);
+      for (const i of secondIndices) labels[i] = train.labels[i]!;
+      train = train.withLabels(labels, `${train.name} (${secondIndices.length} labelled)`);
+    }
+  }
+  return { train, validation, rows };
 }
 
 /**
@@ -263,20 +314,27 @@ async function cachedTeacherLogits(teacher: ResolvedTeacher, x: Tensor<'float32'
  * true labels), on the tensor-core training loop.
  *
  * 1. Everything is validated first (typed errors, no training yet): τ > 0, α in [0, 1], λ >= 0,
- *    non-empty data, labels in range, teacher and student with the same class count and input size.
- * 2. The teacher's logits for every training row (labelled + transfer) are computed once, in
- *    batches (through ONNX Runtime for `.onnx` teachers), and cached; an epoch costs only the student.
- * 3. A loss with a `prepare` stage (e.g. `hint`) runs it; then the student trains with the loss.
- * 4. With `test` data the summary compares teacher and student accuracy and their agreement.
+ *    non-empty data, labels within the teacher's classes, teacher and student with the same class
+ *    count and input size.
+ * 2. The splits: `validationFraction` of `train` is held out when early stopping needs a validation
+ *    split and none is given; with `labelled`, only that many training examples keep their label.
+ * 3. The teacher's logits for every training example are computed once, in batches (through ONNX
+ *    Runtime for `.onnx` teachers), and cached inside the training checkpoints; an epoch costs only
+ *    the student.
+ * 4. A loss with a `prepare` stage (e.g. `hint`) runs it; then the student trains with the loss.
+ * 5. With `data.test` the report compares teacher and student accuracy and their agreement; with
+ *    `baseline` the same student is also trained alone and the report says how much of the gap
+ *    distillation closes.
  *
- * Transfer rows (`transfer.x`, or data rows labelled `-1`) train on the soft targets only.
+ * Training examples labelled `UNLABELLED` (-1) train on the soft targets only.
  *
  * @example
- * const { student, summary } = await distill({
- *   teacher: 'teacher.onnx', student: 'mlp:128', data: train, test,
+ * const data = await openData('mnist');
+ * const { model, report } = await distill({
+ *   teacher: 'teacher.onnx', student: 'mlp:128', data,
  *   temperature: 4, alpha: 0.7, epochs: 5, batchSize: 128, seed: 1,
  * });
- * console.log(summary.teacher.accuracy, summary.student.accuracy);
+ * console.log(report.teacher.accuracy, report.student.accuracy);
  */
 export async function distill(options: DistillOptions): Promise<DistillResult> {
   const emit = (event: DistillEvent): void => options.onEvent?.(event);
@@ -286,12 +344,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError('batchSize', `must be a positive integer, got ${batchSize}`);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new ConfigError('seed', `must be an integer, got ${seed}`);
-  const x = checkInputs(options.data?.x, 'data.x');
-  const transferX = options.transfer ? checkInputs(options.transfer.x, 'transfer.x') : undefined;
-  if (transferX && formatShape(transferX.shape.slice(1)) !== formatShape(x.shape.slice(1))) {
-    throw new ShapeMismatchError({ tensor: 'transfer.x', expected: `rows shaped like data.x ${formatShape(x.shape.slice(1))}`, found: formatShape(transferX.shape.slice(1)) });
-  }
-  if (options.earlyStopping && !options.validation) throw new ConfigError('earlyStopping', `monitors ${options.earlyStopping.monitor} but no validation set was given`);
+  if (!options.data || !isDataset(options.data.train)) throw new ConfigError('data.train', 'must be a Dataset (openData(...).train or Dataset.fromArrays(x, y))');
   if (options.resume && !options.checkpointDir) throw new ConfigError('resume', 'needs checkpointDir');
   const optimizer = options.optimizer ?? { name: 'adam', learningRate: 1e-3 };
   const { loss, settings } = planLoss(options, 0);
@@ -301,26 +354,20 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   try {
     const classes = teacher.numClasses;
     settings.numClasses = classes;
-    const labelled = checkLabelArray(options.data.y, x.shape[0]!, classes, 'data.y', true);
-    if (options.validation) {
-      checkInputs(options.validation.x, 'validation.x');
-      checkLabelArray(options.validation.y, options.validation.x.shape[0]!, classes, 'validation.y', false);
-    }
-    if (options.test) {
-      checkInputs(options.test.x, 'test.x');
-      checkLabelArray(options.test.y, options.test.x.shape[0]!, classes, 'test.y', false);
-    }
-    const student = studentModel(options, classes, seed);
+    const full = checkSplit(options.data.train, 'data.train', classes, teacher.name, false)!;
+    checkSplit(options.data.validation, 'data.validation', classes, teacher.name, true);
+    const test = checkSplit(options.data.test, 'data.test', classes, teacher.name, true);
+    const { train: trainData, validation, rows } = splits(options, seed);
+    const labelled = labelledIndices(trainData).length;
+    const student = studentModel(options, full.exampleShape, classes, seed);
     const wrapped = new TfjsModel(student, typeof options.student === 'string' ? options.student : student.name);
-    checkCompatible(teacher, wrapped, x);
-
-    const xAll = transferX ? Tensor.concatRows([x, transferX], 'training inputs + transfer set') : x;
-    const unlabelled = (transferX?.shape[0] ?? 0) + (x.shape[0]! - labelled);
-    const yAll = new Int32Array(xAll.shape[0]!).fill(-1);
-    yAll.set(options.data.y, 0);
+    checkCompatible(teacher, wrapped, full);
+    // The baseline starts from the very weights the distilled student starts from.
+    const baselineStudent = options.baseline ? (typeof options.student === 'string' ? options.student : await cloneModel(student)) : undefined;
 
     const t0 = performance.now();
-    const teacherLogits = await cachedTeacherLogits(teacher, xAll, options, emit);
+    const fullLogits = await teacherLogits(teacher, full, options, emit);
+    const logits = rows ? pickRows(fullLogits, rows) : fullLogits;
     const teacherSeconds = (performance.now() - t0) / 1000;
 
     const resuming = Boolean(options.resume && options.checkpointDir && (await listCheckpoints(options.checkpointDir)).length > 0);
@@ -329,7 +376,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       await loss.prepare({
         teacher: { name: teacher.name, ...(teacher.model ? { model: teacher.model } : {}), ...(teacher.layersModel ? { layersModel: teacher.layersModel } : {}) },
         student,
-        x: xAll,
+        data: trainData,
         options: options.lossOptions ?? {},
         batchSize,
         seed,
@@ -341,18 +388,21 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     }
 
     emit({ type: 'stage', stage: 'distill' });
+    const cache = { name: 'logits', dtype: 'float32' as const, shape: [...fullLogits.shape], data: fullLogits.data };
     const { history } = await train({
       model: student,
-      data: { x: xAll, y: yAll, targets: { teacher: teacherLogits } },
+      data: trainData,
+      targets: { teacher: logits },
       loss: loss.create(settings),
       optimizer,
       epochs: options.epochs,
       batchSize,
       seed,
-      ...(options.validation ? { validation: options.validation } : {}),
+      ...(validation ? { validation } : {}),
       ...(options.earlyStopping ? { earlyStopping: options.earlyStopping } : {}),
       ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
       ...(options.resume ? { resume: options.resume } : {}),
+      extraState: { [TEACHER_LOGITS_STATE]: { save: () => ({ arrays: [cache] }), restore: () => {} } },
       onEvent: (event) => emit({ type: 'train', stage: 'distill', event }),
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -360,33 +410,59 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     let teacherAccuracy: number | null = null;
     let studentAccuracy: number | null = null;
     let agreement: number | null = null;
-    if (options.test) {
+    if (test) {
       emit({ type: 'evaluate', what: 'teacher' });
-      const tLogits = await teacher.testLogits(options.test.x, { batchSize: options.teacherBatchSize ?? 512 });
+      const tLogits = await teacher.testLogits(test, { batchSize: options.teacherBatchSize ?? 512, ...(options.signal ? { signal: options.signal } : {}) });
       emit({ type: 'evaluate', what: 'student' });
-      const sLogits = await wrapped.predict(options.test.x);
-      studentAccuracy = accuracy(sLogits, options.test.y);
+      const sLogits = await predictBatched(wrapped, test, options.signal ? { signal: options.signal } : {});
+      studentAccuracy = evaluate(sLogits, test.labels).accuracy;
       if (tLogits) {
-        teacherAccuracy = accuracy(tLogits, options.test.y);
+        teacherAccuracy = evaluate(tLogits, test.labels).accuracy;
         agreement = agreementOf(tLogits, sLogits);
       }
     }
+
+    let baseline: DistillReport['baseline'] = null;
+    if (baselineStudent !== undefined) {
+      emit({ type: 'stage', stage: 'baseline' });
+      const alone = await trainAlone({
+        student: baselineStudent,
+        data: labelled === trainData.size ? trainData : trainData.subset(labelledIndices(trainData)),
+        ...(validation ? { validation } : {}),
+        ...(test ? { test } : {}),
+        optimizer,
+        epochs: history.epochs.length,
+        batchSize,
+        seed,
+        ...(options.inputShape ? { inputShape: options.inputShape } : {}),
+        onEvent: (event) => emit({ type: 'train', stage: 'baseline', event }),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      alone.student.dispose();
+      baseline = { accuracy: alone.accuracy, samplesPerSecond: alone.history.samplesPerSecond, history: alone.history };
+    }
+    const b = baseline?.accuracy ?? null;
+    const gapClosed = b !== null && teacherAccuracy !== null && studentAccuracy !== null && teacherAccuracy !== b ? (studentAccuracy - b) / (teacherAccuracy - b) : null;
+
     const params = countParams(student);
-    const summary: DistillSummary = {
+    const report: DistillReport = {
       teacher: { name: teacher.name, accuracy: teacherAccuracy, ...teacherSize(teacher) },
       student: { name: wrapped.name, accuracy: studentAccuracy, params, bytes: params * 4 },
+      baseline,
+      gapClosed,
       agreement,
       loss: loss.name,
       temperature: settings.temperature,
       weight: { name: loss.weight, value: loss.weight === 'lambda' ? settings.lambda : loss.weight === 'alpha' ? settings.alpha : 0 },
-      rows: { labelled, unlabelled },
+      rows: { labelled, unlabelled: trainData.size - labelled, validation: validation?.size ?? 0, test: test?.size ?? 0 },
       backend: history.backend,
       samplesPerSecond: history.samplesPerSecond,
       teacherSeconds,
       epochs: history.epochs.length,
+      history,
     };
-    emit({ type: 'done', summary });
-    return { student, history, summary, teacherLogits };
+    emit({ type: 'done', report });
+    return { model: student, report };
   } finally {
     await teacher.dispose();
   }

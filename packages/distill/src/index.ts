@@ -6,10 +6,11 @@ export {
   DEFAULT_TEMPERATURE,
   type DistillEvent,
   type DistillOptions,
+  type DistillData,
+  type DistillReport,
   type DistillResult,
-  type DistillSummary,
-  type LabelledData,
   type ModelSummary,
+  DEFAULT_VALIDATION_FRACTION,
 } from './distill.js';
 export { trainAlone, type TrainAloneOptions } from './baseline.js';
 export { LossRegistry, lossRegistry, createLossRegistry, registerLoss, getLoss, listLosses } from './losses/registry.js';

@@ -1,9 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Dataset, loadMnist, stratifiedSplit, take } from '@shrinkray/datasets';
+import { loadMnist, seededHoldout } from '@shrinkray/datasets';
 import { OnnxModel } from '@shrinkray/onnx-io';
-import { accuracy, initBackend, loadTfjsModel, TfjsModel } from '@shrinkray/tensor-core';
+import { accuracy, type Dataset, initBackend, loadTfjsModel, type Tensor, TfjsModel } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildStudent, distill, saveStudent, trainAlone } from '../src/index.js';
 
@@ -14,13 +14,13 @@ let test: Dataset;
 beforeAll(async () => {
   await initBackend();
   const mnist = await loadMnist();
-  train = stratifiedSplit(mnist.train, { fraction: 0.25, seed: 1 }).validation; // 2,000 digits, class-balanced
-  test = take(mnist.test, 1000);
+  train = mnist.train.subset(seededHoldout(mnist.train, 0.25, 1).held); // 2,000 digits, class-balanced
+  test = mnist.test.subset(Int32Array.from({ length: 1000 }, (_, i) => i));
 });
 
 describe('distill on real MNIST digits (e2e)', () => {
   it('a tfjs teacher, exported to ONNX, teaches an MLP student that learns well above chance; the student saves as tfjs + ONNX', async () => {
-    expect(train.y.length).toBe(2000);
+    expect(train.size).toBe(2000);
     const teacherModel = buildStudent('mlp:128', { inputShape: [28, 28, 1], numClasses: 10, seed: 7, name: 'teacher' });
     const teacherRun = await trainAlone({ student: teacherModel, data: train, test, epochs: 6, batchSize: 64, seed: 7 });
     expect(teacherRun.accuracy!).toBeGreaterThan(0.85);
@@ -29,11 +29,10 @@ describe('distill on real MNIST digits (e2e)', () => {
     const teacherFiles = await saveStudent(teacherModel, path.join(dir, 'teacher'), { onnxFileName: 'teacher.onnx' });
 
     // The ONNX teacher runs in ONNX Runtime; its logits are cached once.
-    const { student, summary } = await distill({
+    const { model: student, report: summary } = await distill({
       teacher: teacherFiles.onnx!,
       student: 'mlp:32',
-      data: train,
-      test,
+      data: { train, test },
       temperature: 4,
       alpha: 0.7,
       epochs: 6,
@@ -49,26 +48,26 @@ describe('distill on real MNIST digits (e2e)', () => {
 
     // Saved student: the tfjs files and the ONNX file (run by ORT) agree with the trained model.
     const saved = await saveStudent(student, path.join(dir, 'student'));
-    const want = await new TfjsModel(student).predict(test.x);
-    const fromTfjs = await new TfjsModel(await loadTfjsModel(saved.tfjs[0]!)).predict(test.x);
+    const testX = (await test.read(Int32Array.from({ length: test.size }, (_, i) => i))) as Tensor<'float32'>;
+    const want = await new TfjsModel(student).predict(testX);
+    const fromTfjs = await new TfjsModel(await loadTfjsModel(saved.tfjs[0]!)).predict(testX);
     const ort = await OnnxModel.create(saved.onnx!);
-    const fromOnnx = await ort.predict(test.x);
+    const fromOnnx = await ort.predict(testX);
     await ort.dispose();
     let maxDiff = 0;
     for (let i = 0; i < want.size; i++) maxDiff = Math.max(maxDiff, Math.abs(want.data[i]! - fromOnnx.data[i]!), Math.abs(want.data[i]! - fromTfjs.data[i]!));
     expect(maxDiff).toBeLessThan(1e-3);
-    expect(accuracy(fromOnnx, test.y)).toBeCloseTo(summary.student.accuracy!, 2);
+    expect(accuracy(fromOnnx, test.labels)).toBeCloseTo(summary.student.accuracy!, 2);
   });
 
   it('the hint loss (FitNets) matches a tfjs teacher layer, then distils; the MLP student still learns', async () => {
     const teacherModel = buildStudent('mlp:64', { inputShape: [28, 28, 1], numClasses: 10, seed: 9, name: 'teacher' });
     await trainAlone({ student: teacherModel, data: train, epochs: 4, batchSize: 64, seed: 9 });
     const stages: string[] = [];
-    const { summary } = await distill({
+    const { report: summary } = await distill({
       teacher: teacherModel,
       student: 'mlp:32',
-      data: train,
-      test,
+      data: { train, test },
       loss: 'hint',
       lossOptions: { hintEpochs: 2 },
       epochs: 4,

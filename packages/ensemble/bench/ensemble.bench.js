@@ -7,10 +7,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadData, stratifiedSplit, subset } from '@shrinkray/datasets';
+import { openData } from '@shrinkray/datasets';
 import { aggregators, createEnsemble, evaluateEnsemble, serveEnsemble } from '@shrinkray/ensemble';
 import { encodeOnnx, exportTfjs, OnnxModel, saveOnnx } from '@shrinkray/onnx-io';
-import { evaluate, initBackend, Rng, Tensor, tfl, train } from '@shrinkray/tensor-core';
+import { evaluate, initBackend, Rng, stratifiedSplit, Tensor, tfl, train } from '@shrinkray/tensor-core';
 
 const conv = (filters, init) => tfl.layers.conv2d({ filters, kernelSize: 3, activation: 'relu', kernelInitializer: init() });
 
@@ -60,11 +60,15 @@ export async function runEnsembleBenchmark(options = {}) {
   const started = Date.now();
   const { backend } = await initBackend();
   const dataSpec = options.data ?? (existsSync('/usr/share/datasets/fashion-mnist') ? 'fashion-mnist' : 'mnist');
-  const { train: fullTrain, test } = await loadData(dataSpec);
+  const { train: fullTrain, test: testSplit } = await openData(dataSpec);
   // The validation split is held out from every member's training, so fitted aggregators see unseen data.
-  const { train: trainSplit, validation } = stratifiedSplit(fullTrain, { fraction: options.validationFraction ?? 5000 / fullTrain.y.length, seed: 0 });
-  const trainRows = Math.min(options.trainRows ?? 30000, trainSplit.y.length);
-  const trainSet = trainRows < trainSplit.y.length ? subset(trainSplit, new Rng(0).permutation(trainSplit.y.length).subarray(0, trainRows)) : trainSplit;
+  const { first: trainSplit, second: validationSplit } = stratifiedSplit(fullTrain, options.validationFraction ?? 5000 / fullTrain.size, 0);
+  const trainRows = Math.min(options.trainRows ?? 30000, trainSplit.size);
+  const trainSet = trainRows < trainSplit.size ? trainSplit.subset(new Rng(0).permutation(trainSplit.size).subarray(0, trainRows)) : trainSplit;
+  // Member outputs are computed once on whole splits: read them into memory.
+  const inMemory = async (ds) => ({ x: await ds.read(Int32Array.from({ length: ds.size }, (_, i) => i)), y: ds.labels });
+  const validation = await inMemory(validationSplit);
+  const test = await inMemory(testSplit);
   const cacheDir = options.cacheDir ?? path.join(tmpdir(), 'shrinkray-bench-ensemble', `${dataSpec.replace(/[^a-z0-9-]/gi, '_')}-${trainRows}`);
   mkdirSync(cacheDir, { recursive: true });
 
@@ -76,7 +80,7 @@ export async function runEnsembleBenchmark(options = {}) {
     if (!existsSync(file)) {
       log(`training ${spec.name} on ${trainRows} rows for ${spec.epochs} epochs (${backend})`);
       const model = buildModel(spec);
-      const { history } = await train({ model, data: { x: trainSet.x, y: trainSet.y }, epochs: spec.epochs, batchSize: 64, seed: spec.seed, optimizer: { name: 'adam', learningRate: 2e-3 } });
+      const { history } = await train({ model, data: trainSet, epochs: spec.epochs, batchSize: 64, seed: spec.seed, optimizer: { name: 'adam', learningRate: 2e-3 } });
       training.push({ member: spec.name, samplesPerSecond: history.samplesPerSecond });
       await saveOnnx(await exportTfjs(model), file);
       model.dispose();

@@ -1,9 +1,10 @@
-import { type Model, Tensor } from '@shrinkray/tensor-core';
+import { Dataset, type Model, Tensor } from '@shrinkray/tensor-core';
 import { describe, expect, it } from 'vitest';
-import { createEnsemble, type EnsembleProgress } from './ensemble.js';
+import type { EnsembleEvent } from './driver.js';
+import { createEnsemble } from './ensemble.js';
 import { AggregatorFitError } from './errors/aggregator-fit-error.js';
-import { EnsembleServingError } from './errors/serving-error.js';
 import { MemberMismatchError } from './errors/member-mismatch-error.js';
+import { EnsembleServingError } from './errors/serving-error.js';
 import { buildFusedModel } from './serve.js';
 
 /** A plain-JS member: logits = x·W for 2-feature inputs, 2 classes. */
@@ -33,16 +34,17 @@ describe('createEnsemble', () => {
   const b = linearMember('b', [0, 1, 1, 0]);
   const x = Tensor.float32([2, 2], [1, 0, 0, 1]);
   const y = Int32Array.of(0, 1);
+  const data = Dataset.fromArrays(x, y, { name: 'xy', numClasses: 2 });
 
   it('runs the members on the validation data to fit, and reports progress as tagged events', async () => {
-    const events: EnsembleProgress['type'][] = [];
-    const ensemble = await createEnsemble([a, b], { aggregator: 'accuracy-weighted', validation: { x, y }, onProgress: (e) => events.push(e.type) });
+    const events: EnsembleEvent['type'][] = [];
+    const ensemble = await createEnsemble([a, b], { aggregator: 'accuracy-weighted', validation: data, onEvent: (e) => events.push(e.type) });
     // a is right on both rows, b on neither: w = (1, 0).
     expect(ensemble.aggregator.weights).toEqual([1, 0]);
-    expect(events).toEqual(['predict', 'predict', 'done']);
+    expect(events).toEqual(['predict']);
     const p = await ensemble.predict(x);
     expect(p.data[0]).toBeCloseTo(Math.exp(2) / (Math.exp(2) + 1), 6);
-    const report = await ensemble.evaluate(x, y);
+    const report = await ensemble.evaluate(data);
     expect(report.ensemble.accuracy).toBe(1);
     expect(report.members.map((m) => m.accuracy)).toEqual([1, 0]);
     expect(report.disagreement[0]![1]).toBe(1);

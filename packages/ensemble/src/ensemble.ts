@@ -1,15 +1,10 @@
-import type { Model, Tensor } from '@shrinkray/tensor-core';
+import { checkModelFitsData, type Dataset, type Model, predictEach, type Tensor } from '@shrinkray/tensor-core';
 import { aggregators as defaultRegistry } from './aggregators/builtins.js';
 import type { AggregatorRegistry } from './aggregators/registry.js';
 import type { AggregatorPlugin, FitProgress, FittedAggregator, LabelledOutputs } from './aggregators/types.js';
+import type { EnsembleEvent } from './driver.js';
 import { type EnsembleEvaluation, evaluateEnsemble } from './evaluate.js';
 import { checkMembers, type MemberSignature } from './members.js';
-
-/** Progress of `createEnsemble` and `Ensemble` methods: a tagged union. */
-export type EnsembleProgress =
-  | { readonly type: 'predict'; readonly member: string; readonly index: number; readonly members: number }
-  | ({ readonly type: 'fit' } & FitProgress)
-  | { readonly type: 'done'; readonly aggregator: string };
 
 /** Options of `createEnsemble`. */
 export interface EnsembleOptions {
@@ -21,7 +16,7 @@ export interface EnsembleOptions {
    * A validation split the members did not train on, for aggregators that fit (`accuracy-weighted`,
    * `optimized`, `stacking`). The members are run on it.
    */
-  readonly validation?: { readonly x: Tensor<'float32'>; readonly y: Int32Array };
+  readonly validation?: Dataset;
   /** Precomputed member outputs on a validation split (used instead of running the members on `validation`). */
   readonly validationOutputs?: LabelledOutputs;
   readonly seed?: number;
@@ -29,7 +24,8 @@ export interface EnsembleOptions {
   readonly aggregatorOptions?: Readonly<Record<string, unknown>>;
   /** Where aggregator names are looked up; the shared `aggregators` registry by default. */
   readonly registry?: AggregatorRegistry;
-  readonly onProgress?: (event: EnsembleProgress) => void;
+  readonly onEvent?: (event: EnsembleEvent) => void;
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -41,13 +37,11 @@ export class Ensemble {
   readonly members: readonly Model[];
   readonly aggregator: FittedAggregator;
   readonly signature: MemberSignature;
-  private readonly onProgress: ((event: EnsembleProgress) => void) | undefined;
 
-  constructor(members: readonly Model[], aggregator: FittedAggregator, onProgress?: (event: EnsembleProgress) => void) {
+  constructor(members: readonly Model[], aggregator: FittedAggregator) {
     this.signature = checkMembers(members);
     this.members = members;
     this.aggregator = aggregator;
-    this.onProgress = onProgress;
   }
 
   get memberNames(): string[] {
@@ -60,7 +54,7 @@ export class Ensemble {
 
   /** Every member's logits `[N, C]` on `x`, in member order (members run concurrently). */
   async predictMembers(x: Tensor<'float32'>): Promise<Tensor<'float32'>[]> {
-    return predictMembers(this.members, x, this.onProgress);
+    return Promise.all(this.members.map((m) => m.predict(x)));
   }
 
   /** Ensemble probabilities `[N, C]` on `x`. */
@@ -68,10 +62,16 @@ export class Ensemble {
     return this.aggregator.combine(await this.predictMembers(x));
   }
 
-  /** Accuracy, NLL, ECE of every member and the ensemble on `(x, y)`, and pairwise disagreement. */
-  async evaluate(x: Tensor<'float32'>, y: Int32Array): Promise<EnsembleEvaluation> {
-    const memberLogits = await this.predictMembers(x);
-    return evaluateEnsemble({ memberLogits, memberNames: this.memberNames, probabilities: this.aggregator.combine(memberLogits), labels: y });
+  /**
+   * Accuracy, NLL, ECE of every member and the ensemble on a labelled dataset (read a batch at a time
+   * with tensor-core's `predictEach`), and pairwise disagreement.
+   *
+   * @throws DataError when the data's classes differ in number from the members'.
+   */
+  async evaluate(data: Dataset, options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<EnsembleEvaluation> {
+    checkModelFitsData(this.members[0]!, data);
+    const memberLogits = await predictEach(this.members, data, options);
+    return evaluateEnsemble({ memberLogits, memberNames: this.memberNames, probabilities: this.aggregator.combine(memberLogits), labels: data.labels });
   }
 
   /** Disposes every member. */
@@ -80,22 +80,12 @@ export class Ensemble {
   }
 }
 
-async function predictMembers(members: readonly Model[], x: Tensor<'float32'>, onProgress?: (event: EnsembleProgress) => void): Promise<Tensor<'float32'>[]> {
-  return Promise.all(
-    members.map(async (m, index) => {
-      const logits = await m.predict(x);
-      onProgress?.({ type: 'predict', member: m.name, index, members: members.length });
-      return logits;
-    }),
-  );
-}
-
 /**
  * Checks the members agree (input shape, class count), fits the aggregator - on the validation split
  * if it needs one - and returns the ensemble.
  *
  * @example
- * const ensemble = await createEnsemble([a, b, c], { aggregator: 'stacking', validation: { x, y } });
+ * const ensemble = await createEnsemble([a, b, c], { aggregator: 'stacking', validation: splits.validation });
  * const probabilities = await ensemble.predict(testX);
  */
 export async function createEnsemble(members: readonly Model[], options: EnsembleOptions = {}): Promise<Ensemble> {
@@ -103,10 +93,16 @@ export async function createEnsemble(members: readonly Model[], options: Ensembl
   const registry = options.registry ?? defaultRegistry;
   const plugin = typeof options.aggregator === 'object' ? options.aggregator : registry.get(options.aggregator ?? 'mean');
   let validation = options.validationOutputs;
+  const onEvent = options.onEvent;
   if (!validation && plugin.requiresValidation && options.validation) {
-    validation = { logits: await predictMembers(members, options.validation.x, options.onProgress), labels: options.validation.y };
+    const data = options.validation;
+    checkModelFitsData(members[0]!, data);
+    const logits = await predictEach(members, data, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (done, total) => onEvent?.({ type: 'predict', split: 'validation', done, total }),
+    });
+    validation = { logits, labels: data.labels };
   }
-  const onProgress = options.onProgress;
   const fitted = await plugin.fit({
     numMembers: members.length,
     numClasses: signature.numClasses,
@@ -115,8 +111,7 @@ export async function createEnsemble(members: readonly Model[], options: Ensembl
     ...(options.weights ? { weights: options.weights } : {}),
     ...(validation ? { validation } : {}),
     ...(options.aggregatorOptions ? { options: options.aggregatorOptions } : {}),
-    ...(onProgress ? { onProgress: (event: FitProgress) => onProgress({ type: 'fit', ...event }) } : {}),
+    ...(onEvent ? { onProgress: (event: FitProgress) => onEvent({ type: 'fit', ...event }) } : {}),
   });
-  onProgress?.({ type: 'done', aggregator: fitted.name });
-  return new Ensemble(members, fitted, onProgress);
+  return new Ensemble(members, fitted);
 }

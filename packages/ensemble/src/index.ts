@@ -13,5 +13,15 @@ export { fitMultinomialLogistic, type LogisticParameters, type LogisticFitOption
 export { minimizeLbfgs, type LbfgsOptions, type Objective } from './fit/lbfgs.js';
 export { evaluateEnsemble, type EnsembleEvaluation, type MemberEvaluation } from './evaluate.js';
 export { checkMembers, type MemberSignature } from './members.js';
-export { Ensemble, createEnsemble, type EnsembleOptions, type EnsembleProgress } from './ensemble.js';
+export { Ensemble, createEnsemble, type EnsembleOptions } from './ensemble.js';
+export {
+  ensemble,
+  DEFAULT_VALIDATION_FRACTION,
+  type EnsembleData,
+  type EnsembleDriverOptions,
+  type EnsembleEvent,
+  type EnsembleMemberReport,
+  type EnsembleReport,
+  type EnsembleResult,
+} from './driver.js';
 export { serveEnsemble, fuseEnsemble, saveFusedEnsemble, buildFusedModel, memberToOnnx, fusedProbabilitiesOutput, fusedLabelOutput, type ServingMode, type ServeOptions, type EnsembleServer } from './serve.js';

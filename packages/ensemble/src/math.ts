@@ -1,4 +1,4 @@
-import { formatShape, ShapeMismatchError, type Tensor } from '@shrinkray/tensor-core';
+import { formatShape, MIN_PROBABILITY, ShapeMismatchError, type Tensor } from '@shrinkray/tensor-core';
 import { MemberMismatchError } from './errors/member-mismatch-error.js';
 
 /**
@@ -74,12 +74,10 @@ export function accuracyOf(values: ArrayLike<number>, rows: number, cols: number
   return rows === 0 ? Number.NaN : correct / rows;
 }
 
-/** Smallest probability a log is taken of (matches tensor-core's metrics). */
-export const minProbability = 1e-30;
 
 /** Mean negative log-likelihood of the labels under row-major probabilities. */
 export function nllOf(probabilities: ArrayLike<number>, rows: number, cols: number, labels: Int32Array): number {
   let total = 0;
-  for (let i = 0; i < rows; i++) total -= Math.log(Math.max(probabilities[i * cols + labels[i]!]!, minProbability));
+  for (let i = 0; i < rows; i++) total -= Math.log(Math.max(probabilities[i * cols + labels[i]!]!, MIN_PROBABILITY));
   return rows === 0 ? Number.NaN : total / rows;
 }

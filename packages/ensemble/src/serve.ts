@@ -1,9 +1,8 @@
-import { adaptInput, type DeclaredShape, formatShape, type Model, sizeOf, Tensor, TfjsModel, writeFileAtomic } from '@shrinkray/tensor-core';
-import { encodeOnnx, exportTfjs, type ModelProto, mergeGraphs, type NodeProto, OnnxModel, type OnnxModelOptions, runtimeInputs, shapeOf, tensorToProto, valueInfo } from '@shrinkray/onnx-io';
+import { attr, encodeOnnx, exportTfjs, type ModelProto, mergeGraphs, type NodeProto, OnnxModel, type OnnxModelOptions, runtimeInputs, shapeOf, tensorToProto, valueInfo } from '@shrinkray/onnx-io';
+import { adaptInput, type DeclaredShape, formatShape, MIN_PROBABILITY, type Model, sizeOf, Tensor, TfjsModel, writeFileAtomic } from '@shrinkray/tensor-core';
 import type { FittedAggregator } from './aggregators/types.js';
 import type { Ensemble } from './ensemble.js';
 import { EnsembleServingError } from './errors/serving-error.js';
-import { attr } from '@shrinkray/onnx-io';
 import { fragmentToProto } from './onnx/to-proto.js';
 
 /** How an ensemble is served by ONNX Runtime. */
@@ -122,7 +121,7 @@ export function buildFusedModel(members: readonly { proto: ModelProto; outputKin
   const memberLogits = merged.graph.output.map((o, i) => {
     if (members[i]!.outputKind === 'logits') return o.name;
     const floor = `ens_m${i}_floor`;
-    initializers.push(tensorToProto(floor, new Tensor('float32', [], Float32Array.of(1e-30))));
+    initializers.push(tensorToProto(floor, new Tensor('float32', [], Float32Array.of(MIN_PROBABILITY))));
     nodes.push({ name: `ens_m${i}_clamp`, opType: 'Max', input: [o.name, floor], output: [`ens_m${i}_clamped`], attribute: [] });
     nodes.push({ name: `ens_m${i}_log`, opType: 'Log', input: [`ens_m${i}_clamped`], output: [`ens_m${i}_logits`], attribute: [] });
     return `ens_m${i}_logits`;

@@ -1,17 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { adaptInput, type DeclaredShape, DTypeError, formatShape, type Model, type OutputKind, ShapeMismatchError, Tensor } from '@shrinkray/tensor-core';
+import { adaptInput, type DeclaredShape, DTypeError, formatShape, logitsFromProbabilities, type Model, type OutputKind, ShapeMismatchError, Tensor } from '@shrinkray/tensor-core';
 import * as ort from 'onnxruntime-node';
 import { shapeOf } from './builder.js';
+import { directSession } from './direct-session.js';
 import { OnnxFormatError } from './errors/onnx-format-error.js';
 import { runtimeInputs } from './graph-utils.js';
-import { directSession } from './direct-session.js';
-import { inThreadSession, type SessionRunner } from './session-runner.js';
-import { WorkerSession } from './worker-session.js';
 import { decodeOnnx } from './io.js';
+import { inThreadSession, type SessionRunner } from './session-runner.js';
 import { dataTypeName } from './tensor-proto.js';
 import { DataType, type ModelProto } from './types.js';
+import { WorkerSession } from './worker-session.js';
 
 /** Session and batching options for `OnnxModel`. */
 export interface OnnxModelOptions {
@@ -45,8 +45,6 @@ export interface OnnxModelOptions {
    */
   lowLatency?: boolean;
 }
-
-const minProbability = 1e-30;
 
 function endsInSoftmax(model: ModelProto, output: string): boolean {
   const producer = new Map(model.graph.node.flatMap((n) => n.output.map((o) => [o, n] as const)));
@@ -238,11 +236,7 @@ export class OnnxModel implements Model {
     if (y.rank !== 2 || y.shape[1] !== this.numClasses) {
       throw new ShapeMismatchError({ tensor: `${this.name} output '${this.outputName}'`, expected: `[N,${this.numClasses}]`, found: formatShape(y.shape) });
     }
-    if (this.outputKind === 'probabilities') {
-      const d = y.data;
-      for (let i = 0; i < d.length; i++) d[i] = Math.log(Math.max(d[i]!, minProbability));
-    }
-    return y;
+    return this.outputKind === 'probabilities' ? logitsFromProbabilities(y, true) : y;
   }
 
   async dispose(): Promise<void> {

@@ -5,7 +5,7 @@
 // accuracy-vs-sparsity curve. Anchor: torch.nn.utils.prune on the same LeNet (issue #6).
 import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { loadData, subset } from '@shrinkray/datasets';
+import { openData } from '@shrinkray/datasets';
 import { encodeOnnx, GraphBuilder, OnnxModel } from '@shrinkray/onnx-io';
 import { initBackend, Rng, Tensor, train, tfl } from '@shrinkray/tensor-core';
 import { cloneModel, modelAccuracy, prune, toOnnxBytes } from '../dist/index.js';
@@ -123,17 +123,17 @@ export default {
   async run({ quick, log }) {
     const { backend } = await initBackend();
     const spec = existsSync(FASHION) ? `fashion-mnist:${FASHION}` : 'mnist';
-    let { train: trainSet, test } = await loadData(spec);
+    let { train: trainSet, test } = await openData(spec);
     if (quick) {
-      trainSet = subset(trainSet, Int32Array.from({ length: 6000 }, (_, i) => i));
-      test = subset(test, Int32Array.from({ length: 2000 }, (_, i) => i));
+      trainSet = trainSet.subset(Int32Array.from({ length: 6000 }, (_, i) => i));
+      test = test.subset(Int32Array.from({ length: 2000 }, (_, i) => i));
     }
-    const data = { train: { x: trainSet.x, y: trainSet.y }, test: { x: test.x, y: test.y } };
+    const data = { train: trainSet, test };
     const rows = [];
     const curve = [];
     const ortMedians = {};
     const notes = [
-      `Data: ${spec}, ${trainSet.y.length} training rows, ${test.y.length} test rows (accuracy on the test split). tfjs backend: ${backend}. Seed ${SEED}; Adam 1e-3, batch ${BATCH}.`,
+      `Data: ${spec}, ${trainSet.size} training rows, ${test.size} test rows (accuracy on the test split). tfjs backend: ${backend}. Seed ${SEED}; Adam 1e-3, batch ${BATCH}.`,
       'Unstructured sparsity = zero fraction of the pruned kernels (all Dense/Conv2D but the output layer); structured = fraction of units/filters removed. Params = non-zero parameters / parameters stored.',
       'Δ vs dense is against the dense model before pruning; the control row trains that dense model for as many more epochs as the pruned runs fine-tune (the CNN is trained only 2 dense epochs to fit the time budget, so its fine-tuning also adds training).',
       'CNN 32-64-128 (3x3 convs with 2x2 max-pooling, dense 128): 50% structured leaves 16-32-64, channel counts that are multiples of 16, the NCHWc block of ORT on AVX-512 CPUs. Pruning a 16-32-64 CNN to 8-16-32 measured only 1.40x / 1.42x here: ORT then spends ~25% of the time reordering 8-channel outputs (ReorderOutput in its profile).',
@@ -190,15 +190,15 @@ export default {
       };
 
       const u = { scope: 'global', criterion: 'l1' };
-      await experiment('unstructured 90% one-shot, no fine-tuning (l1 global)', { ...u, target: 0.9, schedule: 'one-shot', finetune: { epochs: 0 } }, arch === 'lenet' ? ANCHOR.unstructured90OneShot : undefined);
-      await experiment(`unstructured 90% polynomial + ${ft} ep (l1 global, hard)`, { ...u, target: 0.9, schedule: 'polynomial', finetune: { epochs: ft, batchSize: BATCH } }, arch === 'lenet' ? ANCHOR.unstructured90Finetuned : undefined);
+      await experiment('unstructured 90% one-shot, no fine-tuning (l1 global)', { ...u, sparsity: 0.9, schedule: 'one-shot', finetune: { epochs: 0 } }, arch === 'lenet' ? ANCHOR.unstructured90OneShot : undefined);
+      await experiment(`unstructured 90% polynomial + ${ft} ep (l1 global, hard)`, { ...u, sparsity: 0.9, schedule: 'polynomial', finetune: { epochs: ft, batchSize: BATCH } }, arch === 'lenet' ? ANCHOR.unstructured90Finetuned : undefined);
       if (arch === 'lenet') {
-        await experiment(`unstructured 90% polynomial + ${ft} ep (random global, hard)`, { scope: 'global', criterion: 'random', target: 0.9, schedule: 'polynomial', finetune: { epochs: ft, batchSize: BATCH } });
-        await experiment(`unstructured 90% polynomial + ${ft} ep (l1 global, soft-decay)`, { ...u, target: 0.9, schedule: 'polynomial', mode: 'soft-decay', finetune: { epochs: ft, batchSize: BATCH } });
-        await experiment(`unstructured 90% one-shot + ${ft} ep (l1 global, hard)`, { ...u, target: 0.9, schedule: 'one-shot', finetune: { epochs: ft, batchSize: BATCH } });
+        await experiment(`unstructured 90% polynomial + ${ft} ep (random global, hard)`, { scope: 'global', criterion: 'random', sparsity: 0.9, schedule: 'polynomial', finetune: { epochs: ft, batchSize: BATCH } });
+        await experiment(`unstructured 90% polynomial + ${ft} ep (l1 global, soft-decay)`, { ...u, sparsity: 0.9, schedule: 'polynomial', mode: 'soft-decay', finetune: { epochs: ft, batchSize: BATCH } });
+        await experiment(`unstructured 90% one-shot + ${ft} ep (l1 global, hard)`, { ...u, sparsity: 0.9, schedule: 'one-shot', finetune: { epochs: ft, batchSize: BATCH } });
       }
-      await experiment('structured 50% one-shot, no fine-tuning (l2)', { criterion: 'l2', structured: true, target: 0.5, schedule: 'one-shot', finetune: { epochs: 0 } }, arch === 'lenet' ? ANCHOR.structured50OneShot : undefined);
-      const structuredFinetuned = { criterion: 'l2', structured: true, target: 0.5, schedule: 'one-shot', finetune: { epochs: ft, batchSize: BATCH } };
+      await experiment('structured 50% one-shot, no fine-tuning (l2)', { criterion: 'l2', structured: true, sparsity: 0.5, schedule: 'one-shot', finetune: { epochs: 0 } }, arch === 'lenet' ? ANCHOR.structured50OneShot : undefined);
+      const structuredFinetuned = { criterion: 'l2', structured: true, sparsity: 0.5, schedule: 'one-shot', finetune: { epochs: ft, batchSize: BATCH } };
       await experiment(`structured 50% one-shot + ${ft} ep (l2)`, structuredFinetuned, arch === 'lenet' ? ANCHOR.structured50Finetuned : undefined);
 
       if (arch === 'lenet' && !quick) {
@@ -248,13 +248,13 @@ export default {
       if (arch === 'lenet') {
         for (const s of quick ? [0.5, 0.9] : [0.5, 0.7, 0.8, 0.9, 0.95, 0.98]) {
           for (const criterion of ['l1', 'random']) {
-            const { model, report } = await prune({ model: dense, data, seed: SEED, target: s, scope: 'global', criterion, exportOnnx: false });
+            const { model, report } = await prune({ model: dense, data, seed: SEED, sparsity: s, scope: 'global', criterion, exportOnnx: false });
             curve.push({ model: label, criterion, sparsity: s, finetuneEpochs: 0, accuracy: report.accuracy.after });
             model.dispose();
           }
         }
         for (const s of quick ? [] : [0.5, 0.8, 0.95]) {
-          const { model, report } = await prune({ model: dense, data, seed: SEED, target: s, scope: 'global', criterion: 'l1', schedule: 'polynomial', finetune: { epochs: 1, batchSize: BATCH }, exportOnnx: false });
+          const { model, report } = await prune({ model: dense, data, seed: SEED, sparsity: s, scope: 'global', criterion: 'l1', schedule: 'polynomial', finetune: { epochs: 1, batchSize: BATCH }, exportOnnx: false });
           curve.push({ model: label, criterion: 'l1', sparsity: s, finetuneEpochs: 1, accuracy: report.accuracy.after });
           log(`${label}: curve ${s} + 1 ep: ${report.accuracy.after.toFixed(4)}`);
           model.dispose();

@@ -1,5 +1,4 @@
-import { adaptInput, Rng, sparseCrossEntropy, tf, type tfl } from '@shrinkray/tensor-core';
-import type { LabelledData } from './evaluate.js';
+import { adaptInput, type Dataset, Rng, sparseCrossEntropy, type Tensor, tf, type tfl } from '@shrinkray/tensor-core';
 import { weightRole } from './graph.js';
 
 function lastIsSoftmax(model: tfl.LayersModel): boolean {
@@ -9,11 +8,11 @@ function lastIsSoftmax(model: tfl.LayersModel): boolean {
 
 /**
  * Mean gradient of the cross-entropy w.r.t. each named layer's kernel over `batches` random batches
- * of `batchSize` rows (seeded), for the `taylor` criterion.
+ * of `batchSize` consecutive examples (seeded starts), for the `taylor` criterion.
  */
-export function kernelGradients(model: tfl.LayersModel, layers: readonly string[], data: LabelledData, options: { batches?: number; batchSize?: number; seed?: number } = {}): Map<string, Float32Array> {
+export async function kernelGradients(model: tfl.LayersModel, layers: readonly string[], data: Dataset, options: { batches?: number; batchSize?: number; seed?: number } = {}): Promise<Map<string, Float32Array>> {
   const batches = options.batches ?? 4;
-  const batchSize = Math.min(options.batchSize ?? 128, data.y.length);
+  const batchSize = Math.min(options.batchSize ?? 128, data.size);
   const rng = new Rng(options.seed ?? 0);
   const inputShape = model.inputs[0]!.shape;
   const variables = layers.map((name) => {
@@ -23,9 +22,11 @@ export function kernelGradients(model: tfl.LayersModel, layers: readonly string[
   const sums = variables.map((v) => new Float32Array(v.size));
   const softmax = lastIsSoftmax(model);
   for (let b = 0; b < batches; b++) {
-    const start = rng.int(Math.max(1, data.y.length - batchSize + 1));
-    const x = adaptInput(data.x.sliceRows(start, start + batchSize), inputShape, 'data.x').toTfjs();
-    const y = tf.tensor1d(data.y.subarray(start, start + batchSize), 'int32');
+    const start = rng.int(Math.max(1, data.size - batchSize + 1));
+    const indices = Int32Array.from({ length: batchSize }, (_, i) => start + i);
+    const rows = (await data.read(indices)) as Tensor<'float32'>;
+    const x = adaptInput(rows, inputShape, data.name).toTfjs();
+    const y = tf.tensor1d(data.labels.subarray(start, start + batchSize), 'int32');
     const { grads } = tf.variableGrads(() => {
       const out = model.apply(x, { training: false }) as tf.Tensor2D;
       const logits = softmax ? (tf.log(tf.maximum(out, 1e-30)) as tf.Tensor2D) : out;

@@ -1,8 +1,8 @@
-import { initBackend, PluginError, Rng, Tensor, tf, tfl } from '@shrinkray/tensor-core';
+import { Dataset, initBackend, PluginError, Rng, Tensor, tf, tfl } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidSparsityError } from './errors/invalid-sparsity-error.js';
 import { kernelGradients } from './gradients.js';
-import { prune, type PruneProgress } from './prune.js';
+import { type PruneEvent, prune } from './prune.js';
 import { sensitivity } from './sensitivity.js';
 
 beforeAll(async () => {
@@ -35,18 +35,19 @@ function mlp(): tfl.LayersModel {
 
 const kernel = (m: tfl.LayersModel, name: string) => m.getLayer(name).getWeights()[0]!.dataSync() as Float32Array;
 const zeros = (a: Float32Array) => a.reduce((n, v) => n + (v === 0 ? 1 : 0), 0);
-const train = blobs(384, 1);
-const test = blobs(192, 2);
+const asDataset = (d: { x: Tensor<'float32'>; y: Int32Array }, name: string) => Dataset.fromArrays(d.x, d.y, { name, numClasses: 3 });
+const train = asDataset(blobs(384, 1), 'train');
+const test = asDataset(blobs(192, 2), 'test');
 
 describe('prune', () => {
   it('polynomial hard pruning to 75% with fine-tuning: exact sparsity, zeros stay zero, input model untouched', async () => {
     const model = mlp();
     const original = kernel(model, 'fc1').slice();
-    const events: PruneProgress[] = [];
+    const events: PruneEvent[] = [];
     const { model: pruned, report } = await prune({
       model,
       data: { train, test },
-      target: 0.75,
+      sparsity: 0.75,
       schedule: 'polynomial',
       finetune: { epochs: 4, batchSize: 64, optimizer: { name: 'adam', learningRate: 0.01 } },
       seed: 3,
@@ -74,7 +75,7 @@ describe('prune', () => {
   });
 
   it('structured one-shot: removes units, shrinks parameters, model stays consistent', async () => {
-    const { model: pruned, report } = await prune({ model: mlp(), data: { train, test }, target: 0.5, structured: true, criterion: 'l2' });
+    const { model: pruned, report } = await prune({ model: mlp(), data: { train, test }, sparsity: 0.5, structured: true, criterion: 'l2' });
     expect(pruned.getLayer('fc1').getWeights()[0]!.shape).toEqual([12, 16]);
     expect(pruned.getLayer('fc2').getWeights()[0]!.shape).toEqual([16, 8]);
     expect(pruned.getLayer('out').getWeights()[0]!.shape).toEqual([8, 3]);
@@ -91,14 +92,14 @@ describe('prune', () => {
   });
 
   it('structured: one-shot operates before fine-tuning (the smaller model trains); polynomial masks units, then removes them', async () => {
-    const events: PruneProgress[] = [];
-    const oneShot = await prune({ model: mlp(), data: { train, test }, target: 0.5, structured: true, finetune: { epochs: 1, batchSize: 64 }, exportOnnx: false, onEvent: (e) => events.push(e) });
+    const events: PruneEvent[] = [];
+    const oneShot = await prune({ model: mlp(), data: { train, test }, sparsity: 0.5, structured: true, finetune: { epochs: 1, batchSize: 64 }, exportOnnx: false, onEvent: (e) => events.push(e) });
     const surgeryAt = events.findIndex((e) => e.type === 'surgery');
     const firstBatch = events.findIndex((e) => e.type === 'train' && e.event.type === 'batch');
     expect(surgeryAt).toBeGreaterThanOrEqual(0);
     expect(surgeryAt).toBeLessThan(firstBatch);
     expect(oneShot.model.getLayer('fc1').getWeights()[0]!.shape).toEqual([12, 16]);
-    const gradual = await prune({ model: mlp(), data: { train, test }, target: 0.5, structured: true, schedule: 'polynomial', finetune: { epochs: 2, batchSize: 64, optimizer: { name: 'adam', learningRate: 0.01 } }, exportOnnx: false });
+    const gradual = await prune({ model: mlp(), data: { train, test }, sparsity: 0.5, structured: true, schedule: 'polynomial', finetune: { epochs: 2, batchSize: 64, optimizer: { name: 'adam', learningRate: 0.01 } }, exportOnnx: false });
     expect(gradual.model.getLayer('fc2').getWeights()[0]!.shape).toEqual([16, 8]);
     expect(gradual.report.updates.at(-1)).toEqual({ step: 6, sparsity: 0.5 });
     // chance is 1/3; 12 steps on the masked model, then surgery, still learn the blobs
@@ -106,7 +107,7 @@ describe('prune', () => {
   });
 
   it('soft-decay reaches the same exact final sparsity as hard', async () => {
-    const { model: pruned, report } = await prune({ model: mlp(), data: { train }, target: 0.6, schedule: 'constant', mode: 'soft-decay', finetune: { epochs: 2, batchSize: 64 }, exportOnnx: false });
+    const { model: pruned, report } = await prune({ model: mlp(), data: { train }, sparsity: 0.6, schedule: 'constant', mode: 'soft-decay', finetune: { epochs: 2, batchSize: 64 }, exportOnnx: false });
     expect(zeros(kernel(pruned, 'fc1'))).toBe(Math.round(0.6 * 384));
     expect(zeros(kernel(pruned, 'fc2'))).toBe(Math.round(0.6 * 512));
     expect(report.mode).toBe('soft-decay');
@@ -114,8 +115,8 @@ describe('prune', () => {
 
   it('taylor scores from gradients on the training data prune exactly too, and differ from magnitude', async () => {
     const model = mlp();
-    const taylorRun = await prune({ model, data: { train }, target: 0.5, criterion: 'taylor', exportOnnx: false });
-    const l1Run = await prune({ model, data: { train }, target: 0.5, criterion: 'l1', exportOnnx: false });
+    const taylorRun = await prune({ model, data: { train }, sparsity: 0.5, criterion: 'taylor', exportOnnx: false });
+    const l1Run = await prune({ model, data: { train }, sparsity: 0.5, criterion: 'l1', exportOnnx: false });
     const a = kernel(taylorRun.model, 'fc1');
     const b = kernel(l1Run.model, 'fc1');
     expect(zeros(a)).toBe(192);
@@ -123,19 +124,19 @@ describe('prune', () => {
   });
 
   it('typed errors: sparsity out of range names the layer, unknown criterion lists the registered ones', async () => {
-    await expect(prune({ model: mlp(), data: { train }, target: 1 })).rejects.toThrow(InvalidSparsityError);
-    await expect(prune({ model: mlp(), data: { train }, target: 0.5, layers: { overrides: { fc2: 1.5 } } })).rejects.toThrow('layer fc2: sparsity must be in [0, 1), got 1.5');
-    await expect(prune({ model: mlp(), data: { train }, target: 0.5, criterion: 'magic' })).rejects.toThrow(PluginError);
-    await expect(prune({ model: mlp(), data: { train }, target: 0.5, criterion: 'magic' })).rejects.toThrow('unknown pruning criterion "magic"; registered: l1, l2, random, taylor');
-    await expect(prune({ model: mlp(), data: { train }, target: 0.99, structured: true, layers: { only: ['fc2'] } })).rejects.toThrow('layer fc2: sparsity 0.99 would prune all 16 units; at least one must remain');
+    await expect(prune({ model: mlp(), data: { train }, sparsity: 1 })).rejects.toThrow(InvalidSparsityError);
+    await expect(prune({ model: mlp(), data: { train }, sparsity: 0.5, layers: { overrides: { fc2: 1.5 } } })).rejects.toThrow('layer fc2: sparsity must be in [0, 1), got 1.5');
+    await expect(prune({ model: mlp(), data: { train }, sparsity: 0.5, criterion: 'magic' })).rejects.toThrow(PluginError);
+    await expect(prune({ model: mlp(), data: { train }, sparsity: 0.5, criterion: 'magic' })).rejects.toThrow('unknown pruning criterion "magic"; registered: l1, l2, random, taylor');
+    await expect(prune({ model: mlp(), data: { train }, sparsity: 0.99, structured: true, layers: { only: ['fc2'] } })).rejects.toThrow('layer fc2: sparsity 0.99 would prune all 16 units; at least one must remain');
   });
 });
 
 describe('kernelGradients', () => {
-  it('matches a central finite difference of the cross-entropy', () => {
+  it('matches a central finite difference of the cross-entropy', async () => {
     const model = mlp();
     const data = blobs(16, 4);
-    const g = kernelGradients(model, ['fc2'], data, { batches: 1, batchSize: 16 })!.get('fc2')!;
+    const g = (await kernelGradients(model, ['fc2'], asDataset(data, 'blobs'), { batches: 1, batchSize: 16 })).get('fc2')!;
     const loss = (): number =>
       tf.tidy(() => {
         const logits = model.predict(data.x.toTfjs()) as tf.Tensor2D;

@@ -1,17 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ConfigError, initBackend, type OptimizerConfig, type TrainEvent, train, type tf, type tfl, writeFileAtomic } from '@shrinkray/tensor-core';
-import { cloneModel } from './clone.js';
-import { toOnnxBytes } from './files.js';
+import { ConfigError, checkModelFitsData, cloneModel, type Dataset, initBackend, type OptimizerConfig, TfjsModel, type TrainEvent, type tf, type tfl, train } from '@shrinkray/tensor-core';
 import { type Criterion, criteria } from './criteria.js';
-import { type LabelledData, modelAccuracy } from './evaluate.js';
+import { modelAccuracy } from './evaluate.js';
+import { toOnnxBytes } from './files.js';
 import { kernelGradients } from './gradients.js';
 import { checkSparsity, type Scope } from './masks.js';
 import { hard, type Mode, modes } from './modes.js';
 import { type LayerSelection, type PrunableLayer, Pruner, prunableLayers } from './pruner.js';
-import { type PruneEvent, type Schedule, schedules } from './schedules.js';
+import { type PruneUpdate, type Schedule, schedules } from './schedules.js';
 import { countNonzeroParams, countParams, removeUnits } from './surgery.js';
 
 /** When a schedule prunes, as fractions of the fine-tuning steps, and how often. */
@@ -33,7 +29,7 @@ export interface FinetuneOptions {
   batchSize?: number;
   /** Default Adam, learning rate 1e-3. */
   optimizer?: tf.Optimizer | OptimizerConfig;
-  /** Checkpoint after every epoch (with the pruning masks) into this directory. */
+  /** Checkpoint after every epoch into this directory: one file holding weights, optimizer and the pruning masks. */
   checkpointDir?: string;
   /** Continue from the newest checkpoint in `checkpointDir`. */
   resume?: boolean;
@@ -43,14 +39,13 @@ export interface FinetuneOptions {
 export interface PruneOptions {
   /** The model to prune; it is not modified (a copy is pruned). */
   model: tfl.LayersModel;
+  /** The splits (as `openData` returns them): `train` fine-tunes (and feeds `taylor`), `test` measures accuracy before and after. */
   data: {
-    /** Fine-tuning data (and the batches `taylor` scores on). */
-    train: LabelledData;
-    /** Accuracy before and after is measured here when given. */
-    test?: LabelledData;
+    train: Dataset;
+    test?: Dataset;
   };
-  /** Target sparsity in [0, 1): fraction of kernel weights zeroed, or of units/filters removed when `structured`. */
-  target: number;
+  /** Target sparsity in [0, 1): fraction of kernel weights zeroed, or of units/filters removed when `structured` (the CLI's `--sparsity`). */
+  sparsity: number;
   /** Importance criterion by name or object; default `l1`. */
   criterion?: string | Criterion;
   /** `layer` (default): each layer to the target; `global`: one threshold across layers. */
@@ -71,7 +66,7 @@ export interface PruneOptions {
   seed?: number;
   /** Exports to ONNX to report the raw and gzip size; default `@shrinkray/onnx-io`'s exporter; `false` skips. */
   exportOnnx?: false | ((model: tfl.LayersModel) => Promise<Uint8Array>);
-  onEvent?: (event: PruneProgress) => void;
+  onEvent?: (event: PruneEvent) => void;
   signal?: AbortSignal;
 }
 
@@ -94,7 +89,8 @@ export interface PruneReport {
   scope: Scope;
   schedule: string;
   mode: string;
-  target: number;
+  /** The sparsity asked for. */
+  targetSparsity: number;
   /** Over the pruned layers: zero fraction of their kernels (unstructured) or removed fraction of their units (structured). */
   sparsity: number;
   /** Zero (or removed) fraction of all parameters of the model, pruned layers or not. */
@@ -110,12 +106,12 @@ export interface PruneReport {
   /** ONNX file size of the input and pruned models, raw and gzip-compressed (unless `exportOnnx: false`). */
   onnx?: { before: { bytes: number; gzipBytes: number }; after: { bytes: number; gzipBytes: number } };
   /** Pruning updates applied. */
-  updates: PruneEvent[];
+  updates: PruneUpdate[];
   finetune?: { epochs: number; steps: number; backend: string; samplesPerSecond: number; resumedFromEpoch: number | null };
 }
 
 /** Progress of `prune`, as a tagged union. */
-export type PruneProgress =
+export type PruneEvent =
   | { type: 'evaluate'; phase: 'before' | 'after'; accuracy: number }
   | { type: 'prune'; step: number; sparsity: number }
   | { type: 'finalize'; step: number }
@@ -148,10 +144,6 @@ function kernelZeros(model: tfl.LayersModel, layer: string): { total: number; ze
   return { total: data.length, zeros };
 }
 
-function stateFile(dir: string, epoch: number): string {
-  return path.join(dir, `prune-state-${String(epoch).padStart(4, '0')}.json`);
-}
-
 /**
  * Prunes a copy of a tfjs model and fine-tunes it: scores weights (or units) with a criterion, selects
  * the least important per layer or globally following a schedule, applies the mode after every
@@ -161,18 +153,23 @@ function stateFile(dir: string, epoch: number): string {
  *
  * @example
  * const { model: pruned, report } = await prune({
- *   model, data: { train, test }, target: 0.9, schedule: 'polynomial',
+ *   model, data: { train, test }, sparsity: 0.9, schedule: 'polynomial',
  *   finetune: { epochs: 3 }, seed: 1,
  * });
  * console.log(report.sparsity, report.accuracy);
  */
 export async function prune(options: PruneOptions): Promise<PruneResult> {
   await initBackend();
-  const emit = (event: PruneProgress): void => options.onEvent?.(event);
+  const emit = (event: PruneEvent): void => options.onEvent?.(event);
   const structured = options.structured ?? false;
   const scope = options.scope ?? 'layer';
   if (scope !== 'layer' && scope !== 'global') throw new ConfigError('scope', `expected 'layer' or 'global', got '${String(scope)}'`);
-  checkSparsity(null, options.target);
+  checkSparsity(null, options.sparsity);
+  const train0 = options.data?.train;
+  if (!train0 || typeof train0.batches !== 'function') throw new ConfigError('data.train', 'must be a Dataset (openData(...).train or Dataset.fromArrays(x, y))');
+  const wrappedInput = new TfjsModel(options.model);
+  checkModelFitsData(wrappedInput, train0);
+  if (options.data.test) checkModelFitsData(wrappedInput, options.data.test);
   for (const [layer, s] of Object.entries(options.layers?.overrides ?? {})) checkSparsity(layer, s);
   const criterion = resolve(options.criterion, 'l1', criteria);
   const schedule = resolve(options.schedule, 'one-shot', schedules);
@@ -197,13 +194,13 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
     emit({ type: 'evaluate', phase: 'before', accuracy: accuracyBefore });
   }
 
-  const rows = options.data.train.y.length;
+  const rows = options.data.train.size;
   const totalSteps = epochs * Math.ceil(rows / batchSize);
   const so = options.scheduleOptions ?? {};
   const begin = Math.round((so.begin ?? 0) * totalSteps);
   const end = Math.max(begin, Math.round((so.end ?? 0.5) * totalSteps));
   const frequency = so.frequency ?? Math.max(1, Math.round((end - begin) / 16));
-  const plan = schedule.plan({ target: options.target, initial: so.initial ?? 0, begin, end, frequency });
+  const plan = schedule.plan({ target: options.sparsity, initial: so.initial ?? 0, begin, end, frequency });
   const finalStep = end;
   const decayRate = options.decayRate ?? 8 / Math.max(1, end - begin);
 
@@ -218,8 +215,8 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
     ...(options.layers?.overrides ? { overrides: options.layers.overrides } : {}),
     gradients: () => kernelGradients(model, layers.map((l) => l.name), options.data.train, { seed }),
   });
-  pruner.finalTarget = options.target;
-  const updates: PruneEvent[] = [];
+  pruner.finalTarget = options.sparsity;
+  const updates: PruneUpdate[] = [];
   const events = new Map(plan.map((e) => [e.step, e.sparsity]));
 
   const update = async (step: number): Promise<void> => {
@@ -228,9 +225,9 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
       return;
     }
     if (step >= finalStep) {
-      await pruner.select(step, options.target);
-      updates.push({ step, sparsity: options.target });
-      emit({ type: 'prune', step, sparsity: options.target });
+      await pruner.select(step, options.sparsity);
+      updates.push({ step, sparsity: options.sparsity });
+      emit({ type: 'prune', step, sparsity: options.sparsity });
       pruner.finalize();
       emit({ type: 'finalize', step });
       return;
@@ -246,7 +243,6 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
 
   let history: Awaited<ReturnType<typeof train>>['history'] | undefined;
   let resumedFromEpoch: number | null = null;
-  const pendingWrites: Promise<void>[] = [];
   // Structured one-shot hard pruning: the removed units are dead from step 0, so the surgery can come
   // first and fine-tuning runs on the smaller model (same function, fewer FLOPs).
   const surgeryFirst = structured && mode.name === hard.name && plan.length === 1 && plan[0]!.step === 0;
@@ -269,7 +265,7 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
       const ft = options.finetune!;
       const result = await train({
         model: pruned ?? model,
-        data: { x: options.data.train.x, y: options.data.train.y },
+        data: options.data.train,
         optimizer: ft.optimizer ?? { name: 'adam', learningRate: 1e-3 },
         epochs,
         batchSize,
@@ -278,30 +274,25 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
         ...(ft.resume ? { resume: true } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(surgeryFirst ? {} : { afterStep: (info: { step: number }) => update(info.step) }),
+        // The masks and the schedule's updates live in the same atomic checkpoint as the weights.
+        extraState: {
+          prune: {
+            save: () => ({ json: { pruner: pruner.getState(), updates } }),
+            restore: ({ json }) => {
+              const saved = json as { pruner: ReturnType<Pruner['getState']>; updates: PruneUpdate[] };
+              pruner.setState(saved.pruner);
+              updates.splice(0, updates.length, ...saved.updates);
+            },
+          },
+        },
         onEvent: (event) => {
-          if (event.type === 'checkpoint' && ft.checkpointDir) {
-            const dir = ft.checkpointDir;
-            const state = JSON.stringify({ pruner: pruner.getState(), updates });
-            pendingWrites.push(
-              writeFileAtomic(stateFile(dir, event.epoch), state).then(() =>
-                // keep the mask states of the two newest epochs, like the training checkpoints
-                rm(stateFile(dir, event.epoch - 2), { force: true }),
-              ),
-            );
-          }
-          if (event.type === 'resume' && ft.checkpointDir) {
-            const saved = JSON.parse(readFileSync(stateFile(ft.checkpointDir, event.epoch), 'utf8')) as { pruner: ReturnType<Pruner['getState']>; updates: PruneEvent[] };
-            pruner.setState(saved.pruner);
-            resumedFromEpoch = event.epoch;
-            updates.splice(0, updates.length, ...saved.updates);
-          }
+          if (event.type === 'resume') resumedFromEpoch = event.epoch;
           emit({ type: 'train', event });
         },
       });
       history = result.history;
     }
     if (!pruner.isFinalized) await update(Math.max(finalStep, totalSteps));
-    await Promise.all(pendingWrites);
   } finally {
     pruner.dispose();
   }
@@ -332,7 +323,7 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
     scope,
     schedule: schedule.name,
     mode: mode.name,
-    target: options.target,
+    targetSparsity: options.sparsity,
     sparsity,
     modelSparsity: 1 - nonzeroAfter / storedBefore,
     layers: layerReports,

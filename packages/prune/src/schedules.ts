@@ -15,7 +15,7 @@ export interface ScheduleContext {
 }
 
 /** One pruning update: at `step` (0 = before training), bring the masks to `sparsity`. */
-export interface PruneEvent {
+export interface PruneUpdate {
   readonly step: number;
   readonly sparsity: number;
 }
@@ -27,7 +27,7 @@ export interface PruneEvent {
 export interface Schedule {
   readonly name: string;
   readonly description?: string;
-  plan(ctx: ScheduleContext): PruneEvent[];
+  plan(ctx: ScheduleContext): PruneUpdate[];
 }
 
 function checkContext(ctx: ScheduleContext): void {
@@ -49,7 +49,7 @@ export const constant: Schedule = {
   description: 'the target sparsity re-selected every `frequency` steps from begin to end',
   plan: (ctx) => {
     checkContext(ctx);
-    const events: PruneEvent[] = [];
+    const events: PruneUpdate[] = [];
     for (let t = ctx.begin; t < ctx.end; t += ctx.frequency) events.push({ step: t, sparsity: ctx.target });
     events.push({ step: ctx.end, sparsity: ctx.target });
     return events;
@@ -67,7 +67,7 @@ export const polynomial: Schedule = {
     checkContext(ctx);
     const span = ctx.end - ctx.begin;
     if (span === 0) return [{ step: ctx.begin, sparsity: ctx.target }];
-    const events: PruneEvent[] = [];
+    const events: PruneUpdate[] = [];
     for (let t = ctx.begin; t < ctx.end; t += ctx.frequency) events.push({ step: t, sparsity: polynomialSparsity(t, ctx) });
     events.push({ step: ctx.end, sparsity: ctx.target });
     return events;

@@ -1,6 +1,6 @@
-import { initBackend, type tfl } from '@shrinkray/tensor-core';
+import { type Dataset, initBackend, type tfl } from '@shrinkray/tensor-core';
 import { type Criterion, criteria } from './criteria.js';
-import { type LabelledData, modelAccuracy } from './evaluate.js';
+import { modelAccuracy } from './evaluate.js';
 import { kernelGradients } from './gradients.js';
 import { checkSparsity } from './masks.js';
 import { hard } from './modes.js';
@@ -11,7 +11,7 @@ export interface SensitivityOptions {
   /** The model to probe; its weights are restored after every probe. */
   model: tfl.LayersModel;
   /** Where accuracy is measured (a validation split; keep it small for speed). */
-  data: LabelledData;
+  data: Dataset;
   /** Sparsities to probe, each in [0, 1); default 0.1 … 0.9 in steps of 0.1 (plus 0.95 unstructured). */
   sparsities?: readonly number[];
   criterion?: string | Criterion;
@@ -19,7 +19,7 @@ export interface SensitivityOptions {
   structured?: boolean;
   layers?: LayerSelection;
   /** Data for criteria that need gradients (`taylor`); default `data`. */
-  gradientData?: LabelledData;
+  gradientData?: Dataset;
   seed?: number;
   onProbe?: (probe: { layer: string; sparsity: number; accuracy: number }) => void;
 }

@@ -2,12 +2,14 @@ export * from './errors/index.js';
 export { Tensor, sizeOf, formatShape, type DType, type DataTypeMap, type TypedArrayFor, type AnyTypedArray } from './tensor.js';
 export { adaptInput, type DeclaredShape } from './layout.js';
 export { TfjsModel, type Model, type OutputKind } from './model.js';
+export { cloneModel } from './clone.js';
 export { Rng } from './random.js';
 export { initBackend, activeBackend, defaultBackendLoaders, type BackendName, type BackendLoader, type BackendInfo } from './backend.js';
 /** The tfjs-core and tfjs-layers instances shrinkray uses; import these rather than your own copies. */
 export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
-export { writeFileAtomic } from './files.js';
+export { writeFileAtomic, setFileWriteInterceptor, type FileWriteStep } from './files.js';
+export { recordFileSteps, killAtFileStep, SimulatedKill } from './kill-testing.js';
 export { loadTfjsModel, saveTfjsModel } from './tfjs-files.js';
 export {
   softmax,
@@ -27,7 +29,6 @@ export {
   confusionMatrix,
   negativeLogLikelihood,
   expectedCalibrationError,
-  evaluate,
   type ScoreKind,
   type MetricOptions,
   type EceOptions,
@@ -37,3 +38,4 @@ export * from './training/index.js';
 export { Registry } from './registry.js';
 export { applyWasmTrainingKernels, removeWasmTrainingKernels, wasmTrainingKernels, WASM_KERNELS_ENV, type WasmKernelPatchState } from './wasm-kernels/index.js';
 export * from './data/index.js';
+export { evaluate, type EvaluateOptions, type EvaluateReport, type EvaluateEvent, type EvaluateResult } from './data/evaluate.js';

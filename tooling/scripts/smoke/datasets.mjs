@@ -5,9 +5,10 @@ import path from 'node:path';
 import { loadMnist, openData } from '@shrinkray/datasets';
 
 const { train, test } = await loadMnist();
-const n = train.y.length + test.y.length;
+const n = train.size + test.size;
 if (n !== 10000) throw new Error(`expected 10000 MNIST digits, got ${n}`);
-if (train.x.shape.join(',') !== `${train.y.length},28,28,1`) throw new Error(`train.x shape ${train.x.shape}`);
+const first = await train.read([0, 1]);
+if (first.shape.join(',') !== '2,28,28,1') throw new Error(`train examples shaped ${first.shape}`);
 
 // images: sharp's prebuilt libvips (npm @img/sharp-* packages) installs and decodes with npm.
 const dir = mkdtempSync(path.join(tmpdir(), 'smoke-images-'));
@@ -37,4 +38,4 @@ writeFileSync(path.join(dir, 'y.npy'), npy('<i4', [2], Int32Array.of(0, 1)));
 const arrays = await openData(`npy:${path.join(dir, 'x.npy')},${path.join(dir, 'y.npy')},${path.join(dir, 'x.npy')},${path.join(dir, 'y.npy')}`);
 const row = [...(await arrays.test.read([1])).data];
 if (row.join(',') !== '4,5,6') throw new Error(`npy row ${row}`);
-console.log(`mnist ${train.y.length} train + ${test.y.length} test; images ${photos.train.size}; npy ${arrays.train.size}`);
+console.log(`mnist ${train.size} train + ${test.size} test; images ${photos.train.size}; npy ${arrays.train.size}`);

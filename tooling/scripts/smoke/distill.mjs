@@ -1,6 +1,6 @@
 // Runs outside the workspace against the packed @shrinkray/distill (and its packed dependencies).
 import { decodeLogitsFile, distill, encodeLogitsFile, getLoss, listLosses } from '@shrinkray/distill';
-import { initBackend, Rng, Tensor, tf } from '@shrinkray/tensor-core';
+import { Dataset, initBackend, Rng, Tensor, tf } from '@shrinkray/tensor-core';
 
 await initBackend();
 // The hinton loss at α = 1, τ = 1: KL([3/4, 1/4] ‖ [1/2, 1/2]) = 3/4·ln(3/2) + 1/4·ln(1/2).
@@ -17,6 +17,7 @@ const x = new Tensor('float32', [n, 4], Float32Array.from({ length: n * 4 }, () 
 const t = new Tensor('float32', [n, 2], Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 === 0 ? 4 : -4) * x.data[(i >> 1) * 4]));
 const teacherLogits = decodeLogitsFile(encodeLogitsFile(t));
 const y = Int32Array.from({ length: n }, (_, i) => (x.data[i * 4] > 0 ? 0 : 1));
-const { summary } = await distill({ teacher: { logits: teacherLogits, testLogits: teacherLogits }, student: 'mlp:8', data: { x, y }, test: { x, y }, epochs: 10, batchSize: 20, seed: 1, optimizer: { name: 'adam', learningRate: 0.02 } });
+const data = Dataset.fromArrays(x, y, { numClasses: 2 });
+const { report: summary } = await distill({ teacher: { logits: teacherLogits, testLogits: teacherLogits }, student: 'mlp:8', data: { train: data, test: data }, epochs: 10, batchSize: 20, seed: 1, optimizer: { name: 'adam', learningRate: 0.02 } });
 if (!(summary.student.accuracy > 0.9)) throw new Error(`student accuracy ${summary.student.accuracy}`);
 console.log(`losses: ${listLosses().join(', ')}; student ${summary.student.accuracy.toFixed(3)} vs teacher ${summary.teacher.accuracy.toFixed(3)} on ${summary.backend}`);

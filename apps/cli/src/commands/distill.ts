@@ -1,20 +1,19 @@
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
-import { type Dataset, loadData, stratifiedSplit } from '@shrinkray/datasets';
+import { openData } from '@shrinkray/datasets';
 import {
   DEFAULT_ALPHA,
   DEFAULT_TEMPERATURE,
   type DistillEvent,
-  type DistillSummary,
   distill,
   getLoss,
   listLosses,
   parseStudentSpec,
   saveStudent,
   type TeacherSource,
-  trainAlone,
 } from '@shrinkray/distill';
-import { type EpochMetrics, loadTfjsModel, type Model, type OptimizerConfig, type tfl } from '@shrinkray/tensor-core';
+import { type EpochMetrics, loadTfjsModel, type Model, type OptimizerConfig, TfjsModel, type tfl } from '@shrinkray/tensor-core';
+import type { Command } from 'commander';
+import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '../data-options.js';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { logdirFor, logdirOption } from '../logdir.js';
 import { openModel } from '../models.js';
@@ -44,7 +43,7 @@ export interface DistillCliResult {
   files: string[];
 }
 
-interface DistillCliOptions {
+interface DistillCliOptions extends DataCliOptions {
   teacher: string[];
   student: string;
   data: string;
@@ -111,21 +110,13 @@ function progressHandler(progress: Progress, epochs: number): (event: DistillEve
       }
     } else if (event.type === 'train') {
       const e = event.event;
-      if (e.type === 'epoch-start') progress.start(`${event.stage} epoch ${e.epoch}/${event.stage === 'distill' ? epochs : e.epochs}`, 1);
+      if (e.type === 'epoch-start') progress.start(`${event.stage} epoch ${e.epoch}/${event.stage === 'hint' ? e.epochs : epochs}`, 1);
       else if (e.type === 'batch') {
-        if (e.batch === 1) progress.start(`${event.stage} epoch ${e.epoch}/${event.stage === 'distill' ? epochs : '?'}`, e.batches);
+        if (e.batch === 1) progress.start(`${event.stage} epoch ${e.epoch}/${event.stage === 'hint' ? '?' : epochs}`, e.batches);
         progress.update(e.batch, `loss ${e.loss.toFixed(4)}`);
       } else if (e.type === 'epoch-end') progress.stop();
     }
   };
-}
-
-/** Keeps `labelled` rows of the training split (class-balanced, seeded); the rest become the transfer set. */
-function splitLabelled(train: Dataset, labelled: number, seed: number): { data: Dataset; transfer: Dataset | undefined } {
-  const n = train.y.length;
-  if (labelled >= n) return { data: train, transfer: undefined };
-  const { train: rest, validation: kept } = stratifiedSplit(train, { fraction: labelled / n, seed });
-  return { data: kept, transfer: rest };
 }
 
 /**
@@ -135,12 +126,11 @@ function splitLabelled(train: Dataset, labelled: number, seed: number): { data: 
  * student to DIR as tfjs (model.json + weights.bin) and ONNX (student.onnx).
  */
 export function registerDistill(program: Command, io: () => Io, globals: () => GlobalOptions): void {
-  program
-    .command('distill')
+  addDataOptions(program.command('distill'))
     .description('train a small student to mimic a teacher (knowledge distillation); writes tfjs + ONNX')
     .requiredOption('--teacher <model>', 'teacher: model.json, .onnx, or .npy logits of the training split (repeat for an averaged ensemble)', collect, [])
     .requiredOption('--student <spec>', 'mlp:H1,H2,... | cnn:C1,C2,...[/D] | a tfjs model.json to train')
-    .requiredOption('--data <spec>', 'mnist | fashion-mnist[:DIR] | idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS')
+    .requiredOption('--data <spec>', dataHelp())
     .option('--temperature <T>', `softmax temperature τ > 0 (default ${DEFAULT_TEMPERATURE})`)
     .option('--alpha <A>', `soft-target weight α in [0,1] of the hinton loss (default ${DEFAULT_ALPHA})`)
     .option('--lambda <L>', 'soft-target weight λ >= 0 of the additive loss (implies --loss additive)')
@@ -178,10 +168,6 @@ export function registerDistill(program: Command, io: () => Io, globals: () => G
       const fraction = number(options.validationFraction, '--validation-fraction', (v) => v > 0 && v < 1, 'a number in (0, 1)');
       const hintEpochs = options.hintEpochs === undefined ? undefined : positiveInt(options.hintEpochs, '--hint-epochs');
       if (options.resume && !options.checkpointDir) throw new UsageError('--resume needs --checkpoint-dir');
-      const npyTeachers = options.teacher.filter((t) => t.toLowerCase().endsWith('.npy'));
-      if (npyTeachers.length > 0 && (labelledRows !== undefined || patience !== undefined)) {
-        throw new UsageError(`--teacher ${npyTeachers[0]}: precomputed logits follow the training split's row order; they cannot be combined with --labelled or --early-stopping`);
-      }
       for (const t of options.teacher) if (!existsSync(t)) throw new UsageError(`--teacher ${t}: no such file`);
       // Fail fast, before loading models and data: unknown loss names and bad student specs.
       if (options.loss) getLoss(options.loss);
@@ -203,24 +189,18 @@ export function registerDistill(program: Command, io: () => Io, globals: () => G
         if (studentIsFile && !existsSync(options.student)) throw new UsageError(`--student ${options.student}: no such file`);
         const makeStudent = async (): Promise<tfl.LayersModel | string> => (studentIsFile ? loadTfjsModel(options.student) : options.student);
 
-        const { train: fullTrain, test } = await loadData(options.data);
-        let train = fullTrain;
-        let validation: Dataset | undefined;
-        if (patience !== undefined) {
-          const split = stratifiedSplit(fullTrain, { fraction, seed });
-          train = split.train;
-          validation = split.validation;
-        }
-        const { data, transfer } = labelledRows === undefined ? { data: train, transfer: undefined } : splitLabelled(train, labelledRows, seed);
+        const student = await makeStudent();
+        const declared = opened[0]?.inputShape ?? (typeof student === 'string' ? undefined : new TfjsModel(student).inputShape);
+        const data = await openData(options.data, openDataOptions(options, { ...(declared ? { inputShape: declared } : {}), seed }));
 
         const progress = createProgress(out);
-        const result = await distill({
+        const { model, report: r } = await distill({
           teacher,
-          student: await makeStudent(),
+          student,
           data,
-          ...(transfer ? { transfer: { x: transfer.x } } : {}),
-          ...(validation ? { validation } : {}),
-          test,
+          ...(labelledRows !== undefined ? { labelled: labelledRows } : {}),
+          validationFraction: fraction,
+          ...(options.baseline ? { baseline: true } : {}),
           ...(options.loss ? { loss: options.loss } : {}),
           lossOptions: {
             ...(options.teacherLayer ? { teacherLayer: options.teacherLayer } : {}),
@@ -241,51 +221,24 @@ export function registerDistill(program: Command, io: () => Io, globals: () => G
         });
         progress.stop();
 
-        let baseline: DistillCliResult['baseline'] = null;
-        if (options.baseline) {
-          const alone = await trainAlone({
-            student: await makeStudent(),
-            numClasses: fullTrain.numClasses,
-            data,
-            ...(validation ? { validation } : {}),
-            test,
-            optimizer,
-            epochs: result.summary.epochs,
-            batchSize,
-            seed,
-            onEvent: (e) => {
-              if (e.type === 'batch') {
-                if (e.batch === 1) progress.start(`baseline epoch ${e.epoch}/${result.summary.epochs}`, e.batches);
-                progress.update(e.batch, `loss ${e.loss.toFixed(4)}`);
-              } else if (e.type === 'epoch-end') progress.stop();
-            },
-          });
-          progress.stop();
-          baseline = { accuracy: alone.accuracy, samplesPerSecond: alone.history.samplesPerSecond };
-        }
-
-        const saved = await saveStudent(result.student, options.output);
-        const s: DistillSummary = result.summary;
-        const gap = baseline && baseline.accuracy !== null && s.teacher.accuracy !== null && s.student.accuracy !== null && s.teacher.accuracy !== baseline.accuracy
-          ? (s.student.accuracy - baseline.accuracy) / (s.teacher.accuracy - baseline.accuracy)
-          : null;
+        const saved = await saveStudent(model, options.output);
         const report: DistillCliResult = {
-          teacher: { models: options.teacher, accuracy: s.teacher.accuracy, params: s.teacher.params, bytes: s.teacher.bytes },
-          student: { spec: options.student, accuracy: s.student.accuracy, params: s.student.params, bytes: s.student.bytes },
-          baseline,
-          agreement: s.agreement,
-          gapClosed: gap,
-          loss: s.loss,
-          temperature: s.temperature,
-          alpha: s.weight.name === 'alpha' ? s.weight.value : null,
-          lambda: s.weight.name === 'lambda' ? s.weight.value : null,
-          epochs: s.epochs,
+          teacher: { models: options.teacher, accuracy: r.teacher.accuracy, params: r.teacher.params, bytes: r.teacher.bytes },
+          student: { spec: options.student, accuracy: r.student.accuracy, params: r.student.params, bytes: r.student.bytes },
+          baseline: r.baseline ? { accuracy: r.baseline.accuracy, samplesPerSecond: r.baseline.samplesPerSecond } : null,
+          agreement: r.agreement,
+          gapClosed: r.gapClosed,
+          loss: r.loss,
+          temperature: r.temperature,
+          alpha: r.weight.name === 'alpha' ? r.weight.value : null,
+          lambda: r.weight.name === 'lambda' ? r.weight.value : null,
+          epochs: r.epochs,
           batchSize,
           data: options.data,
-          rows: { ...s.rows, test: test.y.length },
-          backend: s.backend,
-          throughput: { samplesPerSecond: s.samplesPerSecond },
-          history: result.history.epochs,
+          rows: { labelled: r.rows.labelled, unlabelled: r.rows.unlabelled, test: r.rows.test },
+          backend: r.backend,
+          throughput: { samplesPerSecond: r.samplesPerSecond },
+          history: r.history.epochs,
           files: saved.files,
         };
         emit(out, globals(), report, () => humanReport(report));

@@ -1,11 +1,11 @@
+import { openData } from '@shrinkray/datasets';
+import { aggregators, ensemble } from '@shrinkray/ensemble';
+import type { Model } from '@shrinkray/tensor-core';
 import type { Command } from 'commander';
-import { type Dataset, loadData, stratifiedSplit } from '@shrinkray/datasets';
-import { aggregators, createEnsemble, type EnsembleEvaluation, type EnsembleProgress, evaluateEnsemble, saveFusedEnsemble, serveEnsemble } from '@shrinkray/ensemble';
-import { evaluate, type Model, type Tensor, writeFileAtomic } from '@shrinkray/tensor-core';
+import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '../data-options.js';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { logdirFor, logdirOption } from '../logdir.js';
 import { openModel } from '../models.js';
-import { predictInChunks } from '../predict.js';
 import { createProgress } from '../progress.js';
 
 /** The `--json` result of `shrinkray ensemble` (CLI.md: `members[]`, `ensemble.accuracy`, `aggregator`, `files`). */
@@ -15,7 +15,8 @@ export interface EnsembleResult {
   aggregator: string;
   files: string[];
   data: string;
-  validation: { samples: number; fraction: number } | null;
+  /** The split the aggregator was fitted on; `fraction` is `null` when the data brought its own validation split. */
+  validation: { samples: number; fraction: number | null } | null;
   /** Pairwise top-1 disagreement between members on the test split. */
   disagreement: { mean: number; matrix: readonly (readonly number[])[] };
   /** Accuracy of the fused ONNX graph on the test split and its largest difference from the JS ensemble. */
@@ -23,7 +24,7 @@ export interface EnsembleResult {
   notes: readonly string[];
 }
 
-interface EnsembleOptions {
+interface EnsembleOptions extends DataCliOptions {
   data: string;
   aggregator?: string;
   weights?: string;
@@ -68,11 +69,10 @@ function humanReport(result: EnsembleResult): string {
  * either the fused ONNX graph (`--fuse -o ensemble.onnx`) or a JSON description (`-o ensemble.json`).
  */
 export function registerEnsemble(program: Command, io: () => Io, globals: () => GlobalOptions): void {
-  program
-    .command('ensemble')
+  addDataOptions(program.command('ensemble'))
     .description('combine models (tfjs or ONNX) with an aggregator; --fuse writes one ONNX graph')
     .argument('<models...>', 'two or more tfjs model.json or .onnx files')
-    .requiredOption('--data <spec>', 'mnist | fashion-mnist[:DIR] | idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS')
+    .requiredOption('--data <spec>', dataHelp())
     .option('--aggregator <name>', `one of ${aggregators.list().join(', ')} (or a plugin's); default mean, or weighted with --weights`)
     .option('--weights <w1,w2,...>', 'one non-negative weight per member (normalised), for --aggregator weighted')
     .option('--fuse', 'write the members and the aggregator as one ONNX graph to -o')
@@ -94,68 +94,34 @@ export function registerEnsemble(program: Command, io: () => Io, globals: () => 
       const members: Model[] = [];
       try {
         for (const file of files) members.push(await openModel(file));
-        const { train, test } = await loadData(options.data);
+        const data = await openData(options.data, openDataOptions(options, { inputShape: members[0]!.inputShape, seed }));
         const progress = createProgress(out);
-        let validation: Dataset | undefined;
-        let validationOutputs: { logits: Tensor<'float32'>[]; labels: Int32Array } | undefined;
-        if (plugin.requiresValidation) {
-          validation = stratifiedSplit(train, { fraction, seed }).validation;
-          progress.start('validation', validation.y.length);
-          validationOutputs = { logits: await predictInChunks(members, validation.x, (d) => progress.update(d)), labels: validation.y };
-          progress.stop();
-        }
-        let fitting = false;
-        const onProgress = (event: EnsembleProgress) => {
-          if (event.type !== 'fit') return;
-          if (!fitting) progress.start(`fit ${aggregatorName}`, event.maxIterations);
-          fitting = true;
-          progress.update(Math.min(event.iteration + 1, event.maxIterations), `loss ${event.loss.toFixed(4)}`);
-        };
-        const ensemble = await createEnsemble(members, {
+        const { report } = await ensemble({
+          models: members,
+          data,
           aggregator: plugin,
+          validationFraction: fraction,
           seed,
-          onProgress: logdirFor.ensemble(options, onProgress),
           ...(weights ? { weights } : {}),
-          ...(validationOutputs ? { validationOutputs } : {}),
+          ...(options.fuse ? { fuse: true } : {}),
+          ...(options.output ? { output: options.output } : {}),
+          onEvent: logdirFor.ensemble(options, (e) => {
+            if (e.type === 'predict') progress.step(e.split, e.done, e.total);
+            else if (e.type === 'fit') progress.step(`fit ${aggregatorName}`, Math.min(e.iteration + 1, e.maxIterations), e.maxIterations + 1, `loss ${e.loss.toFixed(4)}`);
+          }),
         });
         progress.stop();
-        progress.start('test', test.y.length);
-        const memberLogits = await predictInChunks(members, test.x, (d) => progress.update(d));
-        progress.stop();
-        const probabilities = ensemble.aggregator.combine(memberLogits);
-        const report: EnsembleEvaluation = evaluateEnsemble({ memberLogits, memberNames: files, probabilities, labels: test.y });
-
-        const written: string[] = [];
-        let fused: EnsembleResult['fused'] = null;
-        if (options.fuse) {
-          await saveFusedEnsemble(ensemble, options.output!);
-          written.push(options.output!);
-          const server = await serveEnsemble(ensemble, { mode: 'fused' });
-          try {
-            const p = await server.run(test.x);
-            let maxAbsDiff = 0;
-            for (let i = 0; i < p.size; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(p.data[i]! - probabilities.data[i]!));
-            fused = { accuracy: evaluate(p, test.y, { from: 'probabilities' }).accuracy, maxAbsDiff };
-          } finally {
-            await server.dispose();
-          }
-        }
         const result: EnsembleResult = {
-          members: report.members.map((m, i) => ({ model: files[i]!, accuracy: m.accuracy, nll: m.nll, ece: m.ece, weight: ensemble.aggregator.weights?.[i] ?? null })),
-          ensemble: { ...report.ensemble },
-          aggregator: ensemble.aggregator.name,
-          files: written,
+          members: report.members.map((m) => ({ model: m.name, accuracy: m.accuracy, nll: m.nll, ece: m.ece, weight: m.weight })),
+          ensemble: report.ensemble,
+          aggregator: report.aggregator,
+          files: report.files,
           data: options.data,
-          validation: validation ? { samples: validation.y.length, fraction } : null,
-          disagreement: { mean: report.meanDisagreement, matrix: report.disagreement },
-          fused,
-          notes: ensemble.aggregator.notes,
+          validation: report.validation,
+          disagreement: report.disagreement,
+          fused: report.fused,
+          notes: report.notes,
         };
-        if (options.output && !options.fuse) {
-          const description = { ...result, files: [options.output], aggregatorState: ensemble.aggregator.toJSON() };
-          await writeFileAtomic(options.output, `${JSON.stringify(description, null, 2)}\n`);
-          written.push(options.output);
-        }
         emit(out, globals(), result, () => humanReport(result));
       } finally {
         await Promise.all(members.map((m) => m.dispose()));

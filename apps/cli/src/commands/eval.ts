@@ -1,9 +1,9 @@
+import { openData } from '@shrinkray/datasets';
+import { evaluate } from '@shrinkray/tensor-core';
 import type { Command } from 'commander';
-import { loadData } from '@shrinkray/datasets';
-import { evaluate, ShapeMismatchError } from '@shrinkray/tensor-core';
+import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '../data-options.js';
 import { emit, type GlobalOptions, type Io } from '../io.js';
 import { openModel } from '../models.js';
-import { predictInChunks } from '../predict.js';
 import { createProgress } from '../progress.js';
 
 export interface EvalResult {
@@ -15,28 +15,29 @@ export interface EvalResult {
   samples: number;
 }
 
+/** `shrinkray eval <model> --data D`: the `evaluate` driver on the test split. */
 export function registerEval(program: Command, io: () => Io, globals: () => GlobalOptions): void {
-  program
-    .command('eval')
+  addDataOptions(program.command('eval'))
     .description('accuracy, NLL and calibration (ECE) of a model on the test split')
     .argument('<model>', 'tfjs model.json or .onnx file')
-    .requiredOption('--data <spec>', 'mnist | fashion-mnist[:DIR] | idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS')
-    .action(async (modelPath: string, options: { data: string }) => {
+    .requiredOption('--data <spec>', dataHelp())
+    .action(async (modelPath: string, options: { data: string } & DataCliOptions) => {
       const out = io();
       const model = await openModel(modelPath);
       try {
-        const { test } = await loadData(options.data);
-        if (model.numClasses !== test.numClasses) {
-          throw new ShapeMismatchError({ tensor: `${modelPath} output`, expected: `${test.numClasses} classes (data ${options.data})`, found: `${model.numClasses} classes` });
-        }
+        const { test } = await openData(options.data, openDataOptions(options, { inputShape: model.inputShape, seed: globals().seed ?? 0 }));
         const progress = createProgress(out);
-        progress.start('eval', test.y.length);
-        const [logits] = await predictInChunks([model], test.x, (done) => progress.update(done));
+        const { report } = await evaluate({
+          model,
+          data: test,
+          onEvent: (e) => {
+            if (e.type === 'predict') progress.step('eval', e.done, e.total);
+          },
+        });
         progress.stop();
-        const metrics = evaluate(logits!, test.y);
-        const result: EvalResult = { model: modelPath, data: options.data, ...metrics };
+        const result: EvalResult = { model: modelPath, data: options.data, accuracy: report.accuracy, nll: report.nll, ece: report.ece, samples: report.samples };
         emit(out, globals(), result, () =>
-          [`model     ${modelPath}`, `data      ${options.data} (test split, ${metrics.samples} samples)`, `accuracy  ${(metrics.accuracy * 100).toFixed(2)}%`, `nll       ${metrics.nll.toFixed(4)}`, `ece       ${metrics.ece.toFixed(4)}`].join('\n'),
+          [`model     ${modelPath}`, `data      ${options.data} (test split, ${result.samples} samples)`, `accuracy  ${(result.accuracy * 100).toFixed(2)}%`, `nll       ${result.nll.toFixed(4)}`, `ece       ${result.ece.toFixed(4)}`].join('\n'),
         );
       } finally {
         await model.dispose();

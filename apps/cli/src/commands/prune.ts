@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
+import { openData } from '@shrinkray/datasets';
+import { criteria, loadModelForPruning, modes, type PruneEvent, type PruneReport, prune, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
+import { type OptimizerConfig, TfjsModel, type tfl } from '@shrinkray/tensor-core';
 import type { Command } from 'commander';
-import { type Dataset, loadData } from '@shrinkray/datasets';
-import { criteria, loadModelForPruning, modes, type PruneProgress, type PruneReport, prune, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
-import type { OptimizerConfig, tfl } from '@shrinkray/tensor-core';
+import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '../data-options.js';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { logdirFor, logdirOption } from '../logdir.js';
 import { createProgress, type Progress } from '../progress.js';
@@ -29,7 +30,7 @@ export interface PruneCliResult {
   files: string[];
 }
 
-interface PruneCliOptions {
+interface PruneCliOptions extends DataCliOptions {
   data: string;
   sparsity: string;
   structured?: boolean;
@@ -77,7 +78,7 @@ function humanReport(r: PruneCliResult): string {
   return lines.join('\n');
 }
 
-function progressHandler(progress: Progress, epochs: number): (event: PruneProgress) => void {
+function progressHandler(progress: Progress, epochs: number): (event: PruneEvent) => void {
   return (event) => {
     if (event.type !== 'train') return;
     const e = event.event;
@@ -94,11 +95,10 @@ function progressHandler(progress: Progress, epochs: number): (event: PruneProgr
  * to tfjs); writes DIR/model.json + weights.bin and DIR/model.onnx.
  */
 export function registerPrune(program: Command, io: () => Io, globals: () => GlobalOptions): void {
-  program
-    .command('prune')
+  addDataOptions(program.command('prune'))
     .description('prune a model (unstructured masks or structured removal of units/filters) and fine-tune it; writes tfjs + ONNX')
     .argument('<model>', 'tfjs model.json or .onnx file')
-    .requiredOption('--data <spec>', 'mnist | fashion-mnist[:DIR] | idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS')
+    .requiredOption('--data <spec>', dataHelp())
     .requiredOption('--sparsity <S>', 'target sparsity in [0, 1): share of weights zeroed, or of units/filters removed with --structured')
     .option('--structured', 'remove whole Dense units and Conv2D filters (a smaller, faster model)')
     .option('--criterion <name>', `importance criterion: ${criteria.list().join(', ')} (or a plugin's)`, 'l1')
@@ -119,7 +119,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
     .action(async (modelPath: string, options: PruneCliOptions) => {
       const out = io();
       const seed = globals().seed ?? 0;
-      const target = number(options.sparsity, '--sparsity', (v) => v >= 0 && v < 1, 'a number in [0, 1)');
+      const sparsity = number(options.sparsity, '--sparsity', (v) => v >= 0 && v < 1, 'a number in [0, 1)');
       const epochs = number(options.finetuneEpochs, '--finetune-epochs', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
       const batchSize = number(options.batchSize, '--batch-size', (v) => Number.isInteger(v) && v > 0, 'a positive integer');
       const learningRate = number(options.learningRate, '--learning-rate', (v) => v > 0, 'a number > 0');
@@ -144,13 +144,13 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
       const model = await loadModelForPruning(modelPath);
       let pruned: tfl.LayersModel | undefined;
       try {
-        const { train, test }: { train: Dataset; test: Dataset } = await loadData(options.data);
+        const data = await openData(options.data, openDataOptions(options, { inputShape: new TfjsModel(model).inputShape, seed }));
         const progress = createProgress(out);
         let lastOnnx: Uint8Array | undefined;
         const result = await prune({
           model,
-          data: { train, test },
-          target,
+          data,
+          sparsity,
           criterion: options.criterion,
           scope: options.scope,
           structured: Boolean(options.structured),

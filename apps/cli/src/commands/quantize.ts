@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { dataForms, openData } from '@shrinkray/datasets';
+import { openData } from '@shrinkray/datasets';
 import { decodeOnnx, runtimeInputs, shapeOf } from '@shrinkray/onnx-io';
 import { calibrationMethods, type QuantizeMode, type QuantizeReport, quantize } from '@shrinkray/quantize';
 import { type DeclaredShape, writeFileAtomic } from '@shrinkray/tensor-core';
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
+import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '../data-options.js';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { createProgress } from '../progress.js';
 
@@ -33,7 +34,7 @@ export interface QuantizeCliResult {
   files: string[];
 }
 
-interface QuantizeCliOptions {
+interface QuantizeCliOptions extends DataCliOptions {
   data?: string;
   mode?: string;
   calibration: string;
@@ -82,11 +83,10 @@ async function declaredInput(file: string): Promise<DeclaredShape | undefined> {
  * float16 ONNX model (`@shrinkray/quantize`), written atomically after every check passed.
  */
 export function registerQuantize(program: Command, io: () => Io, globals: () => GlobalOptions): void {
-  program
-    .command('quantize')
+  addDataOptions(program.command('quantize'))
     .description('quantize an ONNX model: static int8 (QDQ, calibrated on the data), dynamic int8, or float16')
     .argument('<model>', '.onnx file')
-    .option('--data <spec>', `calibration (train split) and evaluation (test split) data: ${dataForms().join(' | ')}`)
+    .option('--data <spec>', `calibration (train split) and evaluation (test split) data: ${dataHelp()}`)
     .option('--mode <mode>', 'static | dynamic | fp16 (default: static when the model has a Conv, else dynamic)')
     .option('--calibration <method>', `static: ${calibrationMethods.list().join(', ')} (or a plugin's)`, 'minmax')
     .option('--calibration-samples <n>', 'static: examples run for calibration', '512')
@@ -112,7 +112,7 @@ export function registerQuantize(program: Command, io: () => Io, globals: () => 
       if (!options.output.toLowerCase().endsWith('.onnx')) throw new UsageError(`-o ${options.output}: expected an .onnx file name`);
       calibrationMethods.get(options.calibration);
       const seed = globals().seed ?? 0;
-      const data = options.data ? await openData(options.data, { inputShape: await declaredInput(modelPath), seed }) : undefined;
+      const data = options.data ? await openData(options.data, openDataOptions(options, { inputShape: await declaredInput(modelPath), seed })) : undefined;
       const progress = createProgress(out);
       let phase = '';
       const step = (label: string, done: number, total: number, info: string): void => {

@@ -65,7 +65,10 @@ async function logitsByExample(ds: Dataset): Promise<Map<string, number[]>> {
 }
 
 beforeAll(async () => {
-  const { train, test } = await loadMnist();
+  const splits = await loadMnist();
+  const all = (ds: Dataset) => ds.read(Array.from({ length: ds.size }, (_, i) => i));
+  const train = { x: (await all(splits.train)) as Tensor<'float32'>, y: splits.train.labels };
+  const test = { x: (await all(splits.test)) as Tensor<'float32'>, y: splits.test.labels };
   const raw = mkdtempSync(path.join(tmpdir(), 'shrinkray-raw-'));
   const bytes = (t: Tensor<'float32'>, n: number) => Uint8Array.from(t.data.subarray(0, n * 784), (v) => Math.round(v * 255));
   writeFileSync(path.join(raw, 'train-x.u8'), bytes(train.x, TRAIN));

@@ -1,4 +1,4 @@
-import { ConfigError, tf, tfl, type Tensor, train } from '@shrinkray/tensor-core';
+import { ConfigError, type Tensor, tf, tfl, train, UNLABELLED } from '@shrinkray/tensor-core';
 import { TeacherStudentMismatchError } from '../errors/teacher-student-mismatch-error.js';
 import { layerFeatures } from '../teachers/features.js';
 import { additiveLoss, hintonLoss } from './kd.js';
@@ -94,16 +94,16 @@ async function prepareHint(ctx: PrepareContext): Promise<void> {
   if (typeof hintEpochs !== 'number' || !Number.isInteger(hintEpochs) || hintEpochs < 1) {
     throw new ConfigError('lossOptions.hintEpochs', `must be a positive integer, got ${String(hintEpochs)}`);
   }
-  const hints: Tensor<'float32'> = await layerFeatures(teacher, teacherLayerName, ctx.x, ctx.batchSize * 4);
+  const hints: Tensor<'float32'> = await layerFeatures(teacher, teacherLayerName, ctx.data, ctx.batchSize * 4);
   const teacherDims = (layerByName(teacher, teacherLayerName, 'lossOptions.teacherLayer').output as tfl.SymbolicTensor).shape.slice(1) as number[];
   const model = hintModel(ctx.student, studentLayer, teacherDims, ctx.seed);
   if (model.outputs[0]!.shape[1] !== hints.shape[1]) {
     throw new TeacherStudentMismatchError({ what: 'hint sizes', expectedFrom: `teacher layer ${teacherLayerName}`, expected: String(hints.shape[1]), foundIn: `student hint branch of ${studentLayerName}`, found: String(model.outputs[0]!.shape[1]) });
   }
-  const rows = ctx.x.shape[0]!;
   await train({
     model,
-    data: { x: ctx.x, y: new Int32Array(rows).fill(-1), targets: { hint: hints } },
+    data: ctx.data.withLabels(new Int32Array(ctx.data.size).fill(UNLABELLED), `${ctx.data.name} (hint stage)`),
+    targets: { hint: hints },
     loss: ({ logits, targets }) => tf.tidy(() => tf.mean(tf.square(tf.sub(logits, targets['hint']!))) as tf.Scalar),
     optimizer: ctx.optimizer,
     epochs: hintEpochs,

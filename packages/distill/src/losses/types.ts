@@ -1,4 +1,4 @@
-import type { LossFn, Model, OptimizerConfig, Tensor, TrainEvent, tfl } from '@shrinkray/tensor-core';
+import type { Dataset, LossFn, Model, OptimizerConfig, TrainEvent, tfl } from '@shrinkray/tensor-core';
 
 /** The numbers every distillation loss is built from (validated by `distill` before training). */
 export interface LossSettings {
@@ -18,8 +18,8 @@ export interface PrepareContext {
   teacher: { name: string; model?: Model; layersModel?: tfl.LayersModel };
   /** The student, trained in place. */
   student: tfl.LayersModel;
-  /** Every training input (labelled rows and transfer rows), batch first. */
-  x: Tensor<'float32'>;
+  /** Every training example (labelled and transfer rows). */
+  data: Dataset;
   /** Loss-specific options (`DistillOptions.lossOptions`). */
   options: Readonly<Record<string, unknown>>;
   batchSize: number;

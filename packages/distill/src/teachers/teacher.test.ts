@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodeOnnx, exportTfjs } from '@shrinkray/onnx-io';
-import { initBackend, Rng, saveTfjsModel, Tensor, TfjsModel, type tf, tfl } from '@shrinkray/tensor-core';
+import { Dataset, initBackend, Rng, saveTfjsModel, Tensor, TfjsModel, type tf, tfl } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DistillDataError } from '../errors/distill-data-error.js';
 import { TeacherStudentMismatchError } from '../errors/teacher-student-mismatch-error.js';
@@ -28,6 +28,9 @@ function images(n: number, seed: number): Tensor<'float32'> {
   return new Tensor('float32', [n, 4, 4, 1], Float32Array.from({ length: n * 16 }, () => rng.next()));
 }
 
+/** The images as an unlabelled Dataset (teachers only read examples). */
+const ds = (x: Tensor<'float32'>) => Dataset.fromArrays(x, new Int32Array(x.shape[0]!).fill(-1), { name: 'images', numClasses: 4 });
+
 describe('averageLogits', () => {
   it('averages probabilities (log of the mean softmax) or logits (hand-computed)', () => {
     const a = Tensor.float32([1, 2], [Math.log(3), 0]); // p = [3/4, 1/4]
@@ -47,7 +50,7 @@ describe('resolveTeacher', () => {
     const x = images(37, 2);
     const teacher = await resolveTeacher(model);
     const seen: number[] = [];
-    const logits = await teacher.trainLogits(x, { batchSize: 10, onBatch: (done) => seen.push(done) });
+    const logits = await teacher.trainLogits(ds(x), { batchSize: 10, onBatch: (done) => seen.push(done) });
     expect(seen).toEqual([10, 20, 30, 37]);
     const ref = (model.predict(x.toTfjs()) as tf.Tensor).dataSync();
     expect(logits.shape).toEqual([37, 3]);
@@ -69,7 +72,7 @@ describe('resolveTeacher', () => {
     for (const file of [onnxFile, path.join(dir, 'model.json')]) {
       const teacher = await resolveTeacher(file);
       expect(teacher.numClasses).toBe(4);
-      const logits = await teacher.trainLogits(x, { batchSize: 8 });
+      const logits = await teacher.trainLogits(ds(x), { batchSize: 8 });
       for (let i = 0; i < ref.length; i++) expect(logits.data[i]).toBeCloseTo(ref[i]!, 4);
       await teacher.dispose();
     }
@@ -78,7 +81,7 @@ describe('resolveTeacher', () => {
   it('reads softmax teachers as log-probabilities', async () => {
     const model = tinyModel(3, 5, true);
     const x = images(5, 6);
-    const logits = await (await resolveTeacher(new TfjsModel(model))).trainLogits(x, { batchSize: 8 });
+    const logits = await (await resolveTeacher(new TfjsModel(model))).trainLogits(ds(x), { batchSize: 8 });
     const p = (model.predict(x.toTfjs()) as tf.Tensor).dataSync();
     for (let i = 0; i < p.length; i++) expect(logits.data[i]).toBeCloseTo(Math.log(p[i]!), 4);
   });
@@ -91,12 +94,12 @@ describe('resolveTeacher', () => {
     const file = path.join(dir, 'fixed.npy');
     await writeLogitsFile(file, fixed);
     const teacher = await resolveTeacher({ ensemble: [model, file] });
-    const got = await teacher.trainLogits(x, { batchSize: 4 });
-    const m = await (await resolveTeacher(model)).trainLogits(x, { batchSize: 4 });
+    const got = await teacher.trainLogits(ds(x), { batchSize: 4 });
+    const m = await (await resolveTeacher(model)).trainLogits(ds(x), { batchSize: 4 });
     const want = averageLogits([m, fixed], 'probabilities');
     for (let i = 0; i < want.size; i++) expect(got.data[i]).toBeCloseTo(want.data[i]!, 5);
     // A logits file has no test logits, so the ensemble has none either.
-    expect(await teacher.testLogits(x, { batchSize: 4 })).toBeUndefined();
+    expect(await teacher.testLogits(ds(x), { batchSize: 4 })).toBeUndefined();
   });
 
   it('rejects ensembles whose members disagree on the class count, and logits of the wrong row count', async () => {
@@ -104,8 +107,8 @@ describe('resolveTeacher', () => {
     expect(TeacherStudentMismatchError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/classes differ: ensemble member .* has 3, ensemble member .* has 4/);
     const teacher = await resolveTeacher({ logits: new Tensor('float32', [5, 3], new Float32Array(15)), name: 'cached.npy' });
-    await expect(teacher.trainLogits(images(6, 1), { batchSize: 4 })).rejects.toSatisfy(
-      (e: unknown) => DistillDataError.isInstance(e) && /cached\.npy holds logits for 5 rows, the data has 6 rows/.test((e as Error).message),
+    await expect(teacher.trainLogits(ds(images(6, 1)), { batchSize: 4 })).rejects.toSatisfy(
+      (e: unknown) => DistillDataError.isInstance(e) && /cached\.npy holds logits for 5 rows, images has 6 examples/.test((e as Error).message),
     );
   });
 });

@@ -1,14 +1,13 @@
-import { ConfigError, type DeclaredShape, formatShape, initBackend, loadTfjsModel, type Model, softmax, type Tensor, Tensor as TensorClass, TfjsModel, tfl } from '@shrinkray/tensor-core';
+import { ConfigError, type Dataset, type DeclaredShape, formatShape, initBackend, loadTfjsModel, logitsFromProbabilities, type Model, predictBatched, softmax, type Tensor, Tensor as TensorClass, TfjsModel, tfl } from '@shrinkray/tensor-core';
 import { DistillDataError } from '../errors/distill-data-error.js';
 import { TeacherStudentMismatchError } from '../errors/teacher-student-mismatch-error.js';
-import { mapInBatches } from './features.js';
 import { readLogitsFile } from './logits-file.js';
 
 /** Precomputed teacher logits: a tensor or an `.npy` file, row `i` for training row `i`. */
 export interface LogitsTeacher {
-  /** `[N, C]` logits for the training rows (labelled rows first, then transfer rows), or an `.npy` path. */
+  /** `[N, C]` logits for the training split's examples, in its order, or an `.npy` path. */
   logits: Tensor<'float32'> | string;
-  /** Optional `[M, C]` logits for the test rows, so the summary can report the teacher's test accuracy. */
+  /** Optional `[M, C]` logits for the test split, so the report can give the teacher's test accuracy. */
   testLogits?: Tensor<'float32'> | string;
   name?: string;
 }
@@ -43,10 +42,10 @@ export interface ResolvedTeacher {
   readonly layersModel: tfl.LayersModel | undefined;
   /** The model, when there is one (not for precomputed logits). */
   readonly model: Model | undefined;
-  /** Logits of the training rows `x` (`[N, C]`), computed in batches. */
-  trainLogits(x: Tensor<'float32'>, options: LogitsOptions): Promise<Tensor<'float32'>>;
-  /** Logits of test rows, or `undefined` when the teacher cannot produce them (a logits file without `testLogits`). */
-  testLogits(x: Tensor<'float32'>, options: LogitsOptions): Promise<Tensor<'float32'> | undefined>;
+  /** Logits `[N, C]` of every example of the training split `data`, computed in batches. */
+  trainLogits(data: Dataset, options: LogitsOptions): Promise<Tensor<'float32'>>;
+  /** Logits of the test split, or `undefined` when the teacher cannot produce them (a logits file without `testLogits`). */
+  testLogits(data: Dataset, options: LogitsOptions): Promise<Tensor<'float32'> | undefined>;
   /** Releases what `resolveTeacher` opened itself (models passed in by the caller are left alone). */
   dispose(): Promise<void>;
 }
@@ -57,6 +56,7 @@ export interface LogitsOptions {
   batchSize: number;
   /** Rows done so far, after each batch. */
   onBatch?: (done: number, total: number) => void;
+  signal?: AbortSignal;
 }
 
 function isModel(v: unknown): v is Model {
@@ -67,10 +67,14 @@ function isLayersModel(v: unknown): v is tfl.LayersModel {
   return v instanceof tfl.LayersModel || (typeof v === 'object' && v !== null && typeof (v as tfl.LayersModel).apply === 'function' && Array.isArray((v as tfl.LayersModel).layers));
 }
 
-/** Runs `model.predict` over `x` in batches, checking the output's shape. */
-export async function predictLogits(model: Model, x: Tensor<'float32'>, options: LogitsOptions): Promise<Tensor<'float32'>> {
-  const out = await mapInBatches(x, options.batchSize, (chunk) => model.predict(chunk), options.onBatch);
-  if ((x.shape[0] ?? 0) > 0 && out.shape[1] !== model.numClasses) {
+/** A model's logits on every example of `data` (tensor-core's `predictBatched`), checking the output's shape. */
+export async function predictLogits(model: Model, data: Dataset, options: LogitsOptions): Promise<Tensor<'float32'>> {
+  const out = await predictBatched(model, data, {
+    batchSize: options.batchSize,
+    ...(options.onBatch ? { onProgress: options.onBatch } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (data.size > 0 && out.shape[1] !== model.numClasses) {
     throw new TeacherStudentMismatchError({ what: 'classes', expectedFrom: `teacher ${model.name} (declared)`, expected: String(model.numClasses), foundIn: `its predictions`, found: String(out.shape[1]) });
   }
   return out;
@@ -84,8 +88,8 @@ function modelTeacher(model: Model, owned: boolean): ResolvedTeacher {
     inputShape: model.inputShape,
     layersModel,
     model,
-    trainLogits: (x, o) => predictLogits(model, x, o),
-    testLogits: (x, o) => predictLogits(model, x, o),
+    trainLogits: (data, o) => predictLogits(model, data, o),
+    testLogits: (data, o) => predictLogits(model, data, o),
     dispose: async () => {
       if (owned) await model.dispose();
     },
@@ -98,9 +102,9 @@ async function loadLogits(source: Tensor<'float32'> | string, what: string): Pro
   return t;
 }
 
-function checkRows(logits: Tensor<'float32'>, x: Tensor<'float32'>, what: string, name: string): Tensor<'float32'> {
-  if (logits.shape[0] !== x.shape[0]) {
-    throw new DistillDataError(what, `${name} holds logits for ${logits.shape[0]} rows, the data has ${x.shape[0]} rows`);
+function checkRows(logits: Tensor<'float32'>, data: Dataset, what: string, name: string): Tensor<'float32'> {
+  if (logits.shape[0] !== data.size) {
+    throw new DistillDataError(what, `${name} holds logits for ${logits.shape[0]} rows, ${data.name} has ${data.size} examples`);
   }
   return logits;
 }
@@ -118,8 +122,8 @@ async function logitsTeacher(source: LogitsTeacher): Promise<ResolvedTeacher> {
     inputShape: undefined,
     layersModel: undefined,
     model: undefined,
-    trainLogits: async (x) => checkRows(train, x, 'teacher.logits', name),
-    testLogits: async (x) => (test ? checkRows(test, x, 'teacher.testLogits', name) : undefined),
+    trainLogits: async (data) => checkRows(train, data, 'teacher.logits', name),
+    testLogits: async (data) => (test ? checkRows(test, data, 'teacher.testLogits', name) : undefined),
     dispose: async () => {},
   };
 }
@@ -133,12 +137,8 @@ export function averageLogits(parts: readonly Tensor<'float32'>[], combine: 'pro
     const values = combine === 'probabilities' ? softmax(p).data : p.data;
     for (let i = 0; i < out.length; i++) out[i]! += values[i]!;
   }
-  const result = new Float32Array(out.length);
-  for (let i = 0; i < out.length; i++) {
-    const mean = out[i]! / parts.length;
-    result[i] = combine === 'probabilities' ? Math.log(Math.max(mean, 1e-30)) : mean;
-  }
-  return new TensorClass('float32', [rows, cols], result);
+  const result = new TensorClass('float32', [rows, cols], Float32Array.from(out, (v) => v / parts.length));
+  return combine === 'probabilities' ? logitsFromProbabilities(result, true) : result;
 }
 
 async function ensembleTeacher(source: EnsembleTeacher): Promise<ResolvedTeacher> {
@@ -160,10 +160,10 @@ async function ensembleTeacher(source: EnsembleTeacher): Promise<ResolvedTeacher
     }
   }
   const name = source.name ?? `ensemble(${members.map((m) => m.name).join(', ')})`;
-  const run = async (x: Tensor<'float32'>, o: LogitsOptions, which: 'trainLogits' | 'testLogits'): Promise<Tensor<'float32'> | undefined> => {
+  const run = async (data: Dataset, o: LogitsOptions, which: 'trainLogits' | 'testLogits'): Promise<Tensor<'float32'> | undefined> => {
     const parts: Tensor<'float32'>[] = [];
     for (const m of members) {
-      const p = await m[which](x, o);
+      const p = await m[which](data, o);
       if (!p) return undefined;
       parts.push(p);
     }
@@ -175,8 +175,8 @@ async function ensembleTeacher(source: EnsembleTeacher): Promise<ResolvedTeacher
     inputShape: members.find((m) => m.inputShape)?.inputShape,
     layersModel: undefined,
     model: undefined,
-    trainLogits: async (x, o) => (await run(x, o, 'trainLogits'))!,
-    testLogits: (x, o) => run(x, o, 'testLogits'),
+    trainLogits: async (data, o) => (await run(data, o, 'trainLogits'))!,
+    testLogits: (data, o) => run(data, o, 'testLogits'),
     dispose: async () => {
       for (const m of members) await m.dispose();
     },

@@ -246,10 +246,45 @@ export interface DatasetSplits<D extends ExampleDType = ExampleDType> {
 }
 
 /**
- * Splits a dataset into two views, stratified by label (unlabelled rows count as one more class):
- * `fraction` of every class goes to `second`, chosen with `seed`.
+ * How many of each class's examples go to the held-out side: `round(fraction·N)` in total, shared out
+ * in proportion to the class counts by the largest-remainder method (ties to the lower class).
  */
-export function stratifiedSplit<D extends ExampleDType>(ds: Dataset<D>, fraction: number, seed: number, names?: [string, string]): { first: Dataset<D>; second: Dataset<D> } {
+export function stratifiedCounts(counts: ArrayLike<number>, fraction: number): Int32Array {
+  let total = 0;
+  for (let c = 0; c < counts.length; c++) total += counts[c]!;
+  const target = Math.round(total * fraction);
+  const out = new Int32Array(counts.length);
+  const remainders: { c: number; r: number }[] = [];
+  let given = 0;
+  for (let c = 0; c < counts.length; c++) {
+    const exact = counts[c]! * fraction;
+    out[c] = Math.floor(exact);
+    given += out[c]!;
+    remainders.push({ c, r: exact - out[c]! });
+  }
+  remainders.sort((a, b) => b.r - a.r || a.c - b.c);
+  for (let k = 0; given < target && k < remainders.length; k++) {
+    const { c } = remainders[k]!;
+    if (out[c]! < counts[c]!) {
+      out[c]!++;
+      given++;
+    }
+  }
+  return out;
+}
+
+/**
+ * Splits a dataset into two views, stratified by label (unlabelled rows count as one more class):
+ * `round(fraction·N)` examples go to `second`, each class contributing in proportion to its size
+ * (`stratifiedCounts`), chosen with `seed`. `firstIndices`/`secondIndices` are
+ * the views' positions in `ds` (ascending), e.g. to take the same rows of a per-example array.
+ */
+export function stratifiedSplit<D extends ExampleDType>(
+  ds: Dataset<D>,
+  fraction: number,
+  seed: number,
+  names?: [string, string],
+): { first: Dataset<D>; second: Dataset<D>; firstIndices: Int32Array; secondIndices: Int32Array } {
   if (!(fraction >= 0 && fraction <= 1)) {
     throw new DataError('unsupported', { source: ds.name }, `split fraction must be in [0, 1], got ${fraction}`);
   }
@@ -263,13 +298,15 @@ export function stratifiedSplit<D extends ExampleDType>(ds: Dataset<D>, fraction
   const rng = new Rng(seed);
   const first: number[] = [];
   const second: number[] = [];
-  for (const y of [...byClass.keys()].sort((a, b) => a - b)) {
+  const keys = [...byClass.keys()].sort((a, b) => a - b);
+  const held = stratifiedCounts(keys.map((y) => byClass.get(y)!.length), fraction);
+  for (const [c, y] of keys.entries()) {
     const members = rng.shuffle(byClass.get(y)!);
-    const k = Math.round(members.length * fraction);
+    const k = held[c]!;
     second.push(...members.slice(0, k));
     first.push(...members.slice(k));
   }
   first.sort((a, b) => a - b);
   second.sort((a, b) => a - b);
-  return { first: ds.subset(first, names?.[0]), second: ds.subset(second, names?.[1]) };
+  return { first: ds.subset(first, names?.[0]), second: ds.subset(second, names?.[1]), firstIndices: Int32Array.from(first), secondIndices: Int32Array.from(second) };
 }

@@ -4,6 +4,7 @@ export {
   UNLABELLED,
   checkDatasetLabels,
   stratifiedSplit,
+  stratifiedCounts,
   type Batch,
   type BatchOptions,
   type DatasetOptions,

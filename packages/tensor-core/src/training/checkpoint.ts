@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors/config-error.js';
-import { writeFileAtomic } from '../files.js';
+import { fileWriteStep, writeFileAtomic } from '../files.js';
 import type { EpochMetrics } from './types.js';
 
 /** One saved array (a model weight, an optimizer slot, a best-weights copy). */
@@ -32,8 +32,15 @@ export interface CheckpointState {
   fingerprint: Record<string, string | number>;
   history: EpochMetrics[];
   earlyStopping: EarlyStoppingState;
-  /** Arrays by group: `model`, `optimizer`, `best`. */
+  /** Arrays by group: `model`, `optimizer`, `best`, and `extra:NAME` for each named extra state. */
   groups: Record<string, NamedArray[]>;
+  /** The JSON part of each named extra state (see `TrainOptions.extraState`). */
+  extra?: Record<string, unknown>;
+}
+
+/** The array group of the extra state `name`. */
+export function extraGroup(name: string): string {
+  return `extra:${name}`;
 }
 
 interface Header extends Omit<CheckpointState, 'groups'> {
@@ -134,7 +141,9 @@ export async function saveCheckpoint(dir: string, state: CheckpointState, keep: 
   await writeFileAtomic(file, encodeCheckpoint(state));
   const epochs = await listCheckpoints(dir);
   for (const old of epochs.slice(0, Math.max(0, epochs.length - keep))) {
-    await rm(path.join(dir, checkpointFileName(old)), { force: true });
+    const stale = path.join(dir, checkpointFileName(old));
+    await fileWriteStep('remove', stale);
+    await rm(stale, { force: true });
   }
   return file;
 }
@@ -146,4 +155,18 @@ export async function loadLatestCheckpoint(dir: string): Promise<{ path: string;
   if (last === undefined) return undefined;
   const file = path.join(dir, checkpointFileName(last));
   return { path: file, state: decodeCheckpoint(new Uint8Array(await readFile(file)), file) };
+}
+
+/**
+ * The extra state `name` of the newest checkpoint in `dir` (`undefined` when there is no checkpoint or
+ * it holds no such state). For callers that need their state before `train` starts, such as a cache
+ * of teacher logits that the training targets are built from.
+ */
+export async function latestExtraState(dir: string, name: string): Promise<{ path: string; epoch: number; json: unknown; arrays: NamedArray[] } | undefined> {
+  const found = await loadLatestCheckpoint(dir);
+  if (!found) return undefined;
+  const { state } = found;
+  const arrays = state.groups[extraGroup(name)];
+  if (!(state.extra && name in state.extra) && !arrays) return undefined;
+  return { path: found.path, epoch: state.epoch, json: state.extra?.[name] ?? null, arrays: arrays ?? [] };
 }

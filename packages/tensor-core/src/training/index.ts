@@ -1,15 +1,16 @@
-export { train, mixSeed } from './train.js';
+export { type CheckpointState, checkpointFileName, type EarlyStoppingState, latestExtraState, listCheckpoints, loadLatestCheckpoint, type NamedArray } from './checkpoint.js';
 export { sparseCrossEntropy } from './losses.js';
 export { createOptimizer } from './optimizer.js';
-export { checkpointFileName, listCheckpoints, loadLatestCheckpoint, type CheckpointState, type EarlyStoppingState, type NamedArray } from './checkpoint.js';
+export { mixSeed, train } from './train.js';
 export type {
   EarlyStoppingOptions,
   EpochMetrics,
+  ExtraState,
+  ExtraStateSnapshot,
   LossArgs,
   LossFn,
   OptimizerConfig,
   StepInfo,
-  TrainData,
   TrainEvent,
   TrainHistory,
   TrainOptions,

@@ -1,6 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Dataset } from '../data/dataset.js';
 import type { Tensor } from '../tensor.js';
+import type { NamedArray } from './checkpoint.js';
 
 /** Arguments a training loss receives for one batch (all tensors live only during the step). */
 export interface LossArgs {
@@ -11,7 +13,7 @@ export interface LossArgs {
   logits: tf.Tensor2D;
   /** Labels of the batch, `[B]` int32; `-1` marks an unlabelled example. */
   labels: tf.Tensor1D;
-  /** The batch's rows of every `data.targets` array, in the same order as `x`. */
+  /** The batch's rows of every `targets` array, in the same order as `x`. */
   targets: Record<string, tf.Tensor>;
   /** The batch input, in the model's layout. */
   x: tf.Tensor;
@@ -41,17 +43,25 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
-/** The data to train on. Rows of `x`, `y` and every target correspond. */
-export interface TrainData {
-  /** Inputs, batch first: NHWC images or flat vectors (adapted to the model's input layout once). */
-  x: Tensor<'float32'>;
-  /** One label per row, in `[0, numClasses)`, or `-1` for an unlabelled row. */
-  y: Int32Array;
-  /**
-   * Extra per-example arrays sliced with each batch in the same shuffled order, e.g. cached teacher
-   * logits `[N, C]`. Passed to the loss as `targets`.
-   */
-  targets?: Record<string, Tensor<'float32'>>;
+/**
+ * What a piece of extra state (prune masks, a teacher-logit cache, an RNG) looks like inside a
+ * checkpoint: any JSON value and any number of named arrays.
+ */
+export interface ExtraStateSnapshot {
+  json?: unknown;
+  arrays?: NamedArray[];
+}
+
+/**
+ * Named state a caller keeps beside the model (pruning masks, a teacher-logit cache, an RNG). `train`
+ * saves it inside the same atomic checkpoint as the weights, so the two can never disagree after a
+ * kill, and hands it back on resume before training continues.
+ */
+export interface ExtraState {
+  /** The state now (called after an epoch's last step, just before its checkpoint is written). */
+  save(): ExtraStateSnapshot | Promise<ExtraStateSnapshot>;
+  /** Puts back a saved state (called on resume, after the weights are restored). */
+  restore(snapshot: { json: unknown; arrays: NamedArray[] }): void | Promise<void>;
 }
 
 /** Information handed to `afterStep`. */
@@ -70,7 +80,17 @@ export interface StepInfo {
 export interface TrainOptions {
   /** The tfjs-layers model to train in place (one input, one `[N, C]` output). */
   model: tfl.LayersModel;
-  data: TrainData;
+  /**
+   * The examples and labels (`UNLABELLED` = -1 for a row without one), in memory or streamed:
+   * `Dataset.fromArrays(x, y)` or a data format's `Dataset`. NHWC or flat examples are adapted to the
+   * model's input layout a batch at a time.
+   */
+  data: Dataset;
+  /**
+   * Per-example arrays `[data.size, ...]` looked up by each batch's `indices` (e.g. cached teacher
+   * logits); the loss receives the batch's rows as `targets`.
+   */
+  targets?: Readonly<Record<string, Tensor<'float32'>>>;
   /** Loss to minimise; default: sparse softmax cross-entropy averaged over the labelled rows. */
   loss?: LossFn;
   /** An optimizer instance, or one by name. Default `{ name: 'adam', learningRate: 1e-3 }`. */
@@ -82,7 +102,7 @@ export interface TrainOptions {
   /** Seed of the per-epoch shuffle and of dropout masks. Default 0. */
   seed?: number;
   /** A labelled set scored after every epoch (`valLoss` = cross-entropy with its labels). */
-  validation?: { x: Tensor<'float32'>; y: Int32Array };
+  validation?: Dataset;
   earlyStopping?: EarlyStoppingOptions;
   /** Write a checkpoint here after every epoch (atomically); keeps the newest `keepCheckpoints`. */
   checkpointDir?: string;
@@ -90,6 +110,10 @@ export interface TrainOptions {
   keepCheckpoints?: number;
   /** Continue from the newest checkpoint in `checkpointDir` (a fresh start when there is none). */
   resume?: boolean;
+  /** Named state saved inside every checkpoint and restored on resume (see {@link ExtraState}). */
+  extraState?: Readonly<Record<string, ExtraState>>;
+  /** Batches read ahead of the one being trained on (streamed data). Default 1. */
+  prefetch?: number;
   /** Called after every optimizer step (e.g. to re-apply pruning masks). May be async. */
   afterStep?: (info: StepInfo) => void | Promise<void>;
   /** Progress events; the library never prints. */

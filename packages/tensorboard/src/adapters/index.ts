@@ -1,6 +1,6 @@
 import type { DistillEvent } from '@shrinkray/distill';
-import type { EnsembleProgress } from '@shrinkray/ensemble';
-import type { PruneProgress } from '@shrinkray/prune';
+import type { EnsembleEvent } from '@shrinkray/ensemble';
+import type { PruneEvent } from '@shrinkray/prune';
 import type { TrainEvent } from '@shrinkray/tensor-core';
 import { distillTable, ensembleTable, pruneTable, type ScalarOptions, trainTable } from './scalars.js';
 import { fromTable, type Position, type ScalarSink } from './table.js';
@@ -28,6 +28,7 @@ export function tensorboardForDistill(sink: ScalarSink, options: ScalarOptions =
   const stages = {
     hint: fromTable(trainTable(position, options, 'hint/'), sink, position),
     distill: fromTable(trainTable(position, options), sink, position),
+    baseline: fromTable(trainTable({ epoch: 0, step: 0 }, options, 'baseline/'), sink, { epoch: 0, step: 0 }),
   };
   return fromTable(distillTable((stage) => stages[stage]), sink, position);
 }
@@ -37,13 +38,13 @@ export function tensorboardForDistill(sink: ScalarSink, options: ScalarOptions =
  * fine-tuning scalars, `test/accuracy_before` (step 0) and `test/accuracy` (at the last fine-tuning
  * epoch), and the measured `prune/measured_sparsity` and `prune/model_sparsity` at the last step.
  */
-export function tensorboardForPrune(sink: ScalarSink, options: ScalarOptions = {}): (event: PruneProgress) => void {
+export function tensorboardForPrune(sink: ScalarSink, options: ScalarOptions = {}): (event: PruneEvent) => void {
   const position: Position = { epoch: 0, step: 0 };
   const train = fromTable(trainTable(position, options), sink, position);
   return fromTable(pruneTable(train), sink, position);
 }
 
-/** An `onProgress` for `createEnsemble()`: `fit/<aggregator>_loss` per fitting iteration. */
-export function tensorboardForEnsemble(sink: ScalarSink): (event: EnsembleProgress) => void {
+/** An `onEvent` for `ensemble()`: `fit/<aggregator>_loss` per fitting iteration, then `test/accuracy` and `test/member_<i>_accuracy`. */
+export function tensorboardForEnsemble(sink: ScalarSink): (event: EnsembleEvent) => void {
   return fromTable(ensembleTable(), sink);
 }

@@ -1,6 +1,6 @@
 import type { DistillEvent } from '@shrinkray/distill';
-import type { EnsembleProgress } from '@shrinkray/ensemble';
-import type { PruneProgress } from '@shrinkray/prune';
+import type { EnsembleEvent } from '@shrinkray/ensemble';
+import type { PruneEvent } from '@shrinkray/prune';
 import type { TrainEvent } from '@shrinkray/tensor-core';
 import type { EventTable, Position } from './table.js';
 
@@ -34,19 +34,20 @@ export function trainTable(position: Position, options: ScalarOptions, prefix = 
 }
 
 /** `distill()`'s events: training of each stage, then the test accuracies of the summary. */
-export function distillTable(train: (stage: 'hint' | 'distill') => (event: TrainEvent) => void): EventTable<DistillEvent> {
+export function distillTable(train: (stage: 'hint' | 'distill' | 'baseline') => (event: TrainEvent) => void): EventTable<DistillEvent> {
   return {
     train: (e) => train(e.stage)(e.event),
-    done: ({ summary }, { log }) => {
-      log('test/accuracy', summary.student.accuracy, summary.epochs);
-      log('test/teacher_accuracy', summary.teacher.accuracy, summary.epochs);
-      log('test/agreement', summary.agreement, summary.epochs);
+    done: ({ report }, { log }) => {
+      log('test/accuracy', report.student.accuracy, report.epochs);
+      log('test/teacher_accuracy', report.teacher.accuracy, report.epochs);
+      log('test/agreement', report.agreement, report.epochs);
+      log('test/baseline_accuracy', report.baseline?.accuracy, report.epochs);
     },
   };
 }
 
 /** `prune()`'s events: the sparsity schedule at its optimizer steps, fine-tuning, accuracy before and after. */
-export function pruneTable(train: (event: TrainEvent) => void): EventTable<PruneProgress> {
+export function pruneTable(train: (event: TrainEvent) => void): EventTable<PruneEvent> {
   return {
     prune: (e, { log }) => log('prune/sparsity', e.sparsity, e.step),
     train: (e) => train(e.event),
@@ -61,9 +62,13 @@ export function pruneTable(train: (event: TrainEvent) => void): EventTable<Prune
   };
 }
 
-/** `createEnsemble()`'s events: the objective of fitted aggregators (`optimized`, `stacking`) per iteration. */
-export function ensembleTable(): EventTable<EnsembleProgress> {
+/** `ensemble()`'s events: the objective of fitted aggregators (`optimized`, `stacking`) per iteration, then test accuracies. */
+export function ensembleTable(): EventTable<EnsembleEvent> {
   return {
     fit: (e, { log }) => log(`fit/${e.aggregator}_loss`, e.loss, e.iteration),
+    done: ({ report }, { log }) => {
+      log('test/accuracy', report.ensemble.accuracy, 0);
+      for (const [i, m] of report.members.entries()) log(`test/member_${i}_accuracy`, m.accuracy, 0);
+    },
   };
 }
