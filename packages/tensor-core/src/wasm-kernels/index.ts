@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMulKernel, makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d-backprop.js';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
+import { ortConvKernels } from './ort/conv.js';
 import { ortBatchMatMul, ortFusedMatMul } from './ort/matmul.js';
 import { loadOrt, ortUnavailableReason } from './ort/native.js';
 import { makeMaxPoolGrad } from './pooling.js';
@@ -70,6 +71,14 @@ function replace(name: string, make: (original: KernelFunc | undefined) => Kerne
   tf.registerKernel(config);
 }
 
+/** Stands in for a kernel tfjs-backend-wasm lacks: reached only when ORT declines the call. */
+function missing(name: string): KernelFunc {
+  return (args) => {
+    const shapes = Object.values(args.inputs).map((t) => JSON.stringify(t?.shape));
+    throw new Error(`wasm kernel '${name}' is missing and ONNX Runtime cannot run this call (inputs ${shapes.join(', ')}, attrs ${JSON.stringify(args.attrs)})`);
+  };
+}
+
 function required(name: string, f: KernelFunc | undefined): KernelFunc {
   if (f === undefined) throw new Error(`wasm kernel '${name}' is missing`);
   return f;
@@ -97,8 +106,14 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   const saved = new Map<string, tf.KernelConfig | undefined>();
   replace(tf.BatchMatMul, (o) => viaOrt(tf.BatchMatMul, ortBatchMatMul, makeBatchMatMul(required(tf.BatchMatMul, o))), saved);
   replace(tf._FusedMatMul, (o) => viaOrt(tf._FusedMatMul, ortFusedMatMul, makeFusedMatMul(required(tf._FusedMatMul, o))), saved);
-  replace(tf.Conv2DBackpropFilter, () => makeConv2DBackpropFilter(batchMatMulKernel), saved);
-  replace(tf.Conv2DBackpropInput, (o) => makeConv2DBackpropInput(required(tf.Conv2DBackpropInput, o), batchMatMulKernel), saved);
+  const conv = (name: string, f: KernelFunc | undefined): KernelFunc => viaOrt(name, (w) => ortConvKernels[name]!(w, f === undefined), f ?? missing(name));
+  replace(tf.Conv2DBackpropFilter, () => conv(tf.Conv2DBackpropFilter, makeConv2DBackpropFilter(batchMatMulKernel)), saved);
+  replace(tf.Conv2DBackpropInput, (o) => conv(tf.Conv2DBackpropInput, makeConv2DBackpropInput(required(tf.Conv2DBackpropInput, o), batchMatMulKernel)), saved);
+  if (ort) {
+    for (const name of [tf.Conv2D, tf.FusedConv2D, tf.DepthwiseConv2dNative, tf.FusedDepthwiseConv2D]) replace(name, (o) => conv(name, required(name, o)), saved);
+    // Missing from tfjs-backend-wasm 4.22: ORT provides them (at every size).
+    for (const name of [tf.DepthwiseConv2dNativeBackpropInput, tf.DepthwiseConv2dNativeBackpropFilter]) replace(name, (o) => conv(name, o), saved);
+  }
   replace(tf.MaxPoolGrad, (o) => makeMaxPoolGrad(required(tf.MaxPoolGrad, o)), saved);
   replace(tf.Sum, (o) => makeSum(required(tf.Sum, o)), saved);
   replace(tf.Transpose, (o) => makeTranspose(required(tf.Transpose, o)), saved);

@@ -24,11 +24,12 @@ export interface GraphValue {
   readonly shape: readonly number[];
 }
 
-/** A float32 constant. */
+/** A constant: float32 values, or int64 ones (shapes, axes) with `int64: true`. */
 export interface GraphConstant {
   readonly name: string;
   readonly shape: readonly number[];
   readonly values: readonly number[];
+  readonly int64?: boolean;
 }
 
 /** A graph of float32 values. */
@@ -43,6 +44,7 @@ export interface GraphSpec {
 export const OPSET = 17;
 const IR_VERSION = 8;
 const FLOAT = 1;
+const INT64 = 7;
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
 const ATTR_STRING = 3;
@@ -124,9 +126,10 @@ function valueInfo(w: Writer, value: GraphValue): void {
 
 function constant(w: Writer, c: GraphConstant): void {
   for (const d of c.shape) w.int(1, d);
-  w.int(2, FLOAT);
+  w.int(2, c.int64 ? INT64 : FLOAT);
   w.string(8, c.name);
-  w.bytesField(9, new Uint8Array(Float32Array.from(c.values).buffer));
+  const data = c.int64 ? BigInt64Array.from(c.values, (v) => BigInt(v)) : Float32Array.from(c.values);
+  w.bytesField(9, new Uint8Array(data.buffer));
 }
 
 /** Serialises `spec` as an ONNX model (opset {@link OPSET}, plus `com.microsoft` 1 when a node uses it). */

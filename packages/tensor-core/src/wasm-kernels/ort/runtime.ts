@@ -54,7 +54,8 @@ export interface BoundInput {
 
 /**
  * Runs the cached session `key` (graph built by `graph()` on first use) with inputs read straight
- * from the wasm heap and its single output `Y` written into a new wasm tensor of `outShape`.
+ * from the wasm heap and its single output `Y` written into a new wasm tensor of `outShape` (which
+ * the graph declares as `graphOutShape` when that differs: same size).
  */
 export function runOnHeap(
   rt: { ort: OrtRuntime; cache: SessionCache },
@@ -63,6 +64,7 @@ export function runOnHeap(
   graph: () => GraphSpec,
   inputs: readonly BoundInput[],
   outShape: number[],
+  graphOutShape: readonly number[] = outShape,
 ): tf.TensorInfo {
   const session = rt.cache.get(key, graph);
   // Allocate first: growing the heap detaches earlier views.
@@ -70,7 +72,7 @@ export function runOnHeap(
   const feeds: Record<string, ReturnType<OrtRuntime['tensor']>> = {};
   for (const input of inputs) feeds[input.name] = rt.ort.tensor(heapF32(backend, input.info), input.shape ?? input.info.shape);
   try {
-    session.run(feeds, { Y: rt.ort.tensor(heapF32(backend, out), outShape) }, {});
+    session.run(feeds, { Y: rt.ort.tensor(heapF32(backend, out), graphOutShape) }, {});
   } catch (error) {
     backend.disposeData(out.dataId);
     throw error;
