@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { applyWasmTrainingKernels, ORT_KERNELS_ENV, removeWasmTrainingKernels, WASM_KERNELS_ENV, wasmTrainingKernels } from './index.js';
 import { tf, useWasm } from './kit.test.shared.js';
 
-const WASM_ONLY = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum', 'Transpose'];
+const WASM_ONLY = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum', 'Transpose', 'Identity'];
 const IN_ORT = [
   'BatchMatMul',
   '_FusedMatMul',
@@ -14,6 +14,9 @@ const IN_ORT = [
   'FusedDepthwiseConv2D',
   'DepthwiseConv2dNativeBackpropInput',
   'DepthwiseConv2dNativeBackpropFilter',
+  'Sum',
+  'Tile',
+  'Mean',
 ];
 // onnxruntime-node is a dev dependency: the ORT kernels are in use in these tests.
 const PATCHED = [...new Set([...WASM_ONLY, ...IN_ORT])];

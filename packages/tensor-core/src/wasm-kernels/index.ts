@@ -11,15 +11,19 @@
  * - `MaxPoolGrad`: argmax once per window + scatter, instead of re-scanning windows per input pixel.
  * - `Sum` over leading axes (bias gradients): summed in place instead of after a full transpose.
  * - `Transpose`: (batched) 2-D permutations as a cache-blocked copy (stock: 5-50 ns per element).
+ * - `Identity`: shares its input's data (reference counted) instead of copying it.
  *
  * When the optional peer `onnxruntime-node` loads, the heavy kernels (matrix products, convolutions and
- * their gradients) run in ONNX Runtime instead, above a size where that is measured to pay off (see
- * `ort/`); `SHRINKRAY_ORT_KERNELS=off` keeps them on wasm.
+ * their gradients) and the memory-bound ones of BatchNormalization gradients (Tile, Sum, Mean) run
+ * in ONNX Runtime instead, above sizes where that is measured to pay off
+ * (see `ort/`); `SHRINKRAY_ORT_KERNELS=off` keeps them on wasm.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMulKernel, makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d-backprop.js';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
+import { makeIdentity } from './identity.js';
 import { ortConvKernels } from './ort/conv.js';
+import { ortElementwiseKernels } from './ort/elementwise.js';
 import { ortBatchMatMul, ortFusedMatMul } from './ort/matmul.js';
 import { loadOrt, ortUnavailableReason } from './ort/native.js';
 import { makeMaxPoolGrad } from './pooling.js';
@@ -115,8 +119,12 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
     for (const name of [tf.DepthwiseConv2dNativeBackpropInput, tf.DepthwiseConv2dNativeBackpropFilter]) replace(name, (o) => conv(name, o), saved);
   }
   replace(tf.MaxPoolGrad, (o) => makeMaxPoolGrad(required(tf.MaxPoolGrad, o)), saved);
-  replace(tf.Sum, (o) => makeSum(required(tf.Sum, o)), saved);
+  replace(tf.Sum, (o) => viaOrt(tf.Sum, ortElementwiseKernels[tf.Sum]!, makeSum(required(tf.Sum, o))), saved);
   replace(tf.Transpose, (o) => makeTranspose(required(tf.Transpose, o)), saved);
+  replace(tf.Identity, (o) => makeIdentity(required(tf.Identity, o)), saved);
+  if (ort) {
+    for (const name of [tf.Tile, tf.Mean]) replace(name, (o) => viaOrt(name, ortElementwiseKernels[name]!, required(name, o)), saved);
+  }
   originals = saved;
   applied = {
     kernels: [...saved.keys()],
