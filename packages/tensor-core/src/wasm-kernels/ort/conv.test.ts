@@ -42,6 +42,7 @@ function outSize(inSize: number, k: number, s: number, d: number, pad: Pad, axis
 
 describe('ORT convolutions equal the cpu backend', () => {
   const [n, ci, co] = [8, 16, 24];
+  const thin = 3; // below the im2col channel bound
   let seed = 100;
   for (const size of [20, 21]) {
     for (const k of [1, 3]) {
@@ -60,6 +61,17 @@ describe('ORT convolutions equal the cpu backend', () => {
             await check(tf.Conv2DBackpropFilter, { x, dy }, { ...common, filterShape: [k, k, ci, co] });
           });
         }
+      }
+    }
+    for (const k of [3, 5]) {
+      for (const s of [1, 2]) {
+        it(`Conv2DBackpropFilter with ${thin} input channels (im2col Gemm) ${size}x${size}, k=${k}, stride ${s}, every padding`, async () => {
+          for (const pad of pads) {
+            const x = randomData([4, size, size, thin], seed++);
+            const dy = randomData([4, outSize(size, k, s, 1, pad, 1), outSize(size, k, s, 1, pad, 2), 32], seed++);
+            await check(tf.Conv2DBackpropFilter, { x, dy }, { strides: [s, s], pad, dataFormat: 'NHWC', filterShape: [k, k, thin, 32] });
+          }
+        });
       }
     }
     it(`Conv2D with dilation 2, ${size}x${size}`, async () => {
