@@ -9,6 +9,7 @@ import { Rng } from '../random.js';
 import { formatShape, type Tensor } from '../tensor.js';
 import { type CheckpointState, type EarlyStoppingState, loadLatestCheckpoint, type NamedArray, saveCheckpoint } from './checkpoint.js';
 import { accuracyCounts, sparseCrossEntropy } from './losses.js';
+import { kernelUsage, kernelUsageSince } from '../wasm-kernels/ort/runtime.js';
 import { createOptimizer } from './optimizer.js';
 import type { EpochMetrics, LossFn, TrainEvent, TrainHistory, TrainOptions, TrainResult } from './types.js';
 
@@ -298,6 +299,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   let history: EpochMetrics[] = [];
   let startEpoch = 0;
+  const usageAtStart = kernelUsage();
   let step = 0;
   let esState: EarlyStoppingState = { best: null, bestEpoch: 0, wait: 0, stopped: false };
   let bestWeights: NamedArray[] | undefined;
@@ -442,9 +444,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (validation) tf.dispose([validation.x, validation.y]);
   }
 
+  const kernels = kernelUsageSince(usageAtStart);
   const result: TrainHistory = {
     epochs: history,
     backend: tf.getBackend(),
+    ...(kernels ? { kernels } : {}),
     samplesPerSecond: overallThroughput(history, rows),
     stoppedEarly: esState.stopped,
     bestEpoch: es ? esState.bestEpoch : bestEpochOf(history),

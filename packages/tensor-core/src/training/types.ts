@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Tensor } from '../tensor.js';
+import type { KernelUsage } from '../wasm-kernels/ort/runtime.js';
 
 /** Arguments a training loss receives for one batch (all tensors live only during the step). */
 export interface LossArgs {
@@ -121,6 +122,11 @@ export interface TrainHistory {
   epochs: EpochMetrics[];
   /** The tfjs backend that ran the training (`wasm`, `cpu`, `tensorflow`). */
   backend: string;
+  /**
+   * wasm backend: calls of each shrinkray-managed kernel during this training, in ONNX Runtime (`ort`)
+   * and on wasm (`wasm`; below the size thresholds, or without onnxruntime-node). Absent elsewhere.
+   */
+  kernels?: KernelUsage;
   /** Training rows per second over all recorded epochs. */
   samplesPerSecond: number;
   stoppedEarly: boolean;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, expectNoLeaks, onCpu, patched, randomData, tensorOf, tf, useWasm } from '../kit.test.shared.js';
 import { loadOrt } from './native.js';
-import { kernelUsage, ortSessionStats } from './runtime.js';
+import { kernelUsage, kernelUsageSince, ortSessionStats } from './runtime.js';
 
 beforeAll(useWasm);
 
@@ -78,6 +78,14 @@ describe('ORT matrix products', () => {
       });
     }
   }
+
+  it('kernelUsageSince (the training history field) counts the calls made since a snapshot', () => {
+    const snapshot = kernelUsage();
+    expect(kernelUsageSince(snapshot)).toBeUndefined();
+    patched(() => tf.matMul(tf.ones([128, 96]), tf.ones([96, 80])));
+    patched(() => tf.matMul(tf.ones([4, 4]), tf.ones([4, 4])));
+    expect(kernelUsageSince(snapshot)).toEqual({ [tf.BatchMatMul]: { ort: 1, wasm: 1 } });
+  });
 
   it('products below the threshold stay on wasm', () => {
     const before = kernelUsage()[tf.BatchMatMul]?.wasm ?? 0;

@@ -30,6 +30,20 @@ export function kernelUsage(): KernelUsage {
   return Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, { ...v }]));
 }
 
+/**
+ * The calls made since `before` (a {@link kernelUsage} snapshot), kernels without calls left out;
+ * undefined when there were none (e.g. not on the wasm backend).
+ */
+export function kernelUsageSince(before: KernelUsage): KernelUsage | undefined {
+  const delta: KernelUsage = {};
+  for (const [kernel, now] of Object.entries(usage)) {
+    const ort = now.ort - (before[kernel]?.ort ?? 0);
+    const wasm = now.wasm - (before[kernel]?.wasm ?? 0);
+    if (ort + wasm > 0) delta[kernel] = { ort, wasm };
+  }
+  return Object.keys(delta).length > 0 ? delta : undefined;
+}
+
 /** Zeroes the call counts. */
 export function resetKernelUsage(): void {
   for (const key of Object.keys(usage)) delete usage[key];
