@@ -44,3 +44,4 @@ export {
 export { kernelUsage, resetKernelUsage, ortSessionStats, releaseOrtSessions, type KernelUsage } from './wasm-kernels/ort/runtime.js';
 export type { SessionCacheStats } from './wasm-kernels/ort/sessions.js';
 export { ORT_THREADS_ENV } from './wasm-kernels/ort/native.js';
+export { FusedAdamOptimizer } from './wasm-kernels/fused-adam.js';

@@ -16,11 +16,13 @@
  * When the optional peer `onnxruntime-node` loads, the heavy kernels (matrix products, convolutions and
  * their gradients) and the memory-bound ones of BatchNormalization gradients (Tile, Sum, Mean) run
  * in ONNX Runtime instead, above sizes where that is measured to pay off
- * (see `ort/`); `SHRINKRAY_ORT_KERNELS=off` keeps them on wasm.
+ * (see `ort/`), and `FusedAdamOptimizer` updates all variables in one kernel call
+ * (`ShrinkrayFusedAdam`); `SHRINKRAY_ORT_KERNELS=off` keeps all of that off.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMulKernel, makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d-backprop.js';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
+import { FUSED_ADAM, fusedAdamKernel } from './fused-adam.js';
 import { makeIdentity } from './identity.js';
 import { ortConvKernels } from './ort/conv.js';
 import { ortElementwiseKernels } from './ort/elementwise.js';
@@ -123,6 +125,8 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   replace(tf.Transpose, (o) => makeTranspose(required(tf.Transpose, o)), saved);
   replace(tf.Identity, (o) => makeIdentity(required(tf.Identity, o)), saved);
   if (ort) {
+    // Part of the native-speed set (with the ORT kernels), so that SHRINKRAY_ORT_KERNELS=off is exactly the previous state.
+    replace(FUSED_ADAM, () => fusedAdamKernel, saved);
     for (const name of [tf.Tile, tf.Mean]) replace(name, (o) => viaOrt(name, ortElementwiseKernels[name]!, required(name, o)), saved);
   }
   originals = saved;
