@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, WasmBackendLike } from '../wasm-backend.js';
 import { type Epilogue, epilogueKey, epilogueNodes, supportedActivation } from './epilogue.js';
-import { im2colNodes, type Window } from './im2col.js';
+import { geometry } from '../conv2d-backprop.js';
+import { im2colNodes } from './im2col.js';
 import type { GraphConstant, GraphNode, GraphSpec } from './onnx-graph.js';
 import { allFloat, type BoundInput, countCall, ortRuntime, runOnHeap } from './runtime.js';
 
@@ -255,25 +256,6 @@ function backpropFilter(args: Parameters<KernelFunc>[0], kernel: string, depthwi
   );
 }
 
-function windowOf(info: Info): Window {
-  return {
-    batch: info.batchSize,
-    inH: info.inHeight,
-    inW: info.inWidth,
-    channels: info.inChannels,
-    outH: info.outHeight,
-    outW: info.outWidth,
-    fh: info.filterHeight,
-    fw: info.filterWidth,
-    sh: info.strideHeight,
-    sw: info.strideWidth,
-    dh: info.dilationHeight,
-    dw: info.dilationWidth,
-    top: info.padInfo.top,
-    left: info.padInfo.left,
-  };
-}
-
 /**
  * Filter gradients of inputs with fewer channels than this use {@link filterGradientByIm2col}; others the
  * Conv with swapped axes. Measured (`bench conv kernels`, batch 128): for 1 input channel at 28x28 the
@@ -291,7 +273,7 @@ function filterGradientByIm2col(rt: NonNullable<ReturnType<typeof ortRuntime>>, 
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const taps = info.filterHeight * info.filterWidth * info.inChannels;
   const graph = (): GraphSpec => {
-    const col = im2colNodes('X', 'col', windowOf(info));
+    const col = im2colNodes('X', 'col', geometry(info));
     return {
       nodes: [...col.nodes, { op: 'Gemm', inputs: ['col', 'DY'], outputs: ['Y'], attributes: { transA: 1 } }],
       inputs: [

@@ -1,22 +1,5 @@
+import type { ConvGeometry } from '../conv2d-backprop.js';
 import type { GraphConstant, GraphNode } from './onnx-graph.js';
-
-/** Geometry of a 2-D convolution window over an NHWC input. */
-export interface Window {
-  readonly batch: number;
-  readonly inH: number;
-  readonly inW: number;
-  readonly channels: number;
-  readonly outH: number;
-  readonly outW: number;
-  readonly fh: number;
-  readonly fw: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly dh: number;
-  readonly dw: number;
-  readonly top: number;
-  readonly left: number;
-}
 
 /**
  * Graph nodes that build the im2col matrix of NHWC `input` in NHWC order: output `name` of shape
@@ -25,16 +8,16 @@ export interface Window {
  * channels (taps in (kh, kw) order, as HWIO filters are laid out) and a Reshape: with NHWC data no
  * transpose is needed, and a single Gemm then computes the convolution or its filter gradient.
  */
-export function im2colNodes(input: string, name: string, w: Window): { nodes: GraphNode[]; constants: GraphConstant[] } {
+export function im2colNodes(input: string, name: string, w: ConvGeometry): { nodes: GraphNode[]; constants: GraphConstant[] } {
   const nodes: GraphNode[] = [];
   const constants: GraphConstant[] = [];
   const lastRow = (w.outH - 1) * w.sh + (w.fh - 1) * w.dh;
   const lastCol = (w.outW - 1) * w.sw + (w.fw - 1) * w.dw;
-  const bottom = Math.max(0, lastRow - w.top - (w.inH - 1));
-  const right = Math.max(0, lastCol - w.left - (w.inW - 1));
+  const bottom = Math.max(0, lastRow - w.padTop - (w.inH - 1));
+  const right = Math.max(0, lastCol - w.padLeft - (w.inW - 1));
   let padded = input;
-  if (w.top > 0 || w.left > 0 || bottom > 0 || right > 0) {
-    constants.push({ name: `${name}_pads`, shape: [8], values: [0, w.top, w.left, 0, 0, bottom, right, 0], int64: true });
+  if (w.padTop > 0 || w.padLeft > 0 || bottom > 0 || right > 0) {
+    constants.push({ name: `${name}_pads`, shape: [8], values: [0, w.padTop, w.padLeft, 0, 0, bottom, right, 0], int64: true });
     nodes.push({ op: 'Pad', inputs: [input, `${name}_pads`], outputs: [`${name}_padded`] });
     padded = `${name}_padded`;
   }
@@ -58,7 +41,7 @@ export function im2colNodes(input: string, name: string, w: Window): { nodes: Gr
   }
   const joined = taps.length === 1 ? taps[0]! : `${name}_joined`;
   if (taps.length > 1) nodes.push({ op: 'Concat', inputs: taps, outputs: [joined], attributes: { axis: 3 } });
-  constants.push({ name: `${name}_shape`, shape: [2], values: [w.batch * w.outH * w.outW, w.fh * w.fw * w.channels], int64: true });
+  constants.push({ name: `${name}_shape`, shape: [2], values: [w.batch * w.outH * w.outW, w.fh * w.fw * w.inC], int64: true });
   nodes.push({ op: 'Reshape', inputs: [joined, `${name}_shape`], outputs: [name] });
   return { nodes, constants };
 }
