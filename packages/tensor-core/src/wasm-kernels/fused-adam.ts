@@ -38,6 +38,8 @@ export const fusedAdamKernel: KernelFunc = (args) => {
   const correction2 = 1 - heapF32(backend, inputs['accBeta2']!)[0]!;
   const b1 = 1 - beta1;
   const b2 = 1 - beta2;
+  const rate = learningRate / correction1;
+  const inverse2 = 1 / correction2;
   for (let i = 0; i < count; i++) {
     const value = heapF32(backend, inputs[`v${i}`]!);
     const grad = heapF32(backend, inputs[`g${i}`]!);
@@ -52,7 +54,7 @@ export const fusedAdamKernel: KernelFunc = (args) => {
       const sj = beta2 * s[j]! + b2 * g * g;
       outM[j] = mj;
       outS[j] = sj;
-      outValue[j] = value[j]! - (learningRate * (mj / correction1)) / (Math.sqrt(sj / correction2) + epsilon);
+      outValue[j] = value[j]! - (rate * mj) / (Math.sqrt(sj * inverse2) + epsilon);
     }
   }
   return outputs;

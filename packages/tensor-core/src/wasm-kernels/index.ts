@@ -12,6 +12,7 @@
  * - `Sum` over leading axes (bias gradients): summed in place instead of after a full transpose.
  * - `Transpose`: (batched) 2-D permutations as a cache-blocked copy (stock: 5-50 ns per element).
  * - `Identity`: shares its input's data (reference counted) instead of copying it.
+ * - `Add`/`Sub`/`Multiply`/`RealDiv` of an activation and a per-channel vector: one pass, no index arithmetic.
  *
  * When the optional peer `onnxruntime-node` loads, the heavy kernels (matrix products, convolutions and
  * their gradients) and the memory-bound ones of BatchNormalization gradients (Tile, Sum, Mean) run
@@ -20,6 +21,7 @@
  * (`ShrinkrayFusedAdam`); `SHRINKRAY_ORT_KERNELS=off` keeps all of that off.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { CHANNEL_BINARY_KERNELS, makeChannelBinary } from './broadcast.js';
 import { batchMatMulKernel, makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d-backprop.js';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
 import { FUSED_ADAM, fusedAdamKernel } from './fused-adam.js';
@@ -124,8 +126,9 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   replace(tf.Sum, (o) => viaOrt(tf.Sum, ortElementwiseKernels[tf.Sum]!, makeSum(required(tf.Sum, o))), saved);
   replace(tf.Transpose, (o) => makeTranspose(required(tf.Transpose, o)), saved);
   replace(tf.Identity, (o) => makeIdentity(required(tf.Identity, o)), saved);
+  for (const name of CHANNEL_BINARY_KERNELS) replace(name, (o) => makeChannelBinary(name, required(name, o)), saved);
   if (ort) {
-    // Part of the native-speed set (with the ORT kernels), so that SHRINKRAY_ORT_KERNELS=off is exactly the previous state.
+    // Part of the native-speed set (with the ORT kernels): SHRINKRAY_ORT_KERNELS=off then measures the previous wasm path.
     replace(FUSED_ADAM, () => fusedAdamKernel, saved);
     for (const name of [tf.Tile, tf.Mean]) replace(name, (o) => viaOrt(name, ortElementwiseKernels[name]!, required(name, o)), saved);
   }
