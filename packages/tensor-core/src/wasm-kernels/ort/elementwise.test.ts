@@ -26,6 +26,10 @@ describe('ORT Tile / Sum / Mean equal the cpu backend', () => {
       await check(tf.Tile, () => tf.tile(tensorOf(small), reps));
     });
   }
+  it('Sum and Mean over every axis (axis null)', async () => {
+    await check(tf.Sum, () => tf.sum(tensorOf(x)));
+    await check(tf.Mean, () => tf.mean(tensorOf(x)));
+  });
   for (const axes of [[0, 1, 2], [1, 2], [3], [0, 3], [-1, 0]]) {
     for (const keepDims of [false, true]) {
       it(`Sum and Mean over ${axes}, keepDims=${keepDims}`, async () => {

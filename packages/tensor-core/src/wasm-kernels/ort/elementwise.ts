@@ -46,7 +46,9 @@ function reduce(kernel: 'Sum' | 'Mean') {
     const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
     const rank = x.shape.length;
     if (!rt || !allFloat(x) || rank === 0 || sizeOf(x.shape) < ORT_ELEMENTWISE_MIN) return undefined;
-    const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort((p, q) => p - q);
+    // tfjs passes a null axis for "every axis".
+    const requested: number[] = axis == null ? x.shape.map((_, i) => i) : Array.isArray(axis) ? axis : [axis];
+    const axes = [...new Set(requested.map((a) => (a < 0 ? a + rank : a)))].sort((p, q) => p - q);
     if (axes.length === 0 || axes.some((a) => a < 0 || a >= rank)) return undefined;
     const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
     const graph = (): GraphSpec =>
