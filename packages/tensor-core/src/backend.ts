@@ -10,14 +10,24 @@ export interface BackendLoader {
   /** Package that provides it, for messages. */
   readonly packageName: string;
   /** Imports the package (registering the backend) and returns once `tf.setBackend` succeeded; may name kernel fixes applied. */
-  load(): Promise<void | { kernelFixes: readonly string[] }>;
+  load(): Promise<void | KernelFixes>;
+}
+
+/** Kernels a loader replaced, and which of them run in ONNX Runtime. */
+export interface KernelFixes {
+  /** The training kernels shrinkray replaced with faster ones (empty when disabled). */
+  readonly kernelFixes: readonly string[];
+  /** Of those, the kernels that run in ONNX Runtime above their size thresholds; the rest stay on wasm. */
+  readonly ortKernels?: readonly string[];
+  /** onnxruntime-node version and threads, when kernels run in it. */
+  readonly ort?: { readonly version: string; readonly threads: number };
+  /** Why no kernel runs in ONNX Runtime (e.g. onnxruntime-node is not installed), when none does. */
+  readonly ortReason?: string;
 }
 
 /** What `initBackend` did: the backend now running and every backend it tried before it. */
-export interface BackendInfo {
+export interface BackendInfo extends Partial<KernelFixes> {
   readonly backend: BackendName;
-  /** wasm only: the training kernels shrinkray replaced with faster ones (empty when disabled). */
-  readonly kernelFixes?: readonly string[];
   readonly attempts: readonly { backend: BackendName; ok: boolean; reason?: string }[];
 }
 
@@ -47,7 +57,13 @@ export const defaultBackendLoaders: readonly BackendLoader[] = [
       await import('@tensorflow/tfjs-backend-wasm');
       await activate('wasm');
       const { applyWasmTrainingKernels } = await import('./wasm-kernels/index.js');
-      return { kernelFixes: applyWasmTrainingKernels().kernels };
+      const state = applyWasmTrainingKernels();
+      return {
+        kernelFixes: state.kernels,
+        ortKernels: state.ortKernels,
+        ...(state.ort ? { ort: state.ort } : {}),
+        ...(state.ortReason !== undefined ? { ortReason: state.ortReason } : {}),
+      };
     },
   },
   {
@@ -90,7 +106,7 @@ async function chooseBackend(loaders: readonly BackendLoader[]): Promise<Backend
     try {
       const loaded = await loader.load();
       attempts.push({ backend: loader.name, ok: true });
-      return loaded ? { backend: loader.name, attempts, kernelFixes: loaded.kernelFixes } : { backend: loader.name, attempts };
+      return loaded ? { ...loaded, backend: loader.name, attempts } : { backend: loader.name, attempts };
     } catch (error) {
       attempts.push({ backend: loader.name, ok: false, reason: `${loader.packageName}: ${describe(error)}` });
     }

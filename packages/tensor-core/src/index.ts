@@ -4,7 +4,7 @@ export { adaptInput, type DeclaredShape } from './layout.js';
 export { TfjsModel, type Model, type OutputKind } from './model.js';
 export { cloneModel } from './clone.js';
 export { Rng } from './random.js';
-export { initBackend, activeBackend, defaultBackendLoaders, type BackendName, type BackendLoader, type BackendInfo } from './backend.js';
+export { initBackend, activeBackend, defaultBackendLoaders, type BackendName, type BackendLoader, type BackendInfo, type KernelFixes } from './backend.js';
 /** The tfjs-core and tfjs-layers instances shrinkray uses; import these rather than your own copies. */
 export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
@@ -36,6 +36,17 @@ export {
 } from './metrics.js';
 export * from './training/index.js';
 export { Registry } from './registry.js';
-export { applyWasmTrainingKernels, removeWasmTrainingKernels, wasmTrainingKernels, WASM_KERNELS_ENV, type WasmKernelPatchState } from './wasm-kernels/index.js';
+export {
+  applyWasmTrainingKernels,
+  removeWasmTrainingKernels,
+  wasmTrainingKernels,
+  WASM_KERNELS_ENV,
+  ORT_KERNELS_ENV,
+  type WasmKernelPatchState,
+} from './wasm-kernels/index.js';
+export { kernelUsage, resetKernelUsage, ortSessionStats, releaseOrtSessions, type KernelUsage } from './wasm-kernels/ort/runtime.js';
+export type { SessionCacheStats } from './wasm-kernels/ort/sessions.js';
+export { ORT_THREADS_ENV } from './wasm-kernels/ort/native.js';
+export { FusedAdamOptimizer } from './wasm-kernels/fused-adam.js';
 export * from './data/index.js';
 export { evaluate, type EvaluateOptions, type EvaluateReport, type EvaluateEvent, type EvaluateResult } from './data/evaluate.js';

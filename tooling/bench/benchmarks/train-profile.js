@@ -1,5 +1,6 @@
-// `pnpm bench train-profile`: where a training step's time goes, kernel by kernel (wasm backend), for
-// shrinkray's kernels and the stock ones - the profile that chose which kernels to fix.
+// `pnpm bench train-profile`: where a training step's time goes, kernel by kernel (wasm backend), with
+// the heavy kernels in ONNX Runtime (after), with today's wasm kernel fixes only (before) and, for the
+// MLP, the stock kernels - the profile that chose which kernels to move or fix.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnJson } from '../lib/spawn-json.js';
@@ -10,18 +11,20 @@ const TOP = 8;
 /** @type {import('../registry.js').Benchmark} */
 export default {
   name: 'train-profile',
-  description: 'per-kernel time of one training step (MLP, CNN; batch 128, Adam) with shrinkray and stock wasm kernels',
+  description: 'per-kernel time of one training step (MLP, CNN, ResNet-style; batch 128, Adam): ORT kernels, wasm kernel fixes, stock',
   async run({ repoRoot, quick, log }) {
     const rows = [];
     const notes = [];
-    for (const model of ['mlp', 'cnn']) {
-      for (const runtime of ['shrinkray', 'stock']) {
-        const slow = runtime === 'stock' && model === 'cnn';
-        const [warmup, steps] = slow ? [1, 1] : quick ? [2, 3] : [3, 10];
+    for (const model of ['mlp', 'cnn', 'resnet']) {
+      for (const runtime of model === 'mlp' ? ['shrinkray', 'wasm', 'stock'] : ['shrinkray', 'wasm']) {
+        const [warmup, steps] = model === 'resnet' ? [1, quick ? 1 : 2] : quick ? [2, 3] : [3, 10];
         log(`${model} / ${runtime}: profiling ${steps} steps`);
-        const env = { ...process.env, SHRINKRAY_BACKEND: 'wasm' };
+        // Same malloc setting as the train benchmark (fresh ORT output buffers are not unmapped each call).
+        const env = { ...process.env, SHRINKRAY_BACKEND: 'wasm', MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296' };
+        delete env.SHRINKRAY_WASM_KERNELS;
+        delete env.SHRINKRAY_ORT_KERNELS;
         if (runtime === 'stock') env.SHRINKRAY_WASM_KERNELS = 'off';
-        else delete env.SHRINKRAY_WASM_KERNELS;
+        if (runtime === 'wasm') env.SHRINKRAY_ORT_KERNELS = 'off';
         try {
           const out = await spawnJson(
             process.execPath,
@@ -30,9 +33,10 @@ export default {
           );
           const stepMs = out.msPerStep[0];
           const total = out.kernels.reduce((sum, k) => sum + k.msPerStep, 0);
-          rows.push({ model, runtime, kernel: '(whole step)', callsPerStep: undefined, msPerStep: stepMs, share: 1 });
-          rows.push({ model, runtime, kernel: '(all kernels)', callsPerStep: out.kernels.reduce((n, k) => n + k.callsPerStep, 0), msPerStep: total, share: total / stepMs });
-          for (const k of out.kernels.slice(0, TOP)) rows.push({ model, runtime, ...k, share: k.msPerStep / stepMs });
+          const label = runtime === 'shrinkray' ? 'ORT kernels (after)' : runtime === 'wasm' ? 'wasm fixes only (before)' : 'stock';
+          rows.push({ model, runtime: label, kernel: '(whole step)', callsPerStep: undefined, msPerStep: stepMs, share: 1 });
+          rows.push({ model, runtime: label, kernel: '(all kernels)', callsPerStep: out.kernels.reduce((n, k) => n + k.callsPerStep, 0), msPerStep: total, share: total / stepMs });
+          for (const k of out.kernels.slice(0, TOP)) rows.push({ model, runtime: label, ...k, share: k.msPerStep / stepMs });
           if (out.fallbacks?.length) notes.push(`${model} / ${runtime}: ${out.fallbacks.join(', ')} (stock tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter).`);
         } catch (error) {
           notes.push(`${model} / ${runtime} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);

@@ -1,7 +1,20 @@
 // One tfjs training run of the `train` benchmark, in its own process so that the kernel set-up
 // (SHRINKRAY_WASM_KERNELS) and the JIT state of one run cannot affect another. Prints one JSON object.
 import { parseArgs } from 'node:util';
-import { applyWasmTrainingKernels, initBackend, removeWasmTrainingKernels, Rng, tf, tfl, wasmTrainingKernels } from '@shrinkray/tensor-core';
+import {
+  applyWasmTrainingKernels,
+  FusedAdamOptimizer,
+  initBackend,
+  kernelUsage,
+  ORT_KERNELS_ENV,
+  ortSessionStats,
+  removeWasmTrainingKernels,
+  resetKernelUsage,
+  Rng,
+  tf,
+  tfl,
+  wasmTrainingKernels,
+} from '@shrinkray/tensor-core';
 import { registerCpuFallback } from './cpu-fallback.js';
 import { buildModel, sampleShape } from './models.js';
 
@@ -17,17 +30,19 @@ const { values } = parseArgs({
     // Alternate windows with shrinkray's kernels and the stock ones in this one process (same model,
     // same moment's machine load): a paired ratio that other load on the machine disturbs less.
     pair: { type: 'boolean', default: false },
+    // What the paired windows compare against: the stock kernels, or today's wasm kernel fixes (ORT off).
+    'pair-with': { type: 'string', default: 'stock' },
     'stock-steps': { type: 'string', default: '4' },
   },
 });
-const name = /** @type {'mlp' | 'cnn'} */ (values.model);
+const name = /** @type {'mlp' | 'cnn' | 'resnet'} */ (values.model);
 const batch = Number(values.batch);
 
 const info = await initBackend({ force: 'wasm' });
 // Stock tfjs-backend-wasm has no Conv2DBackpropFilter: Conv2D training throws unless the kernel comes
 // from somewhere. The stock run borrows tfjs-backend-cpu's (pure JS), as a user of stock tfjs would.
 const fallbacks = [];
-if (name === 'cnn' && tf.getKernel('Conv2DBackpropFilter', 'wasm') === undefined) {
+if (name !== 'mlp' && tf.getKernel('Conv2DBackpropFilter', 'wasm') === undefined) {
   registerCpuFallback('Conv2DBackpropFilter');
   fallbacks.push('Conv2DBackpropFilter from tfjs-backend-cpu');
 }
@@ -45,7 +60,8 @@ const data = Array.from({ length: Number(values.pool) }, () => {
 });
 
 const model = buildModel(tfl, name);
-const optimizer = tf.train.adam(1e-3);
+// tfjs' Adam; with shrinkray's ORT kernel set it updates every variable in one fused kernel call.
+const optimizer = new FusedAdamOptimizer(1e-3);
 const vars = model.trainableWeights.map((w) => w.read());
 let counter = 0;
 function step() {
@@ -63,6 +79,7 @@ if (values.pair) {
 }
 const profile = values.profile ? profileKernels() : undefined;
 const tensorsBefore = tf.memory().numTensors;
+resetKernelUsage();
 const msPerStep = [];
 let lastLoss = Number.NaN;
 for (let w = 0; w < Number(values.windows); w++) {
@@ -78,6 +95,11 @@ process.stdout.write(
     msPerStep,
     lastLoss,
     leakedTensorsPerStep: (tf.memory().numTensors - tensorsBefore) / (Number(values.windows) * Number(values.steps)),
+    ortKernels: info.ortKernels ?? [],
+    ...(info.ort ? { ort: info.ort } : {}),
+    ...(info.ortReason ? { ortReason: info.ortReason } : {}),
+    kernelUsagePerStep: perStep(kernelUsage(), Number(values.windows) * Number(values.steps)),
+    ortSessions: ortSessionStats(),
     ...(profile ? { kernels: profile.report(Number(values.windows) * Number(values.steps)) } : {}),
   }) + '\n',
 );
@@ -127,7 +149,15 @@ function profileKernels() {
   };
 }
 
-/** Alternating shrinkray / stock timing windows (see --pair). */
+/** ORT / wasm calls per step of each kernel. */
+function perStep(usage, steps) {
+  return Object.fromEntries(Object.entries(usage).map(([k, u]) => [k, { ort: u.ort / steps, wasm: u.wasm / steps }]));
+}
+
+/**
+ * Alternating timing windows in one process (see --pair): shrinkray's kernels against the stock ones
+ * (`--pair-with=stock`) or against today's wasm kernel fixes without ONNX Runtime (`--pair-with=wasm`).
+ */
 async function pairedRun() {
   if (wasmTrainingKernels().length === 0) throw new Error('--pair needs the kernel fixes applied (unset SHRINKRAY_WASM_KERNELS)');
   const time = (n) => {
@@ -135,16 +165,28 @@ async function pairedRun() {
     for (let i = 0; i < n; i++) step();
     return (performance.now() - start) / n;
   };
-  removeWasmTrainingKernels();
-  step(); // warm the stock kernels' code paths
-  applyWasmTrainingKernels();
+  const other = () => {
+    removeWasmTrainingKernels();
+    if (values['pair-with'] === 'wasm') {
+      process.env[ORT_KERNELS_ENV] = 'off';
+      applyWasmTrainingKernels();
+      delete process.env[ORT_KERNELS_ENV];
+    }
+  };
+  const back = () => {
+    removeWasmTrainingKernels();
+    applyWasmTrainingKernels();
+  };
+  other();
+  step(); // warm the other kernels' code paths
+  back();
   const shrinkray = [];
   const stock = [];
   for (let w = 0; w < Number(values.windows); w++) {
     shrinkray.push(time(Number(values.steps)));
-    removeWasmTrainingKernels();
+    other();
     stock.push(time(Number(values['stock-steps'])));
-    applyWasmTrainingKernels();
+    back();
   }
-  process.stdout.write(`${JSON.stringify({ shrinkray, stock, ratios: shrinkray.map((ms, i) => stock[i] / ms) })}\n`);
+  process.stdout.write(`${JSON.stringify({ shrinkray, other: stock, ratios: shrinkray.map((ms, i) => stock[i] / ms) })}\n`);
 }

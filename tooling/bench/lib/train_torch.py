@@ -5,6 +5,32 @@ import sys
 import time
 
 
+def resnet(nn):
+    """The ResNet-style model of tooling/bench/lib/models.js: stem, blocks at 16, 32 (stride 2), 64 (stride 2)."""
+
+    class Block(nn.Module):
+        def __init__(self, cin: int, cout: int, stride: int) -> None:
+            super().__init__()
+            self.body = nn.Sequential(
+                nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+                nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout),
+            )
+            self.shortcut = (
+                nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+                if stride != 1 or cin != cout else nn.Identity()
+            )
+            self.relu = nn.ReLU()
+
+        def forward(self, x):
+            return self.relu(self.body(x) + self.shortcut(x))
+
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+        Block(16, 16, 1), Block(16, 32, 2), Block(32, 64, 2),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10),
+    )
+
+
 def main() -> None:
     args = dict(a.split("=", 1) for a in sys.argv[1:])
     model_name = args.get("model", "mlp")
@@ -26,6 +52,9 @@ def main() -> None:
     if model_name == "mlp":
         model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
         shape = (784,)
+    elif model_name == "resnet":
+        model = resnet(nn)
+        shape = (1, 28, 28)
     else:
         model = nn.Sequential(
             nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),

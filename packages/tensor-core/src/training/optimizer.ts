@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '../errors/config-error.js';
+import { FusedAdamOptimizer } from '../wasm-kernels/fused-adam.js';
 import type { OptimizerConfig } from './types.js';
 
 const names = ['adam', 'sgd', 'momentum', 'rmsprop'] as const;
 
 /**
- * A tfjs optimizer from `{ name, learningRate }`: `adam`, `sgd`, `momentum` (momentum 0.9) or
- * `rmsprop`. Throws `ConfigError` for an unknown name or a learning rate that is not positive.
+ * A tfjs optimizer from `{ name, learningRate }`: `adam` (a {@link FusedAdamOptimizer}), `sgd`,
+ * `momentum` (momentum 0.9) or `rmsprop`. Throws `ConfigError` for an unknown name or a learning rate that is not positive.
  */
 export function createOptimizer(config: OptimizerConfig): tf.Optimizer {
   const { name, learningRate } = config;
@@ -15,7 +16,8 @@ export function createOptimizer(config: OptimizerConfig): tf.Optimizer {
   }
   switch (name) {
     case 'adam':
-      return tf.train.adam(learningRate);
+      // tfjs' Adam, updating all variables in one kernel call on the wasm backend.
+      return new FusedAdamOptimizer(learningRate);
     case 'sgd':
       return tf.train.sgd(learningRate);
     case 'momentum':

@@ -9,6 +9,7 @@ import { formatShape, Tensor } from '../tensor.js';
 import { Checkpointer, modelArrays, setModelArrays } from './checkpointer.js';
 import { EarlyStopping } from './early-stopping.js';
 import { sparseCrossEntropy } from './losses.js';
+import { kernelUsage, kernelUsageSince } from '../wasm-kernels/ort/runtime.js';
 import { createOptimizer } from './optimizer.js';
 import { mixSeed, type StepContext, scoreDataset, trainStep } from './step.js';
 import type { EpochMetrics, TrainEvent, TrainHistory, TrainOptions, TrainResult } from './types.js';
@@ -164,6 +165,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   let history: EpochMetrics[] = [];
   let startEpoch = 0;
+  const usageAtStart = kernelUsage();
   let step = 0;
   if (options.resume) {
     const resumed = await checkpointer.resume(model, optimizer);
@@ -237,9 +239,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   if (options.earlyStopping?.restoreBestWeights && stopper.bestWeights) setModelArrays(model, stopper.bestWeights, 'best weights');
 
+  const kernels = kernelUsageSince(usageAtStart);
   const result: TrainHistory = {
     epochs: history,
     backend: tf.getBackend(),
+    ...(kernels ? { kernels } : {}),
     samplesPerSecond: overallThroughput(history, rows),
     stoppedEarly: stopper.stopped,
     bestEpoch: options.earlyStopping ? stopper.state.bestEpoch : bestEpochOf(history),

@@ -3,6 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/dataset.js';
 import type { Tensor } from '../tensor.js';
 import type { NamedArray } from './checkpoint.js';
+import type { KernelUsage } from '../wasm-kernels/ort/runtime.js';
 
 /** Arguments a training loss receives for one batch (all tensors live only during the step). */
 export interface LossArgs {
@@ -145,6 +146,11 @@ export interface TrainHistory {
   epochs: EpochMetrics[];
   /** The tfjs backend that ran the training (`wasm`, `cpu`, `tensorflow`). */
   backend: string;
+  /**
+   * wasm backend: calls of each shrinkray-managed kernel during this training, in ONNX Runtime (`ort`)
+   * and on wasm (`wasm`; below the size thresholds, or without onnxruntime-node). Absent elsewhere.
+   */
+  kernels?: KernelUsage;
   /** Training rows per second over all recorded epochs. */
   samplesPerSecond: number;
   stoppedEarly: boolean;

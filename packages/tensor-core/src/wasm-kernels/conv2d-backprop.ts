@@ -9,7 +9,8 @@ import { heapF32, type KernelFunc, runSingle, setShape, transpose, view, wasmKer
  * directly in the wasm heap and the product runs on the fast (XNNPACK) matmul path.
  */
 
-interface ConvGeometry {
+/** A convolution's geometry (from tfjs' Conv2DInfo), for the kernels that walk windows themselves. */
+export interface ConvGeometry {
   batch: number;
   inH: number;
   inW: number;
@@ -27,7 +28,8 @@ interface ConvGeometry {
   padLeft: number;
 }
 
-function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
+/** The {@link ConvGeometry} of a tfjs Conv2DInfo. */
+export function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   return {
     batch: info.batchSize,
     inH: info.inHeight,

@@ -1,12 +1,31 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyWasmTrainingKernels, removeWasmTrainingKernels, WASM_KERNELS_ENV, wasmTrainingKernels } from './index.js';
+import { applyWasmTrainingKernels, ORT_KERNELS_ENV, removeWasmTrainingKernels, WASM_KERNELS_ENV, wasmTrainingKernels } from './index.js';
 import { tf, useWasm } from './kit.test.shared.js';
 
-const PATCHED = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum', 'Transpose'];
+const WASM_ONLY = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum', 'Transpose', 'Identity', 'Add', 'Sub', 'Multiply', 'RealDiv'];
+const IN_ORT = [
+  'BatchMatMul',
+  '_FusedMatMul',
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'Conv2D',
+  'FusedConv2D',
+  'DepthwiseConv2dNative',
+  'FusedDepthwiseConv2D',
+  'DepthwiseConv2dNativeBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'Sum',
+  'Tile',
+  'Mean',
+];
+// onnxruntime-node is a dev dependency: the ORT kernels (and the fused Adam update that comes with them) are in use in these tests.
+const PATCHED = [...new Set([...WASM_ONLY, ...IN_ORT, 'ShrinkrayFusedAdam'])];
 
 describe('applyWasmTrainingKernels / removeWasmTrainingKernels', () => {
   afterEach(async () => {
     delete process.env[WASM_KERNELS_ENV];
+    delete process.env[ORT_KERNELS_ENV];
+    removeWasmTrainingKernels();
     await useWasm();
   });
 
@@ -17,6 +36,8 @@ describe('applyWasmTrainingKernels / removeWasmTrainingKernels', () => {
     expect(stock.get('Conv2DBackpropFilter')).toBeUndefined();
     const state = applyWasmTrainingKernels();
     expect([...state.kernels].sort()).toEqual([...PATCHED].sort());
+    expect([...state.ortKernels].sort()).toEqual([...IN_ORT].sort());
+    expect(state.ort?.version).toMatch(/^1\./);
     expect(applyWasmTrainingKernels().kernels).toEqual(state.kernels);
     expect(wasmTrainingKernels()).toEqual(state.kernels);
     for (const name of PATCHED) {
@@ -28,6 +49,16 @@ describe('applyWasmTrainingKernels / removeWasmTrainingKernels', () => {
     removeWasmTrainingKernels();
     expect(wasmTrainingKernels()).toEqual([]);
     for (const name of PATCHED) expect(tf.getKernel(name, 'wasm')).toBe(stock.get(name));
+  });
+
+  it(`${ORT_KERNELS_ENV}=off keeps every kernel on wasm and says why`, async () => {
+    await useWasm();
+    removeWasmTrainingKernels();
+    process.env[ORT_KERNELS_ENV] = 'off';
+    const state = applyWasmTrainingKernels();
+    expect([...state.kernels].sort()).toEqual([...WASM_ONLY].sort());
+    expect(state.ortKernels).toEqual([]);
+    expect(state.ortReason).toContain(`${ORT_KERNELS_ENV}=off`);
   });
 
   it(`${WASM_KERNELS_ENV}=off leaves the stock kernels in place and says why`, async () => {

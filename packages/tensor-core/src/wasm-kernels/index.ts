@@ -11,10 +11,25 @@
  * - `MaxPoolGrad`: argmax once per window + scatter, instead of re-scanning windows per input pixel.
  * - `Sum` over leading axes (bias gradients): summed in place instead of after a full transpose.
  * - `Transpose`: (batched) 2-D permutations as a cache-blocked copy (stock: 5-50 ns per element).
+ * - `Identity`: shares its input's data (reference counted) instead of copying it.
+ * - `Add`/`Sub`/`Multiply`/`RealDiv` of an activation and a per-channel vector: one pass, no index arithmetic.
+ *
+ * When the optional peer `onnxruntime-node` loads, the heavy kernels (matrix products, convolutions and
+ * their gradients) and the memory-bound ones of BatchNormalization gradients (Tile, Sum, Mean) run
+ * in ONNX Runtime instead, above sizes where that is measured to pay off
+ * (see `ort/`), and `FusedAdamOptimizer` updates all variables in one kernel call
+ * (`ShrinkrayFusedAdam`); `SHRINKRAY_ORT_KERNELS=off` keeps all of that off.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { CHANNEL_BINARY_KERNELS, makeChannelBinary } from './broadcast.js';
 import { batchMatMulKernel, makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d-backprop.js';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
+import { FUSED_ADAM, fusedAdamKernel } from './fused-adam.js';
+import { makeIdentity } from './identity.js';
+import { ortConvKernels } from './ort/conv.js';
+import { ortElementwiseKernels } from './ort/elementwise.js';
+import { ortBatchMatMul, ortFusedMatMul } from './ort/matmul.js';
+import { loadOrt, ortUnavailableReason } from './ort/native.js';
 import { makeMaxPoolGrad } from './pooling.js';
 import { makeSum } from './reduce.js';
 import { makeTranspose } from './transpose.js';
@@ -23,20 +38,34 @@ import { type KernelFunc, WASM } from './wasm-backend.js';
 /** Environment variable that disables the kernel fixes when set to `off` (or `0`, `false`). */
 export const WASM_KERNELS_ENV = 'SHRINKRAY_WASM_KERNELS';
 
+/** Environment variable that keeps the heavy kernels on wasm (no ONNX Runtime) when set to `off`. */
+export const ORT_KERNELS_ENV = 'SHRINKRAY_ORT_KERNELS';
+
 /** What {@link applyWasmTrainingKernels} did. */
 export interface WasmKernelPatchState {
   /** Kernel names now replaced or added. Empty when disabled or the wasm backend is not loaded. */
   readonly kernels: readonly string[];
+  /** Of those, the kernels that run in ONNX Runtime (above their size thresholds). */
+  readonly ortKernels: readonly string[];
+  /** onnxruntime-node's version and threads when ORT kernels are in use. */
+  readonly ort?: { readonly version: string; readonly threads: number };
+  /** Why no ORT kernels are in use, when none are. */
+  readonly ortReason?: string;
   /** Why nothing was patched, when nothing was. */
   readonly reason?: string;
 }
 
 /** Original configs (undefined: the kernel did not exist) of the kernels patched, for removal. */
 let originals: Map<string, tf.KernelConfig | undefined> | undefined;
+let applied: WasmKernelPatchState | undefined;
+
+function envOff(name: string): boolean {
+  const value = process.env[name]?.trim().toLowerCase();
+  return value === 'off' || value === '0' || value === 'false';
+}
 
 function disabledByEnv(): boolean {
-  const value = process.env[WASM_KERNELS_ENV]?.trim().toLowerCase();
-  return value === 'off' || value === '0' || value === 'false';
+  return envOff(WASM_KERNELS_ENV);
 }
 
 function replace(name: string, make: (original: KernelFunc | undefined) => KernelFunc, saved: Map<string, tf.KernelConfig | undefined>): void {
@@ -50,6 +79,14 @@ function replace(name: string, make: (original: KernelFunc | undefined) => Kerne
   tf.registerKernel(config);
 }
 
+/** Stands in for a kernel tfjs-backend-wasm lacks: reached only when ORT declines the call. */
+function missing(name: string): KernelFunc {
+  return (args) => {
+    const shapes = Object.values(args.inputs).map((t) => JSON.stringify(t?.shape));
+    throw new Error(`wasm kernel '${name}' is missing and ONNX Runtime cannot run this call (inputs ${shapes.join(', ')}, attrs ${JSON.stringify(args.attrs)})`);
+  };
+}
+
 function required(name: string, f: KernelFunc | undefined): KernelFunc {
   if (f === undefined) throw new Error(`wasm kernel '${name}' is missing`);
   return f;
@@ -61,21 +98,48 @@ function required(name: string, f: KernelFunc | undefined): KernelFunc {
  * Results match the stock kernels within float32 rounding.
  */
 export function applyWasmTrainingKernels(): WasmKernelPatchState {
-  if (originals) return { kernels: [...originals.keys()] };
-  if (disabledByEnv()) return { kernels: [], reason: `${WASM_KERNELS_ENV}=${process.env[WASM_KERNELS_ENV]}` };
+  if (originals && applied) return applied;
+  if (disabledByEnv()) return { kernels: [], ortKernels: [], reason: `${WASM_KERNELS_ENV}=${process.env[WASM_KERNELS_ENV]}` };
   if (tf.getKernel(tf.BatchMatMul, WASM) === undefined || tf.getKernel(tf.Transpose, WASM) === undefined) {
-    return { kernels: [], reason: 'the wasm backend has not registered its kernels' };
+    return { kernels: [], ortKernels: [], reason: 'the wasm backend has not registered its kernels' };
   }
+  const ort = envOff(ORT_KERNELS_ENV) ? null : loadOrt();
+  const ortReason = ort ? undefined : envOff(ORT_KERNELS_ENV) ? `${ORT_KERNELS_ENV}=${process.env[ORT_KERNELS_ENV]}` : (ortUnavailableReason() ?? 'onnxruntime-node did not load');
+  const ortKernels: string[] = [];
+  const viaOrt = (name: string, wrap: (f: KernelFunc) => KernelFunc, f: KernelFunc): KernelFunc => {
+    if (!ort) return f;
+    ortKernels.push(name);
+    return wrap(f);
+  };
   const saved = new Map<string, tf.KernelConfig | undefined>();
-  replace(tf.BatchMatMul, (o) => makeBatchMatMul(required(tf.BatchMatMul, o)), saved);
-  replace(tf._FusedMatMul, (o) => makeFusedMatMul(required(tf._FusedMatMul, o)), saved);
-  replace(tf.Conv2DBackpropFilter, () => makeConv2DBackpropFilter(batchMatMulKernel), saved);
-  replace(tf.Conv2DBackpropInput, (o) => makeConv2DBackpropInput(required(tf.Conv2DBackpropInput, o), batchMatMulKernel), saved);
+  replace(tf.BatchMatMul, (o) => viaOrt(tf.BatchMatMul, ortBatchMatMul, makeBatchMatMul(required(tf.BatchMatMul, o))), saved);
+  replace(tf._FusedMatMul, (o) => viaOrt(tf._FusedMatMul, ortFusedMatMul, makeFusedMatMul(required(tf._FusedMatMul, o))), saved);
+  const conv = (name: string, f: KernelFunc | undefined): KernelFunc => viaOrt(name, (w) => ortConvKernels[name]!(w, f === undefined), f ?? missing(name));
+  replace(tf.Conv2DBackpropFilter, () => conv(tf.Conv2DBackpropFilter, makeConv2DBackpropFilter(batchMatMulKernel)), saved);
+  replace(tf.Conv2DBackpropInput, (o) => conv(tf.Conv2DBackpropInput, makeConv2DBackpropInput(required(tf.Conv2DBackpropInput, o), batchMatMulKernel)), saved);
+  if (ort) {
+    for (const name of [tf.Conv2D, tf.FusedConv2D, tf.DepthwiseConv2dNative, tf.FusedDepthwiseConv2D]) replace(name, (o) => conv(name, required(name, o)), saved);
+    // Missing from tfjs-backend-wasm 4.22: ORT provides them (at every size).
+    for (const name of [tf.DepthwiseConv2dNativeBackpropInput, tf.DepthwiseConv2dNativeBackpropFilter]) replace(name, (o) => conv(name, o), saved);
+  }
   replace(tf.MaxPoolGrad, (o) => makeMaxPoolGrad(required(tf.MaxPoolGrad, o)), saved);
-  replace(tf.Sum, (o) => makeSum(required(tf.Sum, o)), saved);
+  replace(tf.Sum, (o) => viaOrt(tf.Sum, ortElementwiseKernels[tf.Sum]!, makeSum(required(tf.Sum, o))), saved);
   replace(tf.Transpose, (o) => makeTranspose(required(tf.Transpose, o)), saved);
+  replace(tf.Identity, (o) => makeIdentity(required(tf.Identity, o)), saved);
+  for (const name of CHANNEL_BINARY_KERNELS) replace(name, (o) => makeChannelBinary(name, required(name, o)), saved);
+  if (ort) {
+    // Part of the native-speed set (with the ORT kernels): SHRINKRAY_ORT_KERNELS=off then measures the previous wasm path.
+    replace(FUSED_ADAM, () => fusedAdamKernel, saved);
+    for (const name of [tf.Tile, tf.Mean]) replace(name, (o) => viaOrt(name, ortElementwiseKernels[name]!, required(name, o)), saved);
+  }
   originals = saved;
-  return { kernels: [...saved.keys()] };
+  applied = {
+    kernels: [...saved.keys()],
+    ortKernels,
+    ...(ort ? { ort: { version: ort.version, threads: ort.threads } } : {}),
+    ...(ortReason !== undefined ? { ortReason } : {}),
+  };
+  return applied;
 }
 
 /** Restores the stock wasm kernels replaced by {@link applyWasmTrainingKernels}. */
@@ -86,6 +150,7 @@ export function removeWasmTrainingKernels(): void {
     if (original !== undefined) tf.registerKernel(original);
   }
   originals = undefined;
+  applied = undefined;
 }
 
 /** Names of the wasm kernels currently replaced (empty when the stock kernels are in place). */

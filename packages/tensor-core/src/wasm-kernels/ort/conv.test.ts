@@ -1,0 +1,172 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectClose, onCpu, patched, randomData, tensorOf, tf, useWasm } from '../kit.test.shared.js';
+import { kernelUsage } from './runtime.js';
+
+beforeAll(useWasm);
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+const pads: Pad[] = [
+  'same',
+  'valid',
+  [
+    [0, 0],
+    [1, 2],
+    [2, 1],
+    [0, 0],
+  ],
+];
+
+function ortCalls(kernel: string): number {
+  return kernelUsage()[kernel]?.ort ?? 0;
+}
+
+/** Runs kernel `name` directly on wasm (must go to ORT) and on the cpu backend; compares. */
+async function check(name: string, inputs: Record<string, { shape: number[]; values: Float32Array }>, attrs: Record<string, unknown>): Promise<void> {
+  const op = () => {
+    const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tensorOf(v)]));
+    return tf.engine().runKernel(name, tensors, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  };
+  const before = ortCalls(name);
+  const got = patched(op);
+  expect(ortCalls(name)).toBe(before + 1);
+  expectClose(got, await onCpu(op));
+}
+
+function outSize(inSize: number, k: number, s: number, d: number, pad: Pad, axis: 1 | 2): number {
+  const extent = d * (k - 1) + 1;
+  if (pad === 'same') return Math.ceil(inSize / s);
+  if (pad === 'valid') return Math.ceil((inSize - extent + 1) / s);
+  const [lo, hi] = pad[axis];
+  return Math.floor((inSize + lo + hi - extent) / s) + 1;
+}
+
+describe('ORT convolutions equal the cpu backend', () => {
+  const [n, ci, co] = [8, 16, 24];
+  const thin = 3; // below the im2col channel bound
+  let seed = 100;
+  for (const size of [20, 21]) {
+    for (const k of [1, 3]) {
+      for (const s of [1, 2]) {
+        for (const pad of pads) {
+          const padName = typeof pad === 'string' ? pad : 'explicit';
+          const oh = outSize(size, k, s, 1, pad, 1);
+          const ow = outSize(size, k, s, 1, pad, 2);
+          it(`Conv2D / Conv2DBackpropInput / Conv2DBackpropFilter ${size}x${size}, k=${k}, stride ${s}, ${padName}`, async () => {
+            const x = randomData([n, size, size, ci], seed++);
+            const filter = randomData([k, k, ci, co], seed++);
+            const dy = randomData([n, oh, ow, co], seed++);
+            const common = { strides: [s, s], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+            await check(tf.Conv2D, { x, filter }, { ...common, dilations: [1, 1] });
+            await check(tf.Conv2DBackpropInput, { dy, filter }, { ...common, inputShape: [n, size, size, ci] });
+            await check(tf.Conv2DBackpropFilter, { x, dy }, { ...common, filterShape: [k, k, ci, co] });
+          });
+        }
+      }
+    }
+    for (const k of [3, 5]) {
+      for (const s of [1, 2]) {
+        it(`Conv2DBackpropFilter with ${thin} input channels (im2col Gemm) ${size}x${size}, k=${k}, stride ${s}, every padding`, async () => {
+          for (const pad of pads) {
+            const x = randomData([4, size, size, thin], seed++);
+            const dy = randomData([4, outSize(size, k, s, 1, pad, 1), outSize(size, k, s, 1, pad, 2), 32], seed++);
+            await check(tf.Conv2DBackpropFilter, { x, dy }, { strides: [s, s], pad, dataFormat: 'NHWC', filterShape: [k, k, thin, 32] });
+          }
+        });
+      }
+    }
+    it(`Conv2D with dilation 2, ${size}x${size}`, async () => {
+      const x = randomData([n, size, size, ci], seed++);
+      const filter = randomData([3, 3, ci, co], seed++);
+      for (const pad of pads) await check(tf.Conv2D, { x, filter }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [2, 2] });
+    });
+  }
+
+  for (const activation of ['relu', 'relu6', 'elu', 'leakyrelu', 'sigmoid', 'prelu', 'linear'] as const) {
+    it(`_FusedConv2D / FusedDepthwiseConv2D with bias and ${activation}`, async () => {
+      const x = randomData([n, 16, 16, ci], 31);
+      const filter = randomData([3, 3, ci, co], 32);
+      const dwFilter = randomData([3, 3, ci, 2], 33);
+      const bias = randomData([co], 34);
+      const alpha = randomData([co], 35);
+      const conv = () =>
+        tf.fused.conv2d({
+          x: tensorOf(x) as tf.Tensor4D,
+          filter: tensorOf(filter) as tf.Tensor4D,
+          strides: 1,
+          pad: 'same',
+          bias: tensorOf(bias),
+          activation,
+          ...(activation === 'prelu' ? { preluActivationWeights: tensorOf(alpha) } : {}),
+          ...(activation === 'leakyrelu' ? { leakyreluAlpha: 0.3 } : {}),
+        });
+      const before = ortCalls(tf.FusedConv2D);
+      const got = patched(conv);
+      expect(ortCalls(tf.FusedConv2D)).toBe(before + 1);
+      expectClose(got, await onCpu(conv));
+      const dwBias = randomData([ci * 2], 36);
+      const dwAlpha = randomData([ci * 2], 37);
+      const dw = () =>
+        tf.fused.depthwiseConv2d({
+          x: tensorOf(x) as tf.Tensor4D,
+          filter: tensorOf(dwFilter) as tf.Tensor4D,
+          strides: 1,
+          pad: 'same',
+          bias: tensorOf(dwBias),
+          activation,
+          ...(activation === 'prelu' ? { preluActivationWeights: tensorOf(dwAlpha) } : {}),
+          ...(activation === 'leakyrelu' ? { leakyreluAlpha: 0.3 } : {}),
+        });
+      const dwBefore = ortCalls(tf.FusedDepthwiseConv2D);
+      const dwGot = patched(dw);
+      expect(ortCalls(tf.FusedDepthwiseConv2D)).toBe(dwBefore + 1);
+      expectClose(dwGot, await onCpu(dw));
+    });
+  }
+
+  for (const mult of [1, 2]) {
+    for (const s of [1, 2]) {
+      for (const d of [1, 2]) {
+        for (const pad of pads) {
+          const padName = typeof pad === 'string' ? pad : 'explicit';
+          if (s > 1 && d > 1) continue; // tfjs: strides and dilations cannot both exceed 1
+          it(`DepthwiseConv2dNative and its two gradients: multiplier ${mult}, stride ${s}, dilation ${d}, ${padName}`, async () => {
+            const [dn, size, c, k] = [24, 21, 16, 3];
+            const oh = outSize(size, k, s, d, pad, 1);
+            const ow = outSize(size, k, s, d, pad, 2);
+            const x = randomData([dn, size, size, c], seed++);
+            const filter = randomData([k, k, c, mult], seed++);
+            const dy = randomData([dn, oh, ow, c * mult], seed++);
+            const common = { strides: [s, s], pad, dilations: [d, d], dimRoundingMode: undefined };
+            await check(tf.DepthwiseConv2dNative, { x, filter }, { ...common, dataFormat: 'NHWC' });
+            if (d === 1) {
+              await check(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter }, { ...common, inputShape: [dn, size, size, c] });
+              await check(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy }, { ...common, filterShape: [k, k, c, mult] });
+            } else {
+              // tfjs computes no dilated depthwise gradients (its cpu kernels ignore the dilation), so
+              // these are checked as adjoints of the cpu forward convolution F: <F(x, w), dy> equals
+              // <x, dX(dy, w)> and <w, dW(x, dy)>.
+              const forward = await onCpu(() => tf.mul(tf.depthwiseConv2d(tensorOf(x) as tf.Tensor4D, tensorOf(filter) as tf.Tensor4D, s, pad, 'NHWC', d), tensorOf(dy)));
+              const reference = forward.reduce((a, b) => a + b, 0);
+              const dot = (name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>, other: tf.Tensor) =>
+                patched(() => tf.sum(tf.mul(tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor, other)))[0]!;
+              const dx = dot(tf.DepthwiseConv2dNativeBackpropInput, { dy: tensorOf(dy), filter: tensorOf(filter) }, { ...common, inputShape: [dn, size, size, c] }, tensorOf(x));
+              const dw = dot(tf.DepthwiseConv2dNativeBackpropFilter, { x: tensorOf(x), dy: tensorOf(dy) }, { ...common, filterShape: [k, k, c, mult] }, tensorOf(filter));
+              expect(Math.abs(dx - reference) / Math.abs(reference)).toBeLessThan(1e-4);
+              expect(Math.abs(dw - reference) / Math.abs(reference)).toBeLessThan(1e-4);
+            }
+          });
+        }
+      }
+    }
+  }
+
+  it('gradients of a conv2d (through tf.grads) equal the cpu backend', async () => {
+    const x = randomData([8, 14, 14, 16], 41);
+    const filter = randomData([3, 3, 16, 32], 42);
+    const f = () => {
+      const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))))([tensorOf(x), tensorOf(filter)]);
+      return tf.concat([tf.reshape(gx!, [-1]), tf.reshape(gf!, [-1])]);
+    };
+    expectClose(patched(f), await onCpu(f));
+  });
+});

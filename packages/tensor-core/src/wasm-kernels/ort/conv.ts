@@ -1,0 +1,324 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelFunc, WasmBackendLike } from '../wasm-backend.js';
+import { type Epilogue, epilogueKey, epilogueNodes, supportedActivation } from './epilogue.js';
+import { geometry } from '../conv2d-backprop.js';
+import { im2colNodes } from './im2col.js';
+import type { GraphConstant, GraphNode, GraphSpec } from './onnx-graph.js';
+import { allFloat, type BoundInput, countCall, ortRuntime, runOnHeap } from './runtime.js';
+
+/*
+ * Convolutions and their gradients in ONNX Runtime. tfjs-backend-wasm keeps tensors NHWC with HWIO
+ * filters; ONNX's Conv is NCHW with OIHW filters, so each graph transposes its operands, runs one
+ * Conv / ConvTranspose and transposes the result back (ORT's MLAS convolution is still several times
+ * faster than the single-threaded wasm kernels, transposes included):
+ *
+ * - Conv2D / _FusedConv2D: Conv (+ bias, activation).
+ * - Conv2DBackpropInput: ConvTranspose of dy with the forward filter.
+ * - Conv2DBackpropFilter: a Conv with batch and channel axes swapped (x as [ci, n, h, w], dy as filters
+ *   [co, n, oh, ow]; the forward stride becomes the dilation), giving [ci, co, fh, fw]; for inputs with
+ *   few channels an im2col Gemm instead.
+ * - DepthwiseConv2dNative (+ fused) and its input gradient: the same with group = channels.
+ * - DepthwiseConv2dNativeBackpropFilter: one grouped Conv over x as [1, c·n, h, w].
+ */
+
+/**
+ * Convolutions with fewer multiply-adds than this stay on wasm (call and transpose overhead); measured
+ * with `pnpm bench kernels`.
+ */
+export const ORT_CONV_MIN_MACS = 1 << 18;
+
+type Info = tf.backend_util.Conv2DInfo;
+
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+const NHWC_TO_NCHW = [0, 3, 1, 2];
+const NCHW_TO_NHWC = [0, 2, 3, 1];
+/** HWIO filter -> OIHW. */
+const HWIO_TO_OIHW = [3, 2, 0, 1];
+
+function t(input: string, output: string, perm: number[]): GraphNode {
+  return { op: 'Transpose', inputs: [input], outputs: [output], attributes: { perm } };
+}
+
+function geometryKey(info: Info): string {
+  const p = info.padInfo;
+  return [info.inShape, info.filterHeight, info.filterWidth, info.outChannels, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, p.top, p.bottom, p.left, p.right].join(':');
+}
+
+function macs(info: Info, perOutput: number): number {
+  return info.batchSize * info.outHeight * info.outWidth * info.outChannels * perOutput;
+}
+
+function convAttributes(info: Info, group: number): GraphNode['attributes'] {
+  const p = info.padInfo;
+  return {
+    kernel_shape: [info.filterHeight, info.filterWidth],
+    strides: [info.strideHeight, info.strideWidth],
+    dilations: [info.dilationHeight, info.dilationWidth],
+    pads: [p.top, p.left, p.bottom, p.right],
+    group,
+  };
+}
+
+function usable(info: Info, attrs: ConvAttrs): boolean {
+  const p = info.padInfo;
+  return (attrs.dataFormat ?? 'NHWC') === 'NHWC' && [p.top, p.bottom, p.left, p.right].every((v) => v >= 0);
+}
+
+/** Forward convolution graph (plain or depthwise) with its epilogue. */
+function forwardGraph(info: Info, depthwise: boolean, filterShape: readonly number[], e: Epilogue): GraphSpec {
+  const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  const nodes: GraphNode[] = [t('X', 'Xc', NHWC_TO_NCHW), t('F', 'Fc', HWIO_TO_OIHW)];
+  const group = depthwise ? info.inChannels : 1;
+  // A per-channel bias and an elementwise activation go before the transpose back (ORT fuses them into the Conv).
+  const biasInConv = e.bias !== undefined && e.bias.shape.length === 1 && e.bias.shape[0] === info.outChannels && e.activation !== 'prelu';
+  const convInputs = biasInConv ? ['Xc', 'Fc', 'bias'] : ['Xc', 'Fc'];
+  nodes.push({ op: 'Conv', inputs: convInputs, outputs: ['Yc'], attributes: convAttributes(info, group) });
+  let tail: { nodes: GraphNode[]; inputs: GraphSpec['inputs']; constants: GraphConstant[] };
+  if (biasInConv || (e.bias === undefined && e.activation !== 'prelu')) {
+    const inner = epilogueNodes('Yc', 'Ya', { ...e, bias: undefined });
+    tail = { nodes: [...inner.nodes, t('Ya', 'Y', NCHW_TO_NHWC)], inputs: biasInConv ? [{ name: 'bias', shape: [info.outChannels] }] : [], constants: inner.constants };
+  } else {
+    const inner = epilogueNodes('Yt', 'Y', e);
+    tail = { nodes: [t('Yc', 'Yt', NCHW_TO_NHWC), ...inner.nodes], inputs: inner.inputs, constants: inner.constants };
+  }
+  return {
+    nodes: [...nodes, ...tail.nodes],
+    inputs: [{ name: 'X', shape: info.inShape }, { name: 'F', shape: filterShape }, ...tail.inputs],
+    outputs: [{ name: 'Y', shape: outShape }],
+    constants: tail.constants,
+  };
+}
+
+function forward(args: Parameters<KernelFunc>[0], kernel: string, depthwise: boolean, minMacs: number): tf.TensorInfo | undefined {
+  const rt = ortRuntime();
+  const inputs = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
+  const attrs = args.attrs as unknown as ConvAttrs & { activation?: string; leakyreluAlpha?: number };
+  const { x, filter } = inputs;
+  if (!rt || x.shape.length !== 4 || filter.shape.length !== 4 || !allFloat(x, filter, inputs.bias, inputs.preluActivationWeights) || !supportedActivation(attrs.activation)) return undefined;
+  const dilations = attrs.dilations ?? 1;
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs.strides, dilations, attrs.pad, attrs.dimRoundingMode, depthwise);
+  const perOutput = info.filterHeight * info.filterWidth * (depthwise ? 1 : info.inChannels);
+  if (!usable(info, attrs) || macs(info, perOutput) < minMacs) return undefined;
+  const e: Epilogue = {
+    ...(inputs.bias != null ? { bias: inputs.bias } : {}),
+    ...(inputs.preluActivationWeights != null ? { prelu: inputs.preluActivationWeights } : {}),
+    ...(attrs.activation !== undefined ? { activation: attrs.activation } : {}),
+    ...(attrs.leakyreluAlpha !== undefined ? { leakyreluAlpha: attrs.leakyreluAlpha } : {}),
+  };
+  // Depthwise filters [fh, fw, c, mult] are read as [fh, fw, 1, c·mult]: transposed to OIHW that is [c·mult, 1, fh, fw].
+  const filterShape = depthwise ? [info.filterHeight, info.filterWidth, 1, info.outChannels] : filter.shape;
+  const key = `${kernel}:${geometryKey(info)}:${epilogueKey(e)}`;
+  const bound: BoundInput[] = [
+    { name: 'X', info: x },
+    { name: 'F', info: filter, shape: filterShape },
+  ];
+  if (e.bias) bound.push({ name: 'bias', info: e.bias });
+  if (e.prelu) bound.push({ name: 'prelu', info: e.prelu });
+  const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  return runOnHeap(rt, args.backend as WasmBackendLike, key, () => forwardGraph(info, depthwise, filterShape, e), bound, outShape);
+}
+
+/** Input gradient: ConvTranspose of dy (NCHW) with the forward filter (OIHW), back to NHWC. */
+function backpropInput(args: Parameters<KernelFunc>[0], kernel: string, depthwise: boolean, minMacs: number): tf.TensorInfo | undefined {
+  const rt = ortRuntime();
+  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const attrs = args.attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
+  if (!rt || dy.shape.length !== 4 || filter.shape.length !== 4 || !allFloat(dy, filter)) return undefined;
+  const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, depthwise);
+  const perOutput = info.filterHeight * info.filterWidth * (depthwise ? 1 : info.inChannels);
+  if (!usable(info, attrs) || macs(info, perOutput) < minMacs) return undefined;
+  const p = info.padInfo;
+  const extentH = info.strideHeight * (info.outHeight - 1) + info.dilationHeight * (info.filterHeight - 1) + 1 - p.top - p.bottom;
+  const extentW = info.strideWidth * (info.outWidth - 1) + info.dilationWidth * (info.filterWidth - 1) + 1 - p.left - p.right;
+  const outputPadding = [info.inHeight - extentH, info.inWidth - extentW];
+  if (outputPadding[0]! < 0 || outputPadding[1]! < 0 || outputPadding[0]! >= Math.max(info.strideHeight, info.dilationHeight) || outputPadding[1]! >= Math.max(info.strideWidth, info.dilationWidth)) return undefined;
+  const filterShape = depthwise ? [info.filterHeight, info.filterWidth, 1, info.outChannels] : filter.shape;
+  const dyShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  const key = `${kernel}:${geometryKey(info)}`;
+  const graph = (): GraphSpec => ({
+    nodes: [
+      t('DY', 'DYc', NHWC_TO_NCHW),
+      t('F', 'Fc', HWIO_TO_OIHW),
+      {
+        op: 'ConvTranspose',
+        inputs: ['DYc', 'Fc'],
+        outputs: ['Xc'],
+        attributes: { ...convAttributes(info, depthwise ? info.inChannels : 1), output_padding: outputPadding },
+      },
+      t('Xc', 'Y', NCHW_TO_NHWC),
+    ],
+    inputs: [
+      { name: 'DY', shape: dyShape },
+      { name: 'F', shape: filterShape },
+    ],
+    outputs: [{ name: 'Y', shape: info.inShape }],
+  });
+  return runOnHeap(
+    rt,
+    args.backend as WasmBackendLike,
+    key,
+    graph,
+    [
+      { name: 'DY', info: dy },
+      { name: 'F', info: filter, shape: filterShape },
+    ],
+    [...info.inShape],
+  );
+}
+
+/**
+ * Filter gradient. dW[fh,fw,ci,co] = Σ_{n,oh,ow} x[n, oh·sh + fh·dh − top, ow·sw + fw·dw − left, ci] · dy[n,oh,ow,co]:
+ * a Conv of x (batch ci, channels n) with dy as filters (co of them, n channels, oh×ow taps) where the
+ * forward stride is the dilation and the forward dilation the stride. Rows/columns of x that the forward
+ * pass never read are cut off with a Slice (a negative end padding).
+ */
+function backpropFilter(args: Parameters<KernelFunc>[0], kernel: string, depthwise: boolean, minMacs: number): tf.TensorInfo | undefined {
+  const rt = ortRuntime();
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const attrs = args.attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
+  if (!rt || x.shape.length !== 4 || dy.shape.length !== 4 || !allFloat(x, dy)) return undefined;
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, depthwise);
+  const perOutput = info.filterHeight * info.filterWidth * (depthwise ? 1 : info.inChannels);
+  if (!usable(info, attrs) || macs(info, perOutput) < minMacs) return undefined;
+  if (!depthwise && info.inChannels < IM2COL_MAX_CHANNELS) return filterGradientByIm2col(rt, args.backend as WasmBackendLike, kernel, info, x, dy);
+  const p = info.padInfo;
+  const n = info.batchSize;
+  const c = info.inChannels;
+  // Rows of x the last output row reads, beyond the input's end (negative: unread rows to cut).
+  const endH = info.strideHeight * (info.outHeight - 1) + info.dilationHeight * (info.filterHeight - 1) + 1 - p.top - info.inHeight;
+  const endW = info.strideWidth * (info.outWidth - 1) + info.dilationWidth * (info.filterWidth - 1) + 1 - p.left - info.inWidth;
+  const usedH = info.inHeight + Math.min(endH, 0);
+  const usedW = info.inWidth + Math.min(endW, 0);
+  const dyShape = [n, info.outHeight, info.outWidth, info.outChannels];
+  const key = `${kernel}:${geometryKey(info)}`;
+  const graph = (): GraphSpec => {
+    const nodes: GraphNode[] = [t('X', 'Xt', [3, 0, 1, 2]), t('DY', 'DYt', [3, 0, 1, 2])];
+    const constants: GraphConstant[] = [];
+    let xt = 'Xt';
+    if (usedH < info.inHeight || usedW < info.inWidth) {
+      constants.push(
+        { name: 'starts', shape: [2], values: [0, 0], int64: true },
+        { name: 'ends', shape: [2], values: [usedH, usedW], int64: true },
+        { name: 'axes', shape: [2], values: [2, 3], int64: true },
+      );
+      nodes.push({ op: 'Slice', inputs: ['Xt', 'starts', 'ends', 'axes'], outputs: ['Xs'] });
+      xt = 'Xs';
+    }
+    if (depthwise) {
+      // x as one image of c·n channels, grouped by input channel; dy as c·mult filters of n channels.
+      constants.push({ name: 'oneImage', shape: [4], values: [1, c * n, usedH, usedW], int64: true });
+      nodes.push({ op: 'Reshape', inputs: [xt, 'oneImage'], outputs: ['Xg'] });
+      xt = 'Xg';
+    }
+    const attributes = {
+      kernel_shape: [info.outHeight, info.outWidth],
+      strides: [info.dilationHeight, info.dilationWidth],
+      dilations: [info.strideHeight, info.strideWidth],
+      pads: [p.top, p.left, Math.max(endH, 0), Math.max(endW, 0)],
+      group: depthwise ? c : 1,
+    };
+    nodes.push({ op: 'Conv', inputs: [xt, 'DYt'], outputs: ['G'], attributes });
+    if (depthwise) {
+      // [1, c·mult, fh, fw] -> [fh, fw, 1, c·mult], which is HWIO [fh, fw, c, mult] in memory.
+      nodes.push(t('G', 'Y', [2, 3, 0, 1]));
+    } else {
+      nodes.push(t('G', 'Y', [2, 3, 0, 1]));
+    }
+    const outShape = depthwise ? [info.filterHeight, info.filterWidth, 1, info.outChannels] : [...attrs.filterShape];
+    return {
+      nodes,
+      inputs: [
+        { name: 'X', shape: x.shape },
+        { name: 'DY', shape: dyShape },
+      ],
+      outputs: [{ name: 'Y', shape: outShape }],
+      constants,
+    };
+  };
+  return runOnHeap(
+    rt,
+    args.backend as WasmBackendLike,
+    key,
+    graph,
+    [
+      { name: 'X', info: x },
+      { name: 'DY', info: dy },
+    ],
+    [...attrs.filterShape],
+    depthwise ? [info.filterHeight, info.filterWidth, 1, info.outChannels] : undefined,
+  );
+}
+
+/**
+ * Filter gradients of inputs with fewer channels than this use {@link filterGradientByIm2col}; others the
+ * Conv with swapped axes. Measured (`bench conv kernels`, batch 128): for 1 input channel at 28x28 the
+ * im2col Gemm took 8-22 ms vs 21-29 ms; at 16 channels both ~200 ms; at 32-64 channels the swapped
+ * Conv was 1.5-3x faster.
+ */
+const IM2COL_MAX_CHANNELS = 8;
+
+/**
+ * dW = colᵀ·dy as one Gemm: col [n·oh·ow, fh·fw·ci] (built in the graph, see {@link im2colNodes}),
+ * dy read as [n·oh·ow, co]; the [fh·fw·ci, co] result is the HWIO filter gradient as it is. For few
+ * input channels the Conv with swapped axes has almost no work per output row; this has fh·fw·ci rows.
+ */
+function filterGradientByIm2col(rt: NonNullable<ReturnType<typeof ortRuntime>>, backend: WasmBackendLike, kernel: string, info: Info, x: tf.TensorInfo, dy: tf.TensorInfo): tf.TensorInfo {
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const taps = info.filterHeight * info.filterWidth * info.inChannels;
+  const graph = (): GraphSpec => {
+    const col = im2colNodes('X', 'col', geometry(info));
+    return {
+      nodes: [...col.nodes, { op: 'Gemm', inputs: ['col', 'DY'], outputs: ['Y'], attributes: { transA: 1 } }],
+      inputs: [
+        { name: 'X', shape: x.shape },
+        { name: 'DY', shape: [rows, info.outChannels] },
+      ],
+      outputs: [{ name: 'Y', shape: [taps, info.outChannels] }],
+      constants: col.constants,
+    };
+  };
+  return runOnHeap(
+    rt,
+    backend,
+    `${kernel}:im2col:${geometryKey(info)}`,
+    graph,
+    [
+      { name: 'X', info: x },
+      { name: 'DY', info: dy, shape: [rows, info.outChannels] },
+    ],
+    [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels],
+    [taps, info.outChannels],
+  );
+}
+
+type Runner = (args: Parameters<KernelFunc>[0], kernel: string, depthwise: boolean, minMacs: number) => tf.TensorInfo | undefined;
+
+/** An ORT kernel wrapping the wasm one; `always`: ORT at every size (the wasm kernel is missing). */
+export type OrtConvKernel = (fallback: KernelFunc, always?: boolean) => KernelFunc;
+
+function wrap(kernel: string, run: Runner, depthwise: boolean): OrtConvKernel {
+  return (fallback, always = false) => (args) => {
+    const out = run(args, kernel, depthwise, always ? 0 : ORT_CONV_MIN_MACS);
+    countCall(kernel, out ? 'ort' : 'wasm');
+    return out ?? fallback(args);
+  };
+}
+
+/** The convolution kernels that run in ORT, each wrapping its wasm kernel (used below the thresholds). */
+export const ortConvKernels: Readonly<Record<string, OrtConvKernel>> = {
+  [tf.Conv2D]: wrap(tf.Conv2D, forward, false),
+  [tf.FusedConv2D]: wrap(tf.FusedConv2D, forward, false),
+  [tf.DepthwiseConv2dNative]: wrap(tf.DepthwiseConv2dNative, forward, true),
+  [tf.FusedDepthwiseConv2D]: wrap(tf.FusedDepthwiseConv2D, forward, true),
+  [tf.Conv2DBackpropInput]: wrap(tf.Conv2DBackpropInput, backpropInput, false),
+  [tf.DepthwiseConv2dNativeBackpropInput]: wrap(tf.DepthwiseConv2dNativeBackpropInput, backpropInput, true),
+  [tf.Conv2DBackpropFilter]: wrap(tf.Conv2DBackpropFilter, backpropFilter, false),
+  [tf.DepthwiseConv2dNativeBackpropFilter]: wrap(tf.DepthwiseConv2dNativeBackpropFilter, backpropFilter, true),
+};

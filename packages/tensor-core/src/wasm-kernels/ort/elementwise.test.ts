@@ -1,0 +1,51 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectClose, onCpu, patched, randomData, tensorOf, tf, useWasm } from '../kit.test.shared.js';
+import { kernelUsage } from './runtime.js';
+
+beforeAll(useWasm);
+
+function ortCalls(kernel: string): number {
+  return kernelUsage()[kernel]?.ort ?? 0;
+}
+
+async function check(kernel: string, op: () => tf.Tensor): Promise<void> {
+  const before = ortCalls(kernel);
+  const got = patched(op);
+  expect(ortCalls(kernel)).toBe(before + 1);
+  expectClose(got, await onCpu(op));
+}
+
+describe('ORT Tile / Sum / Mean equal the cpu backend', () => {
+  const x = randomData([16, 24, 24, 12], 51);
+  for (const reps of [
+    [16, 24, 24, 1],
+    [2, 1, 3, 4],
+  ]) {
+    it(`Tile of [1,1,1,12] / [8,24,8,3] by ${reps}`, async () => {
+      const small = randomData(reps[0] === 16 ? [1, 1, 1, 12] : [8, 24, 8, 3], 52);
+      await check(tf.Tile, () => tf.tile(tensorOf(small), reps));
+    });
+  }
+  it('Sum and Mean over every axis (axis null)', async () => {
+    await check(tf.Sum, () => tf.sum(tensorOf(x)));
+    await check(tf.Mean, () => tf.mean(tensorOf(x)));
+  });
+  for (const axes of [[0, 1, 2], [1, 2], [3], [0, 3], [-1, 0]]) {
+    for (const keepDims of [false, true]) {
+      it(`Sum and Mean over ${axes}, keepDims=${keepDims}`, async () => {
+        await check(tf.Sum, () => tf.sum(tensorOf(x), axes, keepDims));
+        await check(tf.Mean, () => tf.mean(tensorOf(x), axes, keepDims));
+      });
+    }
+  }
+});
+
+describe('Identity', () => {
+  it('shares the data of its input: disposing either leaves the other intact', () => {
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.engine().runKernel(tf.Identity, { x: a }) as tf.Tensor;
+    a.dispose();
+    expect([...b.dataSync()]).toEqual([1, 2, 3]);
+    b.dispose();
+  });
+});
