@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { DistillEvent, DistillSummary } from '@shrinkray/distill';
-import type { EnsembleProgress } from '@shrinkray/ensemble';
-import type { PruneProgress, PruneReport } from '@shrinkray/prune';
+import type { DistillEvent, DistillReport } from '@shrinkray/distill';
+import type { EnsembleEvent, EnsembleReport } from '@shrinkray/ensemble';
+import type { PruneEvent, PruneReport } from '@shrinkray/prune';
 import type { EpochMetrics, TrainEvent } from '@shrinkray/tensor-core';
 import { describe, expect, it } from 'vitest';
 import { type ScalarSink, TensorBoardWriter, tensorboardForDistill, tensorboardForEnsemble, tensorboardForPrune, tensorboardForTraining } from '../src/index.js';
@@ -47,7 +47,7 @@ describe('tensorboardForTraining', () => {
 });
 
 describe('tensorboardForDistill', () => {
-  const summary = { epochs: 2, teacher: { accuracy: 0.97 }, student: { accuracy: 0.91 }, agreement: 0.93 } as DistillSummary;
+  const summary = { epochs: 2, teacher: { accuracy: 0.97 }, student: { accuracy: 0.91 }, agreement: 0.93 } as DistillReport;
 
   it('hint stage under hint/, distillation stage plain, the summary as test/* at the last epoch; written file read back by Python', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'shrinkray-tb-'));
@@ -68,7 +68,7 @@ describe('tensorboardForDistill', () => {
       { type: 'stage', stage: 'distill' },
       ...epochs().map((event): DistillEvent => ({ type: 'train', stage: 'distill', event })),
       { type: 'evaluate', what: 'student' },
-      { type: 'done', summary },
+      { type: 'done', report: summary },
     ];
     for (const e of events) onEvent(e);
     writer.close();
@@ -82,7 +82,7 @@ describe('tensorboardForDistill', () => {
 
   it('a logits teacher without test accuracy: the missing numbers are skipped, not written as 0', () => {
     const sink = new Recorder();
-    tensorboardForDistill(sink)({ type: 'done', summary: { ...summary, teacher: { ...summary.teacher, accuracy: null }, agreement: null } });
+    tensorboardForDistill(sink)({ type: 'done', report: { ...summary, teacher: { ...summary.teacher, accuracy: null }, agreement: null } });
     expect(sink.rows).toEqual([['test/accuracy', 0.91, 2]]);
   });
 });
@@ -92,11 +92,11 @@ describe('tensorboardForPrune', () => {
     const sink = new Recorder();
     const onEvent = tensorboardForPrune(sink);
     const report = { sparsity: 0.8, modelSparsity: 0.75 } as PruneReport;
-    const events: PruneProgress[] = [
+    const events: PruneEvent[] = [
       { type: 'evaluate', phase: 'before', accuracy: 0.98 },
       { type: 'prune', step: 0, sparsity: 0 },
       { type: 'prune', step: 2, sparsity: 0.5 },
-      ...epochs().map((event): PruneProgress => ({ type: 'train', event })),
+      ...epochs().map((event): PruneEvent => ({ type: 'train', event })),
       { type: 'prune', step: 4, sparsity: 0.8 },
       { type: 'evaluate', phase: 'after', accuracy: 0.96 },
       { type: 'export', phase: 'after', bytes: 10, gzipBytes: 5 },
@@ -117,16 +117,23 @@ describe('tensorboardForPrune', () => {
 });
 
 describe('tensorboardForEnsemble', () => {
-  it("the fitted aggregator's objective per iteration", () => {
+  it("the fitted aggregator's objective per iteration, then the test accuracies of the report", () => {
     const sink = new Recorder();
-    const onProgress = tensorboardForEnsemble(sink);
-    const events: EnsembleProgress[] = [
-      { type: 'predict', member: 'a', index: 0, members: 2 },
+    const onEvent = tensorboardForEnsemble(sink);
+    const report = { ensemble: { accuracy: 0.95 }, members: [{ accuracy: 0.9 }, { accuracy: 0.92 }] } as EnsembleReport;
+    const events: EnsembleEvent[] = [
+      { type: 'predict', split: 'validation', done: 10, total: 10 },
       { type: 'fit', aggregator: 'stacking', iteration: 0, maxIterations: 3, loss: 0.9 },
       { type: 'fit', aggregator: 'stacking', iteration: 1, maxIterations: 3, loss: 0.7 },
-      { type: 'done', aggregator: 'stacking' },
+      { type: 'done', report },
     ];
-    for (const e of events) onProgress(e);
-    expect(sink.rows).toEqual([['fit/stacking_loss', 0.9, 0], ['fit/stacking_loss', 0.7, 1]]);
+    for (const e of events) onEvent(e);
+    expect(sink.rows).toEqual([
+      ['fit/stacking_loss', 0.9, 0],
+      ['fit/stacking_loss', 0.7, 1],
+      ['test/accuracy', 0.95, 0],
+      ['test/member_0_accuracy', 0.9, 0],
+      ['test/member_1_accuracy', 0.92, 0],
+    ]);
   });
 });
