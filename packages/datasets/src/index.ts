@@ -34,4 +34,7 @@ export { loadFashionMnist, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } fr
 export { loadData, parseDataSpec, DATA_SPEC_FORMS, type DataSpec } from './spec.js';
 export { openData, dataFormats, dataForms, type DataFormat, type OpenDataOptions } from './formats.js';
 export { idxFormats } from './formats-builtin.js';
+export { TextTokenizer, type EncodedTexts, type TextTokenizerOptions } from './formats/text-tokenizer.js';
+export { readJsonlTexts, readCsvTexts, isTextCsvHeader, textClasses, openTextFiles, type TextRows, type TextDatasetSplits } from './formats/text-data.js';
+export { openTextJsonl, openTextCsv, jsonlTextFormat, textCsvFormat } from './formats/text.js';
 import './formats-register.js';
