@@ -9,6 +9,7 @@ export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
 export { writeFileAtomic } from './files.js';
 export { loadTfjsModel, saveTfjsModel } from './tfjs-files.js';
+export { MaskedMeanPooling1D, type MaskedMeanPooling1DArgs } from './layers/masked-mean-pooling.js';
 export {
   softmax,
   logSoftmax,

@@ -1,0 +1,126 @@
+import { attr } from '../attributes.js';
+import { DataType } from '../types.js';
+import { samePads } from './builtins.js';
+import type { ExportContext, ExportValue, LayerExporter } from './types.js';
+
+/** Exporters for text models: token embeddings, 1-D convolutions and sequence pooling (`[N, L, C]` values). */
+
+function one(ctx: ExportContext): ExportValue {
+  const input = ctx.inputs[0];
+  if (ctx.inputs.length !== 1 || !input) ctx.fail(`expects one input, got ${ctx.inputs.length}`);
+  return input;
+}
+
+function needWeight(ctx: ExportContext, suffix: string) {
+  const w = ctx.weight(suffix);
+  if (!w) ctx.fail(`has no weight '${suffix}'`);
+  return w;
+}
+
+function firstInt(v: unknown, fallback: number): number {
+  if (Array.isArray(v)) return Number(v[0] ?? fallback);
+  return typeof v === 'number' ? v : fallback;
+}
+
+/** `Embedding` → `Gather(table, Cast<int64>(ids), axis=0)`; ids may arrive as int32 or float32. */
+const embedding: LayerExporter = {
+  className: 'Embedding',
+  export(ctx) {
+    const input = one(ctx);
+    const table = needWeight(ctx, 'embeddings');
+    const w = ctx.constant('embeddings', table.data, table.shape);
+    const ids = ctx.name('ids');
+    ctx.builder.node('Cast', [input.name], [ids], [attr.int('to', DataType.INT64)], ctx.name('Cast'));
+    const out = ctx.name();
+    ctx.builder.node('Gather', [w, ids], [out], [attr.int('axis', 0)], ctx.name('Gather'));
+    return { name: out, layout: 'tfjs', shape: ctx.outputShape };
+  },
+};
+
+/** `Conv1D` on `[N, L, C]`: Transpose to `[N, C, L]`, 1-D `Conv` (kernel `[k, Cin, Cout]` → `[Cout, Cin, k]`), activation, Transpose back. */
+const conv1d: LayerExporter = {
+  className: 'Conv1D',
+  export(ctx) {
+    const input = one(ctx);
+    const format = ctx.config['dataFormat'];
+    if (format !== undefined && format !== 'channelsLast') ctx.fail(`dataFormat '${String(format)}' is not supported (only channelsLast)`);
+    const kernel = needWeight(ctx, 'kernel');
+    const [k, cin, cout] = kernel.shape as [number, number, number];
+    const w = new Float32Array(kernel.data.length);
+    for (let t = 0; t < k; t++) for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) w[(o * cin + i) * k + t] = kernel.data[(t * cin + i) * cout + o]!;
+    const bias = ctx.config['useBias'] === false ? undefined : ctx.weight('bias');
+    const stride = firstInt(ctx.config['strides'], 1);
+    const dilation = firstInt(ctx.config['dilationRate'], 1);
+    const padding = ctx.config['padding'] ?? 'valid';
+    let pads: [number, number] = [0, 0];
+    if (padding === 'same') {
+      const length = input.shape[1];
+      if (typeof length !== 'number') return ctx.fail('same padding needs a known sequence length');
+      pads = samePads(length, k, stride, dilation);
+    } else if (padding !== 'valid') ctx.fail(`padding '${String(padding)}' is not supported`);
+    const ncl = ctx.name('ncl');
+    ctx.builder.node('Transpose', [input.name], [ncl], [attr.ints('perm', [0, 2, 1])], ctx.name('Transpose_in'));
+    const inputs = [ncl, ctx.constant('kernel', w, [cout, cin, k])];
+    if (bias) inputs.push(ctx.constant('bias', bias.data, bias.shape));
+    const conv = ctx.name('conv');
+    ctx.builder.node('Conv', inputs, [conv], [attr.ints('kernel_shape', [k]), attr.ints('strides', [stride]), attr.ints('dilations', [dilation]), attr.ints('pads', pads)], ctx.name('Conv'));
+    const out = ctx.name('nlc');
+    ctx.builder.node('Transpose', [conv], [out], [attr.ints('perm', [0, 2, 1])], ctx.name('Transpose_out'));
+    return ctx.activation({ name: out, layout: 'tfjs', shape: ctx.outputShape }, ctx.config['activation'] as string | undefined);
+  },
+};
+
+function reduceOverSequence(ctx: ExportContext, op: 'ReduceMax' | 'ReduceMean'): ExportValue {
+  const input = one(ctx);
+  if (input.shape.length !== 3) ctx.fail(`needs a rank-3 input [N, L, C], got [${input.shape.join(',')}]`);
+  const out = ctx.name();
+  ctx.builder.node(op, [input.name], [out], [attr.ints('axes', [1]), attr.int('keepdims', 0)], ctx.name(op));
+  return { name: out, layout: 'tfjs', shape: ctx.outputShape };
+}
+
+/** `GlobalMaxPooling1D` → `ReduceMax(axes=[1], keepdims=0)`. */
+const globalMaxPooling1d: LayerExporter = { className: 'GlobalMaxPooling1D', export: (ctx) => reduceOverSequence(ctx, 'ReduceMax') };
+/** `GlobalAveragePooling1D` → `ReduceMean(axes=[1], keepdims=0)`. */
+const globalAveragePooling1d: LayerExporter = { className: 'GlobalAveragePooling1D', export: (ctx) => reduceOverSequence(ctx, 'ReduceMean') };
+
+/**
+ * tensor-core's `MaskedMeanPooling1D([embeddings, ids])`: mask `m = Cast(Not(Equal(ids, padId)))`,
+ * `ReduceSum(e·m, 1) / Max(ReduceSum(m, 1), 1)`.
+ */
+const maskedMeanPooling1d: LayerExporter = {
+  className: 'MaskedMeanPooling1D',
+  export(ctx) {
+    const emb = ctx.inputs[0];
+    const ids = ctx.inputs[1];
+    if (ctx.inputs.length !== 2 || !emb || !ids) return ctx.fail(`expects [embeddings, token ids], got ${ctx.inputs.length} inputs`);
+    const padId = Number(ctx.config['padId']);
+    if (!Number.isInteger(padId)) ctx.fail(`padId must be an integer, got ${String(ctx.config['padId'])}`);
+    const b = ctx.builder;
+    const idsF = ctx.name('ids_float');
+    b.node('Cast', [ids.name], [idsF], [attr.int('to', DataType.FLOAT)], ctx.name('Cast_ids'));
+    const isPad = ctx.name('is_pad');
+    b.node('Equal', [idsF, ctx.constant('pad_id', new Float32Array([padId]), [])], [isPad], [], ctx.name('Equal'));
+    const notPad = ctx.name('not_pad');
+    b.node('Not', [isPad], [notPad], [], ctx.name('Not'));
+    const mask = ctx.name('mask');
+    b.node('Cast', [notPad], [mask], [attr.int('to', DataType.FLOAT)], ctx.name('Cast_mask'));
+    const axis1 = ctx.constant('axis1', BigInt64Array.from([1n]), [1]);
+    const axis2 = ctx.constant('axis2', BigInt64Array.from([2n]), [1]);
+    const mask3 = ctx.name('mask3');
+    b.node('Unsqueeze', [mask, axis2], [mask3], [], ctx.name('Unsqueeze'));
+    const masked = ctx.name('masked');
+    b.node('Mul', [emb.name, mask3], [masked], [], ctx.name('Mul'));
+    const sum = ctx.name('sum');
+    b.node('ReduceSum', [masked, axis1], [sum], [attr.int('keepdims', 0)], ctx.name('ReduceSum'));
+    const count = ctx.name('count');
+    b.node('ReduceSum', [mask, axis1], [count], [attr.int('keepdims', 1)], ctx.name('ReduceSum_count'));
+    const safe = ctx.name('count_safe');
+    b.node('Max', [count, ctx.constant('one', new Float32Array([1]), [])], [safe], [], ctx.name('Max'));
+    const out = ctx.name();
+    b.node('Div', [sum, safe], [out], [], ctx.name('Div'));
+    return { name: out, layout: 'tfjs', shape: ctx.outputShape };
+  },
+};
+
+/** The text-model exporters shrinkray registers for itself. */
+export const textExporters: readonly LayerExporter[] = [embedding, conv1d, globalMaxPooling1d, globalAveragePooling1d, maskedMeanPooling1d];
