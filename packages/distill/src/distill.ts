@@ -81,6 +81,8 @@ export interface DistillOptions {
   teacherBatchSize?: number;
   /** Input shape (without batch) for a spec student; default the data's. */
   inputShape?: readonly number[];
+  /** Text student specs (`text-bag:…`, `text-cnn:…`): the student tokenizer's vocabulary size and pad id. */
+  studentTokenizer?: { vocabSize: number; padId: number };
   onEvent?: (event: DistillEvent) => void;
   signal?: AbortSignal;
 }
@@ -189,7 +191,7 @@ function studentModel(options: DistillOptions, numClasses: number, seed: number)
   const { student } = options;
   if (typeof student === 'string') {
     const inputShape = options.inputShape ?? options.data.x.shape.slice(1);
-    return buildStudent(student, { inputShape, numClasses, seed });
+    return buildStudent(student, { inputShape, numClasses, seed, ...(options.studentTokenizer ? { text: options.studentTokenizer } : {}) });
   }
   if (!student || typeof (student as tfl.LayersModel).apply !== 'function') throw new ConfigError('student', 'must be a tfjs LayersModel or a spec such as mlp:64 or cnn:16,32/64');
   return student;

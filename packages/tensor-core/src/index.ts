@@ -10,6 +10,7 @@ export * as tfl from '@tensorflow/tfjs-layers';
 export { writeFileAtomic } from './files.js';
 export { loadTfjsModel, saveTfjsModel } from './tfjs-files.js';
 export { MaskedMeanPooling1D, type MaskedMeanPooling1DArgs } from './layers/masked-mean-pooling.js';
+export { registerWasmSegmentSum } from './layers/wasm-segment-sum.js';
 export {
   softmax,
   logSoftmax,
