@@ -21,7 +21,9 @@ describe('text teachers (transformers.js / Optimum folders)', () => {
       const logits = await textTeacherLogits(teacher, reference.texts, { batchSize: 5 });
       expect(logits.shape).toEqual([reference.texts.length, classes.length]);
       let max = 0;
-      reference.logits.forEach((row, r) => row.forEach((v, c) => (max = Math.max(max, Math.abs(v - logits.data[r * classes.length + c]!)))));
+      for (const [r, row] of reference.logits.entries()) {
+        for (const [c, v] of row.entries()) max = Math.max(max, Math.abs(v - logits.data[r * classes.length + c]!));
+      }
       expect(max).toBeLessThan(1e-4);
     } finally {
       await teacher.dispose();
