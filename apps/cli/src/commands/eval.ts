@@ -5,6 +5,7 @@ import { emit, type GlobalOptions, type Io } from '../io.js';
 import { openModel } from '../models.js';
 import { predictInChunks } from '../predict.js';
 import { createProgress } from '../progress.js';
+import { addTextOptions, isTextJob, runTextEval, type TextCliOptions } from './text.js';
 
 export interface EvalResult {
   model: string;
@@ -16,13 +17,14 @@ export interface EvalResult {
 }
 
 export function registerEval(program: Command, io: () => Io, globals: () => GlobalOptions): void {
-  program
+  const command = program
     .command('eval')
     .description('accuracy, NLL and calibration (ECE) of a model on the test split')
-    .argument('<model>', 'tfjs model.json or .onnx file')
-    .requiredOption('--data <spec>', 'mnist | fashion-mnist[:DIR] | idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS')
-    .action(async (modelPath: string, options: { data: string }) => {
+    .argument('<model>', 'tfjs model.json, .onnx file, or a transformers.js text model folder (hf:DIR)')
+    .requiredOption('--data <spec>', 'mnist | fashion-mnist[:DIR] | idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS | jsonl:TRAIN[,TEST] | text-csv:TRAIN[,TEST]');
+  addTextOptions(command).action(async (modelPath: string, options: { data: string } & TextCliOptions) => {
       const out = io();
+      if (await isTextJob(modelPath, options.data)) return runTextEval(out, globals(), modelPath, options);
       const model = await openModel(modelPath);
       try {
         const { test } = await loadData(options.data);
