@@ -64,9 +64,15 @@ const conv1d: LayerExporter = {
     if (bias) inputs.push(ctx.constant('bias', bias.data, bias.shape));
     const conv = ctx.name('conv');
     ctx.builder.node('Conv', inputs, [conv], [attr.ints('kernel_shape', [k]), attr.ints('strides', [stride]), attr.ints('dilations', [dilation]), attr.ints('pads', pads)], ctx.name('Conv'));
+    // Element-wise activations run on the Conv output (ORT fuses Conv+Relu; the importer folds it back
+    // into Conv1D); softmax, over channels, runs after the transpose back to [N, L, C].
+    const act = (ctx.config['activation'] as string | undefined) ?? 'linear';
+    const early = act !== 'softmax';
+    const activated = early ? ctx.activation({ name: conv, layout: 'tfjs', shape: ctx.outputShape }, act).name : conv;
     const out = ctx.name('nlc');
-    ctx.builder.node('Transpose', [conv], [out], [attr.ints('perm', [0, 2, 1])], ctx.name('Transpose_out'));
-    return ctx.activation({ name: out, layout: 'tfjs', shape: ctx.outputShape }, ctx.config['activation'] as string | undefined);
+    ctx.builder.node('Transpose', [activated], [out], [attr.ints('perm', [0, 2, 1])], ctx.name('Transpose_out'));
+    const value: ExportValue = { name: out, layout: 'tfjs', shape: ctx.outputShape };
+    return early ? value : ctx.activation(value, act);
   },
 };
 

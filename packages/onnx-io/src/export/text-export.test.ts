@@ -5,6 +5,8 @@ import { encodeOnnx } from '../io.js';
 import { checkOnnx } from '../onnx-checker.test.util.js';
 import { maxAbsDiff, randomizeWeights } from '../testing.test.util.js';
 import { OnnxTextModel } from '../text-model.js';
+import { UnsupportedOpError } from '../errors/unsupported-op-error.js';
+import { importOnnx } from '../import/import-onnx.js';
 import { exportTfjs } from './export-tfjs.js';
 
 beforeAll(async () => {
@@ -119,6 +121,24 @@ describe('text layers: tfjs and ORT agree after export', () => {
     expect(onnx.numClasses).toBe(5);
     expect(maxAbsDiff((await onnx.predict(ids)).data, await tfjsLogits(model, ids))).toBeLessThan(1e-4);
     await onnx.dispose();
+  });
+
+  it('import: exported Embedding + Conv1D + 1-D pooling students come back as tfjs layers with the same outputs', async () => {
+    for (const [label, model, seed] of [
+      ['cnn/same/max', cnn({}, 'max'), 11],
+      ['cnn/valid/avg', cnn({ padding: 'valid', kernelSize: 4 }, 'avg'), 12],
+      ['cnn/dilation2', cnn({ padding: 'valid', dilationRate: 2 }, 'max'), 13],
+    ] as const) {
+      randomizeWeights(model, seed);
+      const back = await importOnnx(await exportTfjs(model));
+      expect(back.layers.map((l) => l.getClassName()).filter((c) => c !== 'InputLayer'), label).toEqual(model.layers.map((l) => l.getClassName()).filter((c) => c !== 'InputLayer'));
+      const ids = randomIds(7, seed);
+      expect(maxAbsDiff(await tfjsLogits(back, ids), await tfjsLogits(model, ids)), label).toBeLessThan(1e-5);
+    }
+  });
+
+  it('import: the masked-mean pattern of text-bag is not imported (a typed error names the op)', async () => {
+    await expect(importOnnx(await exportTfjs(bag()))).rejects.toThrow(UnsupportedOpError);
   });
 
   it('every exported text model passes the Python ONNX checker', () => {
