@@ -35,8 +35,8 @@ const SCRIPT = path.join(here, '../../datasets/fixtures/text/make-text-fixtures.
 const BATCH = 64;
 const OPTIMIZER = { name: 'adam', learningRate: 5e-3 };
 const KD = { temperature: 4, alpha: 0.7 };
-const STUDENTS = ['text-bag:32', 'text-cnn:32,64'];
-const CORPUS_ARGS = ['--teacher-vocab', '4000', '--student-vocab', '2000', '--teacher-dim', '64', '--teacher-layers', '2', '--teacher-heads', '4', '--teacher-ff', '128', '--epochs', '3', '--seq-len', '32'];
+const STUDENTS = ['text-bag:16', 'text-cnn:16,32'];
+const CORPUS_ARGS = ['--teacher-vocab', '4000', '--student-vocab', '1000', '--teacher-dim', '64', '--teacher-layers', '2', '--teacher-heads', '4', '--teacher-ff', '128', '--epochs', '3', '--seq-len', '32', '--threads', '1'];
 
 function envInt(name, fallback) {
   const v = process.env[name];

@@ -22,15 +22,28 @@ function firstInt(v: unknown, fallback: number): number {
   return typeof v === 'number' ? v : fallback;
 }
 
-/** `Embedding` → `Gather(table, Cast<int64>(ids), axis=0)`; ids may arrive as int32 or float32. */
+/** The graph input's element type when `name` is a graph input. */
+function graphInputType(ctx: ExportContext, name: string): number | undefined {
+  return ctx.builder.graph.input.find((i) => i.name === name)?.type?.tensorType?.elemType;
+}
+
+/** `name` as Gather indices: integer graph inputs as they are, anything else cast to INT64. */
+function integerIds(ctx: ExportContext, name: string): string {
+  const type = graphInputType(ctx, name);
+  if (type === DataType.INT32 || type === DataType.INT64) return name;
+  const ids = ctx.name('ids');
+  ctx.builder.node('Cast', [name], [ids], [attr.int('to', DataType.INT64)], ctx.name('Cast'));
+  return ids;
+}
+
+/** `Embedding` → `Gather(table, ids, axis=0)` (ids cast to INT64 unless they are an integer graph input). */
 const embedding: LayerExporter = {
   className: 'Embedding',
   export(ctx) {
     const input = one(ctx);
     const table = needWeight(ctx, 'embeddings');
     const w = ctx.constant('embeddings', table.data, table.shape);
-    const ids = ctx.name('ids');
-    ctx.builder.node('Cast', [input.name], [ids], [attr.int('to', DataType.INT64)], ctx.name('Cast'));
+    const ids = integerIds(ctx, input.name);
     const out = ctx.name();
     ctx.builder.node('Gather', [w, ids], [out], [attr.int('axis', 0)], ctx.name('Gather'));
     return { name: out, layout: 'tfjs', shape: ctx.outputShape };
@@ -89,9 +102,18 @@ const globalMaxPooling1d: LayerExporter = { className: 'GlobalMaxPooling1D', exp
 /** `GlobalAveragePooling1D` → `ReduceMean(axes=[1], keepdims=0)`. */
 const globalAveragePooling1d: LayerExporter = { className: 'GlobalAveragePooling1D', export: (ctx) => reduceOverSequence(ctx, 'ReduceMean') };
 
+/** The vocabulary size of the `Embedding` layer producing this layer's first input, when it is one. */
+function embeddingVocab(ctx: ExportContext): number | undefined {
+  const inbound = (ctx.layer.inboundNodes[0] as unknown as { inboundLayers?: { getClassName(): string; getConfig(): Record<string, unknown> }[] } | undefined)?.inboundLayers?.[0];
+  if (!inbound || inbound.getClassName() !== 'Embedding') return undefined;
+  const v = Number(inbound.getConfig()['inputDim']);
+  return Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
 /**
- * tensor-core's `MaskedMeanPooling1D([embeddings, ids])`: mask `m = Cast(Not(Equal(ids, padId)))`,
- * `ReduceSum(e·m, 1) / Max(ReduceSum(m, 1), 1)`.
+ * tensor-core's `MaskedMeanPooling1D([embeddings, ids])`: `ReduceSum(e·m, 1) / Max(ReduceSum(m, 1), 1)`
+ * with the mask `m` looked up from a `[V, 1]` table when the embeddings come from an `Embedding` of
+ * V rows (ids outside the vocabulary already fail in that layer), else `Cast(Not(Equal(ids, padId)))`.
  */
 const maskedMeanPooling1d: LayerExporter = {
   className: 'MaskedMeanPooling1D',
@@ -102,6 +124,26 @@ const maskedMeanPooling1d: LayerExporter = {
     const padId = Number(ctx.config['padId']);
     if (!Number.isInteger(padId)) ctx.fail(`padId must be an integer, got ${String(ctx.config['padId'])}`);
     const b = ctx.builder;
+    const vocab = embeddingVocab(ctx);
+    if (vocab !== undefined && padId >= 0 && padId < vocab) {
+      // The mask as a lookup: Gather([V, 1] table of 1s with 0 at padId, ids) → [N, L, 1], one node.
+      const table = new Float32Array(vocab).fill(1);
+      table[padId] = 0;
+      const mask3 = ctx.name('mask');
+      b.node('Gather', [ctx.constant('mask_table', table, [vocab, 1]), integerIds(ctx, ids.name)], [mask3], [attr.int('axis', 0)], ctx.name('Gather_mask'));
+      const masked = ctx.name('masked');
+      b.node('Mul', [emb.name, mask3], [masked], [], ctx.name('Mul'));
+      const axis1 = ctx.constant('axis1', BigInt64Array.from([1n]), [1]);
+      const sum = ctx.name('sum');
+      b.node('ReduceSum', [masked, axis1], [sum], [attr.int('keepdims', 0)], ctx.name('ReduceSum'));
+      const count = ctx.name('count');
+      b.node('ReduceSum', [mask3, axis1], [count], [attr.int('keepdims', 0)], ctx.name('ReduceSum_count'));
+      const safe = ctx.name('count_safe');
+      b.node('Max', [count, ctx.constant('one', new Float32Array([1]), [])], [safe], [], ctx.name('Max'));
+      const out = ctx.name();
+      b.node('Div', [sum, safe], [out], [], ctx.name('Div'));
+      return { name: out, layout: 'tfjs', shape: ctx.outputShape };
+    }
     const idsF = ctx.name('ids_float');
     b.node('Cast', [ids.name], [idsF], [attr.int('to', DataType.FLOAT)], ctx.name('Cast_ids'));
     const isPad = ctx.name('is_pad');

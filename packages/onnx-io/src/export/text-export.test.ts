@@ -102,6 +102,15 @@ describe('text layers: tfjs and ORT agree after export', () => {
   it('Embedding + MaskedMeanPooling1D (+ Dense), fastText-style', async () => {
     await check('bag', bag(), 1);
     await check('bag/dense', bag(12), 2);
+    // Pooling of vectors that do not come straight from an Embedding: the mask from Equal/Not/Cast.
+    const input = tfl.input({ shape: [L], dtype: 'int32' });
+    const emb = tfl.layers.embedding({ inputDim: VOCAB, outputDim: 8 }).apply(input) as tfl.SymbolicTensor;
+    const projected = tfl.layers.dense({ units: 6, activation: 'tanh' }).apply(emb) as tfl.SymbolicTensor;
+    const pooled = new MaskedMeanPooling1D({ padId: 3 }).apply([projected, input]) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 5 }).apply(pooled) as tfl.SymbolicTensor });
+    const onnx = await exportTfjs(model);
+    expect(onnx.graph.node.some((n) => n.opType === 'Equal')).toBe(true);
+    await check('bag/projected', model, 7);
   });
 
   it('Embedding + Conv1D (same/valid, strides, dilation) + GlobalMax/AveragePooling1D', async () => {
