@@ -1,21 +1,9 @@
 import { attr } from '../attributes.js';
 import { DataType } from '../types.js';
-import { samePads } from './builtins.js';
+import { only as one, required as needWeight, samePads } from './builtins.js';
 import type { ExportContext, ExportValue, LayerExporter } from './types.js';
 
 /** Exporters for text models: token embeddings, 1-D convolutions and sequence pooling (`[N, L, C]` values). */
-
-function one(ctx: ExportContext): ExportValue {
-  const input = ctx.inputs[0];
-  if (ctx.inputs.length !== 1 || !input) ctx.fail(`expects one input, got ${ctx.inputs.length}`);
-  return input;
-}
-
-function needWeight(ctx: ExportContext, suffix: string) {
-  const w = ctx.weight(suffix);
-  if (!w) ctx.fail(`has no weight '${suffix}'`);
-  return w;
-}
 
 function firstInt(v: unknown, fallback: number): number {
   if (Array.isArray(v)) return Number(v[0] ?? fallback);
@@ -125,43 +113,30 @@ const maskedMeanPooling1d: LayerExporter = {
     if (!Number.isInteger(padId)) ctx.fail(`padId must be an integer, got ${String(ctx.config['padId'])}`);
     const b = ctx.builder;
     const vocab = embeddingVocab(ctx);
+    const mask3 = ctx.name('mask');
     if (vocab !== undefined && padId >= 0 && padId < vocab) {
       // The mask as a lookup: Gather([V, 1] table of 1s with 0 at padId, ids) → [N, L, 1], one node.
       const table = new Float32Array(vocab).fill(1);
       table[padId] = 0;
-      const mask3 = ctx.name('mask');
       b.node('Gather', [ctx.constant('mask_table', table, [vocab, 1]), integerIds(ctx, ids.name)], [mask3], [attr.int('axis', 0)], ctx.name('Gather_mask'));
-      const masked = ctx.name('masked');
-      b.node('Mul', [emb.name, mask3], [masked], [], ctx.name('Mul'));
-      const axis1 = ctx.constant('axis1', BigInt64Array.from([1n]), [1]);
-      const sum = ctx.name('sum');
-      b.node('ReduceSum', [masked, axis1], [sum], [attr.int('keepdims', 0)], ctx.name('ReduceSum'));
-      const count = ctx.name('count');
-      b.node('ReduceSum', [mask3, axis1], [count], [attr.int('keepdims', 0)], ctx.name('ReduceSum_count'));
-      const safe = ctx.name('count_safe');
-      b.node('Max', [count, ctx.constant('one', new Float32Array([1]), [])], [safe], [], ctx.name('Max'));
-      const out = ctx.name();
-      b.node('Div', [sum, safe], [out], [], ctx.name('Div'));
-      return { name: out, layout: 'tfjs', shape: ctx.outputShape };
+    } else {
+      const idsF = ctx.name('ids_float');
+      b.node('Cast', [ids.name], [idsF], [attr.int('to', DataType.FLOAT)], ctx.name('Cast_ids'));
+      const isPad = ctx.name('is_pad');
+      b.node('Equal', [idsF, ctx.constant('pad_id', new Float32Array([padId]), [])], [isPad], [], ctx.name('Equal'));
+      const notPad = ctx.name('not_pad');
+      b.node('Not', [isPad], [notPad], [], ctx.name('Not'));
+      const mask = ctx.name('mask2');
+      b.node('Cast', [notPad], [mask], [attr.int('to', DataType.FLOAT)], ctx.name('Cast_mask'));
+      b.node('Unsqueeze', [mask, ctx.constant('axis2', BigInt64Array.from([2n]), [1])], [mask3], [], ctx.name('Unsqueeze'));
     }
-    const idsF = ctx.name('ids_float');
-    b.node('Cast', [ids.name], [idsF], [attr.int('to', DataType.FLOAT)], ctx.name('Cast_ids'));
-    const isPad = ctx.name('is_pad');
-    b.node('Equal', [idsF, ctx.constant('pad_id', new Float32Array([padId]), [])], [isPad], [], ctx.name('Equal'));
-    const notPad = ctx.name('not_pad');
-    b.node('Not', [isPad], [notPad], [], ctx.name('Not'));
-    const mask = ctx.name('mask');
-    b.node('Cast', [notPad], [mask], [attr.int('to', DataType.FLOAT)], ctx.name('Cast_mask'));
     const axis1 = ctx.constant('axis1', BigInt64Array.from([1n]), [1]);
-    const axis2 = ctx.constant('axis2', BigInt64Array.from([2n]), [1]);
-    const mask3 = ctx.name('mask3');
-    b.node('Unsqueeze', [mask, axis2], [mask3], [], ctx.name('Unsqueeze'));
     const masked = ctx.name('masked');
     b.node('Mul', [emb.name, mask3], [masked], [], ctx.name('Mul'));
     const sum = ctx.name('sum');
     b.node('ReduceSum', [masked, axis1], [sum], [attr.int('keepdims', 0)], ctx.name('ReduceSum'));
     const count = ctx.name('count');
-    b.node('ReduceSum', [mask, axis1], [count], [attr.int('keepdims', 1)], ctx.name('ReduceSum_count'));
+    b.node('ReduceSum', [mask3, axis1], [count], [attr.int('keepdims', 0)], ctx.name('ReduceSum_count'));
     const safe = ctx.name('count_safe');
     b.node('Max', [count, ctx.constant('one', new Float32Array([1]), [])], [safe], [], ctx.name('Max'));
     const out = ctx.name();
