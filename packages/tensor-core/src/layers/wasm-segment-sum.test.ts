@@ -9,6 +9,10 @@ beforeAll(async () => {
 });
 
 describe('UnsortedSegmentSum on the active backend (wasm has it from tensor-core)', () => {
+  it('is registered for wasm (which has none of its own)', () => {
+    expect(tf.getKernel(tf.UnsortedSegmentSum, 'wasm')).toBeDefined();
+  });
+
   it('sums rows by segment id, dropping ids out of range (hand-computed)', () => {
     const x = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]);
     const y = tf.unsortedSegmentSum(x, tf.tensor1d([2, 0, 2, 5], 'int32'), 3);
