@@ -135,7 +135,7 @@ export async function runTextDemo(options: TextDemoOptions): Promise<DemoResults
     const kdRow = await record(`${spec} distilled (+${transfer.length} unlabelled)`, kd.student, 'student-distilled');
     log(`student alone: ${pct(aloneRow.accuracy)}; distilled with the transfer set: ${pct(kdRow.accuracy)} (teacher ${pct(teacherRow.accuracy)})`);
     results.notes.push(
-      `Text task on Debian package descriptions: teacher ${teacher.name} (transformers.js folder, ${teacher.tokenizer.modelType} tokenizer of ${teacher.tokenizer.vocabSize} tokens, ONNX Runtime); students ${spec} on a ${tokenizer.vocabSize}-token tokenizer, ${labelledCount} labelled texts (${epochs} epochs alone) and ${transfer.length} unlabelled texts for distillation (${transferEpochs} epochs, hinton τ=2 α=0.5).`,
+      `Text task on Debian package descriptions: teacher folder ${path.join(corpus, 'teacher')} (transformers.js layout, ${teacher.tokenizer.modelType} tokenizer of ${teacher.tokenizer.vocabSize} tokens, ONNX Runtime); students ${spec} on a ${tokenizer.vocabSize}-token tokenizer, ${labelledCount} labelled texts (${epochs} epochs alone) and ${transfer.length} unlabelled texts for distillation (${transferEpochs} epochs, hinton τ=2 α=0.5).`,
       `Distilled student: ${(teacherRow.bytes! / kdRow.bytes!).toFixed(1)}x smaller than the teacher's ONNX file, ${(kdRow.samplesPerSecond! / teacherRow.samplesPerSecond!).toFixed(1)}x its ONNX Runtime throughput at batch 256.`,
     );
   } finally {
