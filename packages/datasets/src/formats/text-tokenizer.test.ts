@@ -95,6 +95,23 @@ describe('TextTokenizer on hand-written tokenizers', () => {
     expect(Array.from(tok.encodeBatch(['lower low']).ids)).toEqual([6, 9, 6, 0, 0]);
   });
 
+  it('WordLevel tokenizer.json: whole words, unknown words → [UNK] (hand-computed)', () => {
+    const added = (content: string, id: number) => ({ id, content, special: true, single_word: false, lstrip: false, rstrip: false, normalized: false });
+    const wordLevel = {
+      model: { type: 'WordLevel', vocab: { '[PAD]': 0, '[UNK]': 1, hello: 2, world: 3, '!': 4 }, unk_token: '[UNK]' },
+      normalizer: { type: 'Lowercase' },
+      pre_tokenizer: { type: 'Whitespace' },
+      post_processor: null,
+      decoder: null,
+      added_tokens: [added('[PAD]', 0), added('[UNK]', 1)],
+    };
+    const tok = TextTokenizer.fromJson(wordLevel, { pad_token: '[PAD]' }, { maxLength: 5 });
+    expect(tok.modelType).toBe('WordLevel');
+    const enc = tok.encodeBatch(['Hello world!', 'hello there world']);
+    expect(Array.from(enc.ids)).toEqual([2, 3, 4, 0, 0, 2, 1, 3, 0, 0]);
+    expect(Array.from(enc.mask)).toEqual([1, 1, 1, 0, 0, 1, 1, 1, 0, 0]);
+  });
+
   it('a tokenizer without a pad token is a DatasetFormatError', () => {
     expect(() => TextTokenizer.fromJson(wordPiece, {}, { maxLength: 8 })).toThrow(DatasetFormatError);
   });

@@ -24,7 +24,7 @@ export interface TextTokenizerOptions {
 const DEFAULT_MAX_LENGTH = 128;
 
 interface TokenizerJson {
-  model?: { type?: string; vocab?: Record<string, number> | unknown[] };
+  model?: { type?: string; vocab?: Record<string, number> | unknown[]; unk_token?: string };
   truncation?: { max_length?: number } | null;
   padding?: { pad_id?: number; pad_token?: string; strategy?: unknown } | null;
   added_tokens?: { id: number; content: string }[];
@@ -76,7 +76,7 @@ function vocabSizeOf(json: TokenizerJson): number {
 }
 
 /**
- * A Hugging Face `tokenizer.json` (WordPiece, BPE, Unigram; normalisers such as lower-casing and
+ * A Hugging Face `tokenizer.json` (WordPiece, BPE, WordLevel, Unigram; normalisers such as lower-casing and
  * accent stripping; the post-processor's special tokens) run by the `@huggingface/tokenizers`
  * package, plus what that package leaves to its caller: truncation to `maxLength` (the text's tokens
  * are cut, the special tokens of the template are kept), right padding with the pad token, and
@@ -101,6 +101,8 @@ export class TextTokenizer {
   private readonly tokenizer: Tokenizer;
   private readonly prefixLength: number;
   private readonly suffixLength: number;
+  /** The unknown token's id (WordLevel words outside the vocabulary map to it). */
+  private readonly unkId: number | undefined;
 
   private constructor(file: string, json: TokenizerJson, config: TokenizerConfigJson, options: TextTokenizerOptions) {
     this.file = file;
@@ -121,6 +123,7 @@ export class TextTokenizer {
     if (padId === undefined) throw new DatasetFormatError({ file, expected: 'a pad token (padding.pad_id, or pad_token in tokenizer_config.json)', found: 'none' });
     this.padId = padId;
     this.vocabSize = vocabSizeOf(json);
+    this.unkId = json.model?.unk_token !== undefined ? this.tokenizer.token_to_id(json.model.unk_token) : undefined;
     // The template's special tokens around a single text, learnt once from a probe.
     const probe = 'a b';
     const full = this.tokenizer.encode(probe, { add_special_tokens: true }).ids;
@@ -158,11 +161,22 @@ export class TextTokenizer {
 
   /** Token ids of one text with the template's special tokens, truncated to `maxLength` (not padded). */
   encode(text: string): { ids: number[]; truncated: boolean } {
-    const full = this.tokenizer.encode(text, { add_special_tokens: true }).ids;
+    const full = this.withUnknowns(this.tokenizer.encode(text, { add_special_tokens: true }).ids, text);
     if (full.length <= this.maxLength) return { ids: full, truncated: false };
     const keep = this.maxLength - this.prefixLength - this.suffixLength;
     const ids = [...full.slice(0, this.prefixLength + keep), ...full.slice(full.length - this.suffixLength)];
     return { ids, truncated: true };
+  }
+
+  /**
+   * `@huggingface/tokenizers` runs a WordLevel model as a plain vocabulary lookup that leaves words
+   * outside the vocabulary without an id; they become the unknown token, as in the reference
+   * implementation.
+   */
+  private withUnknowns(ids: (number | undefined)[], text: string): number[] {
+    if (ids.every((id) => Number.isInteger(id))) return ids as number[];
+    if (this.unkId === undefined) throw new DatasetFormatError({ file: this.file, expected: 'an unk_token for words outside the vocabulary', found: `none (text "${text.slice(0, 60)}")` });
+    return ids.map((id) => (Number.isInteger(id) ? (id as number) : this.unkId!));
   }
 
   /** Every text truncated and padded to `maxLength`, with attention masks. */
