@@ -1,4 +1,5 @@
 import { ConfigError, type DatasetSplits, type DeclaredShape, Registry } from '@shrinkray/tensor-core';
+import type { TextTokenizer } from './formats/text-tokenizer.js';
 
 /** Options every data format may read (each uses the ones that apply to it). */
 export interface OpenDataOptions {
@@ -12,6 +13,10 @@ export interface OpenDataOptions {
   labelColumn?: string;
   /** CSV/JSONL text data: the text column. Default `text`. */
   textColumn?: string;
+  /** Text data: the tokenizer making the token ids (a `tokenizer.json`, a folder holding one, or a loaded tokenizer). */
+  tokenizer?: string | TextTokenizer;
+  /** Text data: tokens per example (truncation and padding length); default the tokenizer's. */
+  maxLength?: number;
   /** The model's class order (names), when it differs from the data's sorted order. */
   classes?: readonly string[];
   /** Images: resize the shorter side to this before the centre crop. */

@@ -36,4 +36,7 @@ export {
   type NpyOpenOptions,
   type ImageTarget,
 } from './formats/index.js';
+export { TextTokenizer, type EncodedTexts, type TextTokenizerOptions } from './formats/text-tokenizer.js';
+export { readJsonlTexts, readCsvTexts, isTextCsvHeader, textClasses, openTextFiles, type TextRows, type TextDatasetSplits } from './formats/text-data.js';
+export { openTextJsonl, openTextCsv, jsonlTextFormat, textCsvFormat } from './formats/text.js';
 import './formats-register.js';

@@ -100,6 +100,8 @@ export interface DistillOptions {
   teacherBatchSize?: number;
   /** Input shape (without batch) for a spec student; default the data's example shape. */
   inputShape?: readonly number[];
+  /** Text student specs (`text-bag:…`, `text-cnn:…`): the student tokenizer's vocabulary size and pad id. */
+  studentTokenizer?: { vocabSize: number; padId: number };
   onEvent?: (event: DistillEvent) => void;
   signal?: AbortSignal;
 }
@@ -201,7 +203,7 @@ function studentModel(options: DistillOptions, exampleShape: readonly number[], 
   const { student } = options;
   if (typeof student === 'string') {
     const inputShape = options.inputShape ?? exampleShape;
-    return buildStudent(student, { inputShape, numClasses, seed });
+    return buildStudent(student, { inputShape, numClasses, seed, ...(options.studentTokenizer ? { text: options.studentTokenizer } : {}) });
   }
   if (!student || typeof (student as tfl.LayersModel).apply !== 'function') throw new ConfigError('student', 'must be a tfjs LayersModel or a spec such as mlp:64 or cnn:16,32/64');
   return student;

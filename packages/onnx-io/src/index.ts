@@ -16,6 +16,7 @@ export { GraphBuilder, valueInfo, shapeOf, type ElemType, type InitializerData }
 export { prefixRename, extractSubgraph, mergeGraphs, appendNodes, runtimeInputs, type MergeOptions } from './graph-utils.js';
 export { inspect, type OnnxSummary, type ValueSummary, type InitializerSummary } from './inspect.js';
 export { OnnxModel, type OnnxModelOptions } from './onnx-model.js';
+export { OnnxTextModel, type OnnxTextModelOptions, type TextInputName } from './text-model.js';
 export { benchmark, type BenchOptions, type BenchResult } from './bench.js';
 export * from './export/index.js';
 export * from './import/index.js';

@@ -11,6 +11,8 @@ export * as tfl from '@tensorflow/tfjs-layers';
 export { writeFileAtomic, setFileWriteInterceptor, type FileWriteStep } from './files.js';
 export { recordFileSteps, killAtFileStep, SimulatedKill } from './kill-testing.js';
 export { loadTfjsModel, saveTfjsModel } from './tfjs-files.js';
+export { MaskedMeanPooling1D, type MaskedMeanPooling1DArgs } from './layers/masked-mean-pooling.js';
+export { registerWasmSegmentSum } from './layers/wasm-segment-sum.js';
 export {
   softmax,
   logSoftmax,

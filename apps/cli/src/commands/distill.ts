@@ -18,6 +18,7 @@ import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { logdirFor, logdirOption } from '../logdir.js';
 import { openModel } from '../models.js';
 import { createProgress, type Progress } from '../progress.js';
+import { addTextOptions, isTextJob, runTextDistill, type TextCliOptions } from './text.js';
 
 /** The `--json` result of `shrinkray distill` (CLI.md keys: `teacher.accuracy`, `student.accuracy`, `baseline.accuracy`, `backend`, `throughput.samplesPerSecond`, `files`). */
 export interface DistillCliResult {
@@ -43,7 +44,7 @@ export interface DistillCliResult {
   files: string[];
 }
 
-interface DistillCliOptions extends DataCliOptions {
+interface DistillCliOptions extends DataCliOptions, TextCliOptions {
   teacher: string[];
   student: string;
   data: string;
@@ -126,10 +127,10 @@ function progressHandler(progress: Progress, epochs: number): (event: DistillEve
  * student to DIR as tfjs (model.json + weights.bin) and ONNX (student.onnx).
  */
 export function registerDistill(program: Command, io: () => Io, globals: () => GlobalOptions): void {
-  addDataOptions(program.command('distill'))
+  const command = addDataOptions(program.command('distill'))
     .description('train a small student to mimic a teacher (knowledge distillation); writes tfjs + ONNX')
-    .requiredOption('--teacher <model>', 'teacher: model.json, .onnx, or .npy logits of the training split (repeat for an averaged ensemble)', collect, [])
-    .requiredOption('--student <spec>', 'mlp:H1,H2,... | cnn:C1,C2,...[/D] | a tfjs model.json to train')
+    .requiredOption('--teacher <model>', 'teacher: model.json, .onnx, .npy logits of the training split (repeat for an averaged ensemble), or a transformers.js text model folder (hf:DIR)', collect, [])
+    .requiredOption('--student <spec>', 'mlp:H1,H2,... | cnn:C1,C2,...[/D] | text-bag:E[/D] | text-cnn:E,C[/D] | a tfjs model.json to train')
     .requiredOption('--data <spec>', dataHelp())
     .option('--temperature <T>', `softmax temperature τ > 0 (default ${DEFAULT_TEMPERATURE})`)
     .option('--alpha <A>', `soft-target weight α in [0,1] of the hinton loss (default ${DEFAULT_ALPHA})`)
@@ -149,9 +150,10 @@ export function registerDistill(program: Command, io: () => Io, globals: () => G
     .option('--checkpoint-dir <dir>', 'write a checkpoint after every epoch (atomically)')
     .option('--resume', 'continue from the newest checkpoint in --checkpoint-dir')
     .addOption(logdirOption())
-    .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and student.onnx')
-    .action(async (options: DistillCliOptions) => {
+    .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and student.onnx');
+  addTextOptions(command).action(async (options: DistillCliOptions) => {
       const out = io();
+      if (await isTextJob(options.teacher[0], options.data)) return runTextDistill(out, globals(), options);
       const seed = globals().seed ?? 0;
       const temperature = options.temperature === undefined ? undefined : number(options.temperature, '--temperature', (v) => v > 0, 'a number > 0');
       const alpha = options.alpha === undefined ? undefined : number(options.alpha, '--alpha', (v) => v >= 0 && v <= 1, 'a number in [0, 1]');

@@ -5,6 +5,7 @@ import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '
 import { emit, type GlobalOptions, type Io } from '../io.js';
 import { openModel } from '../models.js';
 import { createProgress } from '../progress.js';
+import { addTextOptions, isTextJob, runTextEval, type TextCliOptions } from './text.js';
 
 export interface EvalResult {
   model: string;
@@ -17,12 +18,13 @@ export interface EvalResult {
 
 /** `shrinkray eval <model> --data D`: the `evaluate` driver on the test split. */
 export function registerEval(program: Command, io: () => Io, globals: () => GlobalOptions): void {
-  addDataOptions(program.command('eval'))
+  const command = addDataOptions(program.command('eval'))
     .description('accuracy, NLL and calibration (ECE) of a model on the test split')
-    .argument('<model>', 'tfjs model.json or .onnx file')
-    .requiredOption('--data <spec>', dataHelp())
-    .action(async (modelPath: string, options: { data: string } & DataCliOptions) => {
+    .argument('<model>', 'tfjs model.json, .onnx file, or a transformers.js text model folder (hf:DIR)')
+    .requiredOption('--data <spec>', dataHelp());
+  addTextOptions(command).action(async (modelPath: string, options: { data: string } & DataCliOptions & TextCliOptions) => {
       const out = io();
+      if (await isTextJob(modelPath, options.data)) return runTextEval(out, globals(), modelPath, options);
       const model = await openModel(modelPath);
       try {
         const { test } = await openData(options.data, openDataOptions(options, { inputShape: model.inputShape, seed: globals().seed ?? 0 }));

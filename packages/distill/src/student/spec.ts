@@ -1,5 +1,6 @@
 import { tfl } from '@shrinkray/tensor-core';
 import { StudentSpecError } from '../errors/student-spec-error.js';
+import { buildTextStudent, parseTextStudentSpec } from './text.js';
 
 /** A parsed student spec. */
 export type StudentSpec =
@@ -42,7 +43,7 @@ export function parseStudentSpec(spec: string): StudentSpec {
     if (d && d.length !== 1) throw new StudentSpecError(spec, `expected one dense width after '/', found ${d.length}`);
     return { kind: 'cnn', channels, dense: d?.[0] };
   }
-  throw new StudentSpecError(spec, "expected 'mlp:H1,H2,…' or 'cnn:C1,C2,…[/D]'");
+  throw new StudentSpecError(spec, "expected 'mlp:H1,H2,…', 'cnn:C1,C2,…[/D]', 'text-bag:E[/D]' or 'text-cnn:E,C[/D]'");
 }
 
 /** Options of {@link buildStudent}. */
@@ -54,6 +55,8 @@ export interface BuildStudentOptions {
   seed: number;
   /** Model name; default `student`. */
   name?: string;
+  /** Text specs (`text-bag`, `text-cnn`): the student tokenizer's vocabulary size and pad id. */
+  text?: { vocabSize: number; padId: number };
 }
 
 /**
@@ -65,6 +68,12 @@ export interface BuildStudentOptions {
  * const student = buildStudent('cnn:16,32/64', { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
  */
 export function buildStudent(spec: string | StudentSpec, options: BuildStudentOptions): tfl.LayersModel {
+  const textSpec = typeof spec === 'string' ? parseTextStudentSpec(spec) : undefined;
+  if (textSpec) {
+    if (!options.text) throw new StudentSpecError(spec as string, 'a text student needs the tokenizer (vocabulary size and pad id)');
+    if (options.inputShape.length !== 1) throw new StudentSpecError(spec as string, `a text student needs token-id input [L], found [${options.inputShape.join(',')}]`);
+    return buildTextStudent(textSpec, { sequenceLength: options.inputShape[0]!, ...options.text, numClasses: options.numClasses, seed: options.seed, ...(options.name ? { name: options.name } : {}) });
+  }
   const text = typeof spec === 'string' ? spec : spec.kind === 'mlp' ? `mlp:${spec.hidden.join(',')}` : `cnn:${spec.channels.join(',')}${spec.dense ? `/${spec.dense}` : ''}`;
   const parsed = typeof spec === 'string' ? parseStudentSpec(spec) : spec;
   const { inputShape, numClasses, seed } = options;

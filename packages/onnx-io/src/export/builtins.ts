@@ -38,13 +38,15 @@ function pads(ctx: ExportContext, input: ExportValue, kernel: [number, number], 
   return [t, l, b, r];
 }
 
-function only(ctx: ExportContext): ExportValue {
+/** The layer's single input; fails naming the layer otherwise. */
+export function only(ctx: ExportContext): ExportValue {
   const input = ctx.inputs[0];
   if (ctx.inputs.length !== 1 || !input) ctx.fail(`expects one input, got ${ctx.inputs.length}`);
   return input;
 }
 
-function required(ctx: ExportContext, suffix: string) {
+/** The layer weight ending in `/suffix`; fails naming the layer when it is missing. */
+export function required(ctx: ExportContext, suffix: string) {
   const w = ctx.weight(suffix);
   if (!w) ctx.fail(`has no weight '${suffix}'`);
   return w;

@@ -4,11 +4,13 @@ import { GraphBuilder } from '../builder.js';
 import { UnsupportedLayerError } from '../errors/unsupported-layer-error.js';
 import type { ModelProto } from '../types.js';
 import { builtinExporters } from './builtins.js';
+import { textExporters } from './text-builtins.js';
 import type { ExportContext, ExportValue, Layout, LayerExporter, LayerWeight } from './types.js';
 
 /** Layer exporters keyed by tfjs class name. Plugins call `layerExporters.register(...)`. */
 export const layerExporters = new Registry<LayerExporter>('tfjs layer exporter');
 for (const e of builtinExporters) layerExporters.register(e.className, e);
+for (const e of textExporters) layerExporters.register(e.className, e);
 
 /** Options for `exportTfjs`. */
 export interface ExportOptions {
@@ -23,6 +25,7 @@ export interface ExportOptions {
 interface SymbolicLike {
   id: number;
   shape: (number | null)[];
+  dtype?: string;
 }
 
 const supportedActivations = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'softmax'];
@@ -48,7 +51,8 @@ export async function exportTfjs(model: tfl.LayersModel, options: ExportOptions 
   for (const input of model.inputs as unknown as SymbolicLike[]) {
     const layer = (input as unknown as { sourceLayer: tfl.layers.Layer }).sourceLayer;
     const name = builder.uniqueName(layer.name);
-    builder.graph.input.push({ name, type: { tensorType: { elemType: 1, shape: { dim: input.shape.map((d, i) => (typeof d === 'number' ? { dimValue: d } : { dimParam: i === 0 ? batch : `d${i}` })) } } } });
+    // Token-id inputs (int32 in tfjs) stay INT32; everything else is FLOAT.
+    builder.graph.input.push({ name, type: { tensorType: { elemType: input.dtype === 'int32' ? 6 : 1, shape: { dim: input.shape.map((d, i) => (typeof d === 'number' ? { dimValue: d } : { dimParam: i === 0 ? batch : `d${i}` })) } } } });
     values.set(input.id, { name, layout: 'tfjs', shape: input.shape });
   }
 

@@ -1,6 +1,7 @@
 import { Tensor, tfl } from '@shrinkray/tensor-core';
 import { getAttr } from '../attributes.js';
 import { samePads } from '../export/builtins.js';
+import { importConv1d } from './text-builtins.js';
 import type { ImportContext, ImportValue, OpImporter } from './types.js';
 
 const nhwc = [0, 2, 3, 1] as const;
@@ -116,6 +117,7 @@ const conv: OpImporter = {
   import(ctx) {
     if (!ctx.isConstant(1)) ctx.fail('W must be an initializer');
     const w = ctx.constant(1);
+    if (w.rank === 3) return importConv1d(ctx);
     if (w.rank !== 4) ctx.fail(`only 2-D convolution is supported (W is [${w.shape.join(',')}])`);
     const [m, cg, kh, kw] = w.shape as [number, number, number, number];
     const group = getAttr.int(ctx.node, 'group', 1);

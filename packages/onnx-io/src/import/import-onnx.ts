@@ -6,11 +6,13 @@ import { runtimeInputs } from '../graph-utils.js';
 import { tensorFromProto } from '../tensor-proto.js';
 import type { ModelProto, NodeProto } from '../types.js';
 import { builtinImporters, clipActivation, clipBounds } from './builtins.js';
+import { textImporters } from './text-builtins.js';
 import type { ImportContext, ImportValue, OpImporter } from './types.js';
 
 /** ONNX op importers keyed by op type. Plugins call `opImporters.register(...)`. */
 export const opImporters = new Registry<OpImporter>('ONNX op importer');
 for (const i of builtinImporters) opImporters.register(i.opType, i);
+for (const i of textImporters) opImporters.register(i.opType, i);
 
 /** Options for `importOnnx`. */
 export interface ImportOptions {
@@ -91,7 +93,10 @@ export async function importOnnx(model: ModelProto, options: ImportOptions = {})
     const perm = dims.length === 4 && !users.every((u) => u.opType === 'Transpose') ? nhwc : dims.map((_, i) => i);
     const tfShape = perm.slice(1).map((a) => dims[a]);
     if (!tfShape.every((d) => typeof d === 'number')) throw new OnnxFormatError(file, `input '${input.name}' has symbolic dimensions besides the batch: [${dims.join(',')}]`);
-    const tensor = tfl.input({ shape: tfShape as number[], name: layerName(input.name) });
+    const elem = input.type?.tensorType?.elemType;
+    // Integer inputs (token ids) stay int32 in tfjs.
+    const dtype = elem === 6 || elem === 7 ? ('int32' as const) : undefined;
+    const tensor = tfl.input({ shape: tfShape as number[], name: layerName(input.name), ...(dtype ? { dtype } : {}) });
     inputs.push(tensor);
     values.set(input.name, { tensor, perm });
   }

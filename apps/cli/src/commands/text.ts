@@ -1,0 +1,204 @@
+import { copyFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { openData, type OpenDataOptions, type TextDatasetSplits, TextTokenizer } from '@shrinkray/datasets';
+import { buildTextStudent, countParams, distill, openTextTeacher, parseTextStudentSpec, saveStudent, type TextTeacher, textTeacherLogits } from '@shrinkray/distill';
+import { OnnxTextModel } from '@shrinkray/onnx-io';
+import { accuracy, evaluate, initBackend, loadTfjsModel, type Model, type OptimizerConfig, TfjsModel } from '@shrinkray/tensor-core';
+import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
+import { createProgress } from '../progress.js';
+
+/** The text options `eval` and `distill` accept (added by {@link addTextOptions}). */
+export interface TextCliOptions {
+  tokenizer?: string;
+  textColumn?: string;
+  labelColumn?: string;
+  maxLength?: string;
+}
+
+const TEXT_DATA = /^(jsonl|text-csv):/;
+
+/** Adds `--tokenizer`, `--text-column` and `--max-length` to a command (`--label-column` is a data option). */
+export function addTextOptions(command: Command): Command {
+  return command
+    .option('--tokenizer <path>', 'text data: tokenizer.json (or a folder holding one) making the token ids; default the model folder\'s')
+    .option('--text-column <name>', 'text data: the text column / JSON field (default text)')
+    .option('--max-length <n>', 'text data: tokens per text (default the tokenizer\'s)');
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** True for text data (`jsonl:`, `text-csv:`) or a model given as a transformers.js folder (`hf:DIR` or a folder). */
+export async function isTextJob(model: string | undefined, data: string): Promise<boolean> {
+  return TEXT_DATA.test(data) || (model !== undefined && (model.startsWith('hf:') || (await isDir(model))));
+}
+
+function maxLengthOf(options: TextCliOptions): number | undefined {
+  if (options.maxLength === undefined) return undefined;
+  const n = Number(options.maxLength);
+  if (!Number.isInteger(n) || n < 2) throw new UsageError(`--max-length ${options.maxLength}: expected an integer >= 2`);
+  return n;
+}
+
+function dataOptions(options: TextCliOptions, tokenizer: TextTokenizer, extra: Partial<OpenDataOptions> = {}): OpenDataOptions {
+  return { tokenizer, ...(options.textColumn ? { textColumn: options.textColumn } : {}), ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}), ...extra };
+}
+
+async function openTextSplits(spec: string, options: TextCliOptions, tokenizer: TextTokenizer, extra: Partial<OpenDataOptions> = {}): Promise<TextDatasetSplits> {
+  if (!TEXT_DATA.test(spec)) throw new UsageError(`--data ${spec}: a text model needs text data (jsonl:TRAIN[,TEST] or text-csv:TRAIN[,TEST])`);
+  return (await openData(spec, dataOptions(options, tokenizer, extra))) as TextDatasetSplits;
+}
+
+/** The tokenizer of `--tokenizer`, else `tokenizer.json` beside the model file. */
+async function studentTokenizer(options: TextCliOptions, modelFile: string | undefined): Promise<TextTokenizer> {
+  const maxLength = maxLengthOf(options);
+  const source = options.tokenizer ?? (modelFile ? path.dirname(modelFile) : undefined);
+  if (!source) throw new UsageError('text data needs --tokenizer (a tokenizer.json or a folder holding one)');
+  return TextTokenizer.load(source, maxLength !== undefined ? { maxLength } : {});
+}
+
+/**
+ * `shrinkray eval MODEL --data jsonl:…|text-csv:…`: a text model on the test split. MODEL is a
+ * transformers.js folder (`hf:DIR` or `DIR`, run on its own tokenizer) or a student `.onnx` /
+ * `model.json` whose tokenizer is `--tokenizer` or the `tokenizer.json` beside it.
+ */
+export async function runTextEval(out: Io, globals: GlobalOptions, modelArg: string, options: TextCliOptions & { data: string }): Promise<void> {
+  await initBackend();
+  let teacher: TextTeacher | undefined;
+  let model: Model;
+  let tokenizer: TextTokenizer;
+  const maxLength = maxLengthOf(options);
+  if (modelArg.startsWith('hf:') || (await isDir(modelArg))) {
+    teacher = await openTextTeacher(modelArg, maxLength !== undefined ? { maxLength } : {});
+    model = teacher.model;
+    tokenizer = teacher.tokenizer;
+  } else {
+    tokenizer = await studentTokenizer(options, modelArg);
+    model = modelArg.toLowerCase().endsWith('.onnx') ? await OnnxTextModel.create(modelArg, { padId: tokenizer.padId, name: modelArg }) : new TfjsModel(await loadTfjsModel(modelArg), modelArg);
+  }
+  try {
+    const { test, texts } = await openTextSplits(options.data, options, tokenizer, teacher ? { classes: teacher.classNames } : {});
+    if (model.numClasses !== test.numClasses) throw new UsageError(`${modelArg} outputs ${model.numClasses} classes but ${options.data} has ${test.numClasses}`);
+    const progress = createProgress(out);
+    progress.start('eval', test.size);
+    const logits = teacher ? await textTeacherLogits(teacher, texts.test, { onBatch: (d) => progress.update(d) }) : await model.predict(await test.read(Int32Array.from({ length: test.size }, (_, i) => i)));
+    progress.stop();
+    const metrics = evaluate(logits, test.labels);
+    const result = { model: modelArg, data: options.data, tokenizer: tokenizer.file, ...metrics };
+    emit(out, globals, result, () =>
+      [`model     ${modelArg}`, `data      ${options.data} (test split, ${metrics.samples} texts, ${tokenizer.modelType} ${tokenizer.file})`, `accuracy  ${(metrics.accuracy * 100).toFixed(2)}%`, `nll       ${metrics.nll.toFixed(4)}`, `ece       ${metrics.ece.toFixed(4)}`].join('\n'),
+    );
+  } finally {
+    await model.dispose();
+  }
+}
+
+/** Options of `shrinkray distill` that the text path reads. */
+export interface TextDistillCliOptions extends TextCliOptions {
+  teacher: string[];
+  student: string;
+  data: string;
+  temperature?: string;
+  alpha?: string;
+  epochs: string;
+  batchSize: string;
+  learningRate: string;
+  optimizer: string;
+  baseline?: boolean;
+  labelled?: string;
+  output: string;
+}
+
+/**
+ * `shrinkray distill --teacher hf:DIR --student text-bag:E|text-cnn:E,C --data jsonl:… -o OUT`: the
+ * teacher runs on its own tokenizer over the raw texts (logits computed once), the student trains on
+ * `--tokenizer`'s ids (default the teacher's tokenizer). Writes the student (tfjs + ONNX) and its
+ * tokenizer to OUT, so `shrinkray eval OUT/student.onnx --data …` finds it.
+ */
+export async function runTextDistill(out: Io, globals: GlobalOptions, options: TextDistillCliOptions): Promise<void> {
+  if (options.teacher.length !== 1) throw new UsageError('text distillation takes one --teacher (a transformers.js folder, hf:DIR)');
+  if (!parseTextStudentSpec(options.student)) throw new UsageError(`--student ${options.student}: a text student is text-bag:E[/D] or text-cnn:E,C[/D]`);
+  const seed = globals.seed ?? 0;
+  const int = (v: string, o: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${o} ${v}: expected a positive integer`);
+    return n;
+  };
+  const epochs = int(options.epochs, '--epochs');
+  const batchSize = int(options.batchSize, '--batch-size');
+  const learningRate = Number(options.learningRate);
+  if (!(learningRate > 0)) throw new UsageError(`--learning-rate ${options.learningRate}: expected a number > 0`);
+  const optimizer = { name: options.optimizer, learningRate } as OptimizerConfig;
+  await initBackend();
+  const maxLength = maxLengthOf(options);
+  const teacher = await openTextTeacher(options.teacher[0]!, maxLength !== undefined ? { maxLength } : {});
+  try {
+    const tokenizer = options.tokenizer ? await studentTokenizer(options, undefined) : teacher.tokenizer;
+    const data = await openTextSplits(options.data, options, tokenizer, { classes: teacher.classNames, seed });
+    const classNames = data.train.classNames;
+    const progress = createProgress(out);
+    progress.start(`teacher logits (${teacher.name})`, data.train.size);
+    const trainLogits = await textTeacherLogits(teacher, data.texts.train, { classNames, onBatch: (d) => progress.update(d) });
+    progress.stop();
+    const testLogits = await textTeacherLogits(teacher, data.texts.test, { classNames });
+    // --labelled N: N class-balanced rows keep their labels, the rest are a transfer set (distill's own split).
+    const labelled = options.labelled === undefined ? undefined : int(options.labelled, '--labelled');
+    const build = () => buildTextStudent(options.student, { sequenceLength: tokenizer.maxLength, vocabSize: tokenizer.vocabSize, padId: tokenizer.padId, numClasses: classNames.length, seed });
+    const kd = {
+      ...(options.temperature !== undefined ? { temperature: Number(options.temperature) } : {}),
+      ...(options.alpha !== undefined ? { alpha: Number(options.alpha) } : {}),
+    };
+    const { model: student, report: s } = await distill({
+      teacher: { logits: trainLogits, testLogits, name: teacher.name },
+      student: build(),
+      data: { train: data.train, test: data.test },
+      ...(labelled !== undefined ? { labelled } : {}),
+      ...(options.baseline ? { baseline: true } : {}),
+      optimizer,
+      epochs,
+      batchSize,
+      seed,
+      ...kd,
+    });
+    const baseline = s.baseline?.accuracy ?? null;
+    const saved = await saveStudent(student, options.output);
+    const tokenizerCopy = path.join(options.output, 'tokenizer.json');
+    await copyFile(tokenizer.file, tokenizerCopy);
+    const report = {
+      teacher: { models: options.teacher, accuracy: accuracy(testLogits, data.test.labels), bytes: teacher.bytes, tokenizer: teacher.tokenizer.file },
+      student: { spec: options.student, accuracy: s.student.accuracy, params: countParams(student), bytes: saved.onnx ? (await stat(saved.onnx)).size : s.student.bytes, tokenizer: tokenizer.file },
+      baseline: baseline === null ? null : { accuracy: baseline },
+      agreement: s.agreement,
+      loss: s.loss,
+      temperature: s.temperature,
+      alpha: s.weight.name === 'alpha' ? s.weight.value : null,
+      epochs: s.epochs,
+      batchSize,
+      data: options.data,
+      rows: s.rows,
+      backend: s.backend,
+      throughput: { samplesPerSecond: s.samplesPerSecond },
+      history: s.history.epochs,
+      files: [...saved.files, tokenizerCopy],
+    };
+    const pct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(2)}%`);
+    emit(out, globals, report, () =>
+      [
+        `teacher    ${options.teacher[0]}  accuracy ${pct(report.teacher.accuracy)}  ${report.teacher.bytes} bytes`,
+        `student    ${options.student}  accuracy ${pct(report.student.accuracy)}  params ${report.student.params}  ${report.student.bytes} bytes (ONNX)`,
+        ...(baseline !== null ? [`baseline   same student trained alone  accuracy ${pct(baseline)}`] : []),
+        `agreement  ${pct(s.agreement)} of test texts`,
+        `data       ${options.data}: ${s.rows.labelled} labelled + ${s.rows.unlabelled} unlabelled training texts, ${data.test.size} test texts`,
+        ...report.files.map((f) => `wrote ${f}`),
+      ].join('\n'),
+    );
+  } finally {
+    await teacher.dispose();
+  }
+}

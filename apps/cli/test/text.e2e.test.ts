@@ -1,0 +1,45 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { shrinkray, tempDir } from './helpers.js';
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../packages/datasets/fixtures/text');
+const f = (name: string) => path.join(fixtures, name);
+const data = `jsonl:${f('train.jsonl')},${f('test.jsonl')}`;
+// PyTorch's accuracy of the teacher on the same test split, written by make-text-fixtures.py.
+const torchAccuracy: number = JSON.parse(readFileSync(f('teacher-logits.json'), 'utf8')).testAccuracy;
+
+describe('shrinkray eval / distill on text', () => {
+  it('eval hf:DIR: the ONNX teacher on its own tokenizer scores what PyTorch scored', () => {
+    const run = shrinkray(['eval', `hf:${f('teacher')}`, '--data', data, '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { accuracy: number; samples: number };
+    expect(result.samples).toBe(readFileSync(f('test.jsonl'), 'utf8').trim().split('\n').length);
+    expect(result.accuracy).toBeCloseTo(torchAccuracy, 6);
+  });
+
+  it('distill hf:DIR → text-bag with its own tokenizer and a transfer set; eval of the written ONNX student agrees', () => {
+    const out = tempDir();
+    const run = shrinkray(['distill', '--teacher', `hf:${f('teacher')}`, '--student', 'text-bag:16', '--data', data, '--tokenizer', f('student-tokenizer'), '--labelled', '500', '--epochs', '3', '--batch-size', '32', '--learning-rate', '0.01', '--baseline', '-o', out, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { student: { accuracy: number; params: number }; baseline: { accuracy: number }; rows: { labelled: number; unlabelled: number }; files: string[] };
+    expect(report.rows).toMatchObject({ labelled: 500, unlabelled: 1000 });
+    expect(report.student.accuracy).toBeGreaterThan(0.2);
+    expect(report.baseline.accuracy).toBeGreaterThan(0);
+    for (const file of ['model.json', 'student.onnx', 'tokenizer.json']) expect(existsSync(path.join(out, file)), file).toBe(true);
+    const evalRun = shrinkray(['eval', path.join(out, 'student.onnx'), '--data', data, '--json']);
+    expect(evalRun.code, evalRun.stderr).toBe(0);
+    expect((JSON.parse(evalRun.stdout) as { accuracy: number }).accuracy).toBeCloseTo(report.student.accuracy, 2);
+    const tfjsRun = shrinkray(['eval', path.join(out, 'model.json'), '--data', data, '--json']);
+    expect(tfjsRun.code, tfjsRun.stderr).toBe(0);
+    expect((JSON.parse(tfjsRun.stdout) as { accuracy: number }).accuracy).toBeCloseTo(report.student.accuracy, 6);
+  }, 300_000);
+
+  it('an ONNX text model without a tokenizer beside it or --tokenizer fails naming the tokenizer', () => {
+    const run = shrinkray(['eval', f('teacher/onnx/model.onnx'), '--data', data, '--json']);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/tokenizer/);
+  });
+});
