@@ -1,8 +1,11 @@
 import { dataFormats } from './formats.js';
 import { idxFormats } from './formats-builtin.js';
 
-/** Registers the built-in data formats (idempotent: the same objects register once). */
+/**
+ * Registers the built-in data formats in the shared registry (names already taken, e.g. by a second
+ * installed copy of the package, stay as they are). The package entry point calls this on import;
+ * `@shrinkray/datasets/base` does not.
+ */
 export function registerBuiltinDataFormats(): void {
-  for (const format of idxFormats) dataFormats.register(format);
+  dataFormats.registerBuiltins(idxFormats, (f) => f.name);
 }
-registerBuiltinDataFormats();

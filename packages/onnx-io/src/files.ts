@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { loadTfjsModel, type Model, saveTfjsModel, TfjsModel } from '@shrinkray/tensor-core';
+import { loadTfjsModel, type Model, resolveInside, saveTfjsModel, TfjsModel } from '@shrinkray/tensor-core';
 import { type ExportOptions, exportTfjs } from './export/export-tfjs.js';
 import { importOnnx } from './import/import-onnx.js';
 import { inspect, type OnnxSummary } from './inspect.js';
@@ -77,7 +77,9 @@ export async function inspectFile(file: string): Promise<OnnxSummary> {
     const dir = path.dirname(file);
     const manifest = JSON.parse(await readFile(file, 'utf8')) as { weightsManifest?: { paths: string[] }[] };
     let bytes = (await stat(file)).size;
-    for (const group of manifest.weightsManifest ?? []) for (const p of group.paths) bytes += (await stat(path.join(dir, p))).size;
+    for (const [g, group] of (manifest.weightsManifest ?? []).entries()) {
+      for (const [i, p] of group.paths.entries()) bytes += (await stat(resolveInside(dir, p, `${file} weightsManifest[${g}].paths[${i}]`))).size;
+    }
     return { ...summary, bytes };
   } finally {
     layers.dispose();

@@ -8,6 +8,7 @@ export { initBackend, activeBackend, defaultBackendLoaders, type BackendName, ty
 export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
 export { writeFileAtomic } from './files.js';
+export { resolveInside } from './paths.js';
 export { loadTfjsModel, saveTfjsModel } from './tfjs-files.js';
 export {
   softmax,
@@ -34,6 +35,6 @@ export {
   type Evaluation,
 } from './metrics.js';
 export * from './training/index.js';
-export { Registry } from './registry.js';
+export { Registry, type RegistryKind } from './registry.js';
 export { applyWasmTrainingKernels, removeWasmTrainingKernels, wasmTrainingKernels, WASM_KERNELS_ENV, type WasmKernelPatchState } from './wasm-kernels/index.js';
 export * from './data/index.js';
