@@ -131,7 +131,7 @@ function splitLabelled(train: Dataset, labelled: number, seed: number): { data: 
  * `shrinkray distill --teacher <model> --student <spec|model.json> --data D [...] -o DIR`: knowledge
  * distillation (`@shrinkray/distill`). The teacher may be a tfjs model.json, an .onnx file (run by ONNX
  * Runtime) or an .npy file of precomputed logits; `--teacher` repeated averages an ensemble. Writes the
- * student to DIR as tfjs (model.json + weights.bin) and ONNX (student.onnx).
+ * student to DIR as tfjs (model.json + weights.bin) and ONNX (model.onnx).
  */
 export function registerDistill(program: Command, io: () => Io, globals: () => GlobalOptions): void {
   program
@@ -157,7 +157,7 @@ export function registerDistill(program: Command, io: () => Io, globals: () => G
     .option('--hint-epochs <n>', 'hint loss: epochs of the hint stage')
     .option('--checkpoint-dir <dir>', 'write a checkpoint after every epoch (atomically)')
     .option('--resume', 'continue from the newest checkpoint in --checkpoint-dir')
-    .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and student.onnx')
+    .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and model.onnx')
     .action(async (options: DistillCliOptions) => {
       const out = io();
       const seed = globals().seed ?? 0;
