@@ -121,7 +121,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResults> {
     const evaluation = await ensemble.evaluate(test.x, test.y);
     memberAccuracies = evaluation.members.map((m) => ({ name: m.name, accuracy: m.accuracy }));
     ensembleRows.push({ name: aggregator, accuracy: evaluation.ensemble.accuracy, nll: evaluation.ensemble.nll, weights: ensemble.aggregator.weights ? [...ensemble.aggregator.weights] : null });
-    results.notes.push(...explainEnsemble(`${aggregator} of the three CNNs`, evaluation.members, evaluation.ensemble.accuracy, evaluation.meanDisagreement));
+    results.notes.push(...explainEnsemble(`${aggregator} of the three CNNs`, evaluation.members, { ...evaluation.ensemble, samples: test.y.length }, evaluation.meanDisagreement));
     if (aggregator === 'optimized') {
       const fusedFile = path.join(out, 'ensemble-optimized', MODEL_FILES.onnx);
       const { bytes } = await saveFusedEnsemble(ensemble, fusedFile);
@@ -140,7 +140,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResults> {
   const mixed: Model[] = [new TfjsModel(teacherModel, 'teacher'), new TfjsModel(slim.model, 'teacher-slim50'), new TfjsModel(sparse.model, 'teacher-sparse90'), new TfjsModel(distilled.student, 'student-distilled')];
   const mixedEvaluation = await (await createEnsemble(mixed, { aggregator: 'mean', validation, seed })).evaluate(test.x, test.y);
   ensembleRows.push({ name: 'mean of teacher, pruned teachers, student (contrast)', accuracy: mixedEvaluation.ensemble.accuracy, nll: mixedEvaluation.ensemble.nll, weights: null });
-  results.notes.push(...explainEnsemble('the mean of the teacher, its pruned variants and the distilled student', mixedEvaluation.members, mixedEvaluation.ensemble.accuracy, mixedEvaluation.meanDisagreement));
+  results.notes.push(...explainEnsemble('the mean of the teacher, its pruned variants and the distilled student', mixedEvaluation.members, { ...mixedEvaluation.ensemble, samples: test.y.length }, mixedEvaluation.meanDisagreement));
   results.ensemble = { members: memberAccuracies, aggregators: ensembleRows };
   await teacherOnnx.dispose();
 
