@@ -16,6 +16,7 @@ import {
 } from '@shrinkray/distill';
 import { type EpochMetrics, loadTfjsModel, type Model, type OptimizerConfig, type tfl } from '@shrinkray/tensor-core';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
+import { logdirFor, logdirOption } from '../logdir.js';
 import { openModel } from '../models.js';
 import { createProgress, type Progress } from '../progress.js';
 
@@ -157,6 +158,7 @@ export function registerDistill(program: Command, io: () => Io, globals: () => G
     .option('--hint-epochs <n>', 'hint loss: epochs of the hint stage')
     .option('--checkpoint-dir <dir>', 'write a checkpoint after every epoch (atomically)')
     .option('--resume', 'continue from the newest checkpoint in --checkpoint-dir')
+    .addOption(logdirOption())
     .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and model.onnx')
     .action(async (options: DistillCliOptions) => {
       const out = io();
@@ -235,7 +237,7 @@ export function registerDistill(program: Command, io: () => Io, globals: () => G
           ...(patience !== undefined ? { earlyStopping: { monitor: 'val_loss' as const, patience, restoreBestWeights: true } } : {}),
           ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
           ...(options.resume ? { resume: true } : {}),
-          onEvent: progressHandler(progress, epochs),
+          onEvent: logdirFor.distill(options, progressHandler(progress, epochs)),
         });
         progress.stop();
 

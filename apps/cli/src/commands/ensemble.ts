@@ -3,6 +3,7 @@ import { type Dataset, loadData, stratifiedSplit } from '@shrinkray/datasets';
 import { aggregators, createEnsemble, type EnsembleEvaluation, type EnsembleProgress, evaluateEnsemble, saveFusedEnsemble, serveEnsemble } from '@shrinkray/ensemble';
 import { evaluate, type Model, type Tensor, writeFileAtomic } from '@shrinkray/tensor-core';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
+import { logdirFor, logdirOption } from '../logdir.js';
 import { openModel } from '../models.js';
 import { predictInChunks } from '../predict.js';
 import { createProgress } from '../progress.js';
@@ -77,6 +78,7 @@ export function registerEnsemble(program: Command, io: () => Io, globals: () => 
     .option('--fuse', 'write the members and the aggregator as one ONNX graph to -o')
     .option('-o, --output <file>', 'output: the fused .onnx with --fuse, otherwise a JSON description of the ensemble')
     .option('--validation-fraction <f>', 'share of the training split held out to fit the aggregator', '0.1')
+    .addOption(logdirOption())
     .action(async (files: string[], options: EnsembleOptions) => {
       const out = io();
       const seed = globals().seed ?? 0;
@@ -112,7 +114,7 @@ export function registerEnsemble(program: Command, io: () => Io, globals: () => 
         const ensemble = await createEnsemble(members, {
           aggregator: plugin,
           seed,
-          onProgress,
+          onProgress: logdirFor.ensemble(options, onProgress),
           ...(weights ? { weights } : {}),
           ...(validationOutputs ? { validationOutputs } : {}),
         });

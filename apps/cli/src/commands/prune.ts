@@ -4,6 +4,7 @@ import { type Dataset, loadData } from '@shrinkray/datasets';
 import { criteria, loadModelForPruning, modes, type PruneProgress, type PruneReport, prune, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
 import type { OptimizerConfig, tfl } from '@shrinkray/tensor-core';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
+import { logdirFor, logdirOption } from '../logdir.js';
 import { createProgress, type Progress } from '../progress.js';
 
 /** The `--json` result of `shrinkray prune` (CLI.md keys: `before.accuracy`, `after.accuracy`, `sparsity`, `params.before`, `params.after`, `files`). */
@@ -113,6 +114,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
     .option('--include-output-layer', 'also prune the output layer (unstructured only makes sense)')
     .option('--checkpoint-dir <dir>', 'write a checkpoint (weights, optimizer, masks) after every epoch, atomically')
     .option('--resume', 'continue from the newest checkpoint in --checkpoint-dir')
+    .addOption(logdirOption())
     .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and model.onnx')
     .action(async (modelPath: string, options: PruneCliOptions) => {
       const out = io();
@@ -172,7 +174,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
             lastOnnx = await toOnnxBytes(m);
             return lastOnnx;
           },
-          onEvent: progressHandler(progress, epochs),
+          onEvent: logdirFor.prune(options, progressHandler(progress, epochs)),
         });
         progress.stop();
         pruned = result.model;

@@ -1,0 +1,1 @@
+export { EventFileError } from './event-file-error.js';

@@ -1,0 +1,2 @@
+import { shrinkrayVitestConfig } from '@shrinkray/vitest-preset';
+export default shrinkrayVitestConfig();
