@@ -104,11 +104,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResults> {
   for (const layer of curve.layers) results.sparsity.push({ name: `one-shot l1, layer ${layer.layer} (validation)`, points: [{ sparsity: 0, accuracy: curve.baseline }, ...layer.points.map((p) => ({ sparsity: p.sparsity, accuracy: p.accuracy }))] });
   results.sparsity.push({ name: 'whole model, fine-tuned (test)', points: [{ sparsity: 0, accuracy: teacherRow.accuracy }, { sparsity: sparse.report.sparsity, accuracy: sparseRow.accuracy }] });
 
-  // 4. A fair ensemble: members of comparable strength that make different errors. Two more CNNs with
+  // 4. A fair ensemble: members of comparable strength that make different errors. Three more CNNs with
   // the teacher's recipe and budget but other seeds (another initialisation and batch order) join the
   // teacher. Aggregators that fit (optimized weights, stacking) fit on the validation split only.
+  // (With two more, on MNIST at seed 0, the mean only tied the teacher: at 98% accuracy the members'
+  // errors mostly coincide, and averaging needs more members to turn their few disagreements around.)
   const cnns: Model[] = [new TfjsModel(teacherModel, 'teacher (CNN, seed ' + seed + ')')];
-  for (const k of [1, 2]) {
+  for (const k of [1, 2, 3]) {
     const model = buildTeacher(seed + k, [h, w, c], fit.numClasses);
     await train({ model, data: fit, validation, epochs: budget.teacherEpochs, batchSize: 64, seed: seed + k, optimizer: { name: 'adam', learningRate: 2e-3 } });
     const row = await record(`CNN, seed ${seed + k} (ensemble member)`, 'member', model, `member-seed${seed + k}`);
@@ -121,7 +123,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResults> {
     const evaluation = await ensemble.evaluate(test.x, test.y);
     memberAccuracies = evaluation.members.map((m) => ({ name: m.name, accuracy: m.accuracy }));
     ensembleRows.push({ name: aggregator, accuracy: evaluation.ensemble.accuracy, nll: evaluation.ensemble.nll, weights: ensemble.aggregator.weights ? [...ensemble.aggregator.weights] : null });
-    results.notes.push(...explainEnsemble(`${aggregator} of the three CNNs`, evaluation.members, { ...evaluation.ensemble, samples: test.y.length }, evaluation.meanDisagreement));
+    results.notes.push(...explainEnsemble(`${aggregator} of the ${cnns.length} CNNs`, evaluation.members, { ...evaluation.ensemble, samples: test.y.length }, evaluation.meanDisagreement));
     if (aggregator === 'optimized') {
       const fusedFile = path.join(out, 'ensemble-optimized', MODEL_FILES.onnx);
       const { bytes } = await saveFusedEnsemble(ensemble, fusedFile);
@@ -132,7 +134,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResults> {
       const facts = await onnxFacts(new Uint8Array(await readFile(fusedFile)), 'ensemble (fused)', budget.benchIterations);
       const weights = (ensemble.aggregator.weights ?? []).map((v) => v.toFixed(2)).join(', ');
       results.models.push({ name: `ensemble: optimized weights (${weights}), fused ONNX`, kind: 'ensemble', accuracy: fusedMetrics.accuracy, nll: fusedMetrics.nll, ece: fusedMetrics.ece, params: cnns.reduce((n, m) => n + (m instanceof TfjsModel ? m.layersModel.countParams() : 0), 0), ...facts, files: [fusedFile] });
-      log(`ensemble of 3 CNNs (best member ${pct(Math.max(...evaluation.members.map((m) => m.accuracy)))}): mean ${pct(ensembleRows[0]?.accuracy)}, optimized ${pct(evaluation.ensemble.accuracy)} (weights ${weights}); fused ONNX ${pct(fusedMetrics.accuracy)} (${Math.round(bytes / 1024)} KiB, ${Math.round(facts.samplesPerSecond ?? 0)} samples/s)`);
+      log(`ensemble of ${cnns.length} CNNs (best member ${pct(Math.max(...evaluation.members.map((m) => m.accuracy)))}): mean ${pct(ensembleRows[0]?.accuracy)}, optimized ${pct(evaluation.ensemble.accuracy)} (weights ${weights}); fused ONNX ${pct(fusedMetrics.accuracy)} (${Math.round(bytes / 1024)} KiB, ${Math.round(facts.samplesPerSecond ?? 0)} samples/s)`);
     }
   }
   // The contrast: the mean of models of unequal strength that are near-copies of each other (the

@@ -31,7 +31,7 @@ describe('demo report', () => {
     expect(saved.models.map((m) => m.name)).toEqual(results.models.map((m) => m.name));
     const teacher = saved.models.find((m) => m.kind === 'teacher');
     expect(teacher?.accuracy).toBeGreaterThan(0.5);
-    expect(saved.models.map((m) => m.kind)).toEqual(['teacher', 'student', 'student', 'pruned', 'pruned', 'member', 'member', 'ensemble']);
+    expect(saved.models.map((m) => m.kind)).toEqual(['teacher', 'student', 'student', 'pruned', 'pruned', 'member', 'member', 'member', 'ensemble']);
     expect(saved.curves).toHaveLength(3);
     for (const model of saved.models) {
       for (const file of model.files) expect(existsSync(file)).toBe(true);
@@ -52,7 +52,7 @@ describe('demo report', () => {
     const ensembleNotes = saved.notes.filter((n) => n.startsWith('Ensemble: '));
     expect(ensembleNotes).toHaveLength(4);
     for (const row of saved.ensemble!.aggregators.slice(0, 3)) {
-      const note = ensembleNotes.find((n) => n.startsWith(`Ensemble: ${row.name} of the three CNNs`))!;
+      const note = ensembleNotes.find((n) => n.startsWith(`Ensemble: ${row.name} of the 4 CNNs`))!;
       expect(note).toContain(row.accuracy > best ? 'above its best member' : 'not above its best member');
     }
   });
