@@ -34,4 +34,23 @@ export { loadFashionMnist, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } fr
 export { loadData, parseDataSpec, DATA_SPEC_FORMS, type DataSpec } from './spec.js';
 export { openData, dataFormats, dataForms, type DataFormat, type OpenDataOptions } from './formats.js';
 export { idxFormats } from './formats-builtin.js';
+export {
+  fileFormats,
+  csvFormat,
+  imagesFormat,
+  npyFormat,
+  npzFormat,
+  openCsv,
+  openImages,
+  openNpy,
+  openNpz,
+  NpyArray,
+  NPY_IN_MEMORY_BYTES,
+  parseNpyHeader,
+  imageTarget,
+  type NpyDType,
+  type NpyHeader,
+  type NpyOpenOptions,
+  type ImageTarget,
+} from './formats/index.js';
 export { registerBuiltinDataFormats } from './formats-register.js';

@@ -1,5 +1,6 @@
 import { dataFormats } from './formats.js';
 import { idxFormats } from './formats-builtin.js';
+import { fileFormats } from './formats/index.js';
 
 /**
  * Registers the built-in data formats in the shared registry (names already taken, e.g. by a second
@@ -7,5 +8,5 @@ import { idxFormats } from './formats-builtin.js';
  * `@shrinkray/datasets/base` does not.
  */
 export function registerBuiltinDataFormats(): void {
-  dataFormats.registerBuiltins(idxFormats, (f) => f.name);
+  dataFormats.registerBuiltins([...idxFormats, ...fileFormats], (f) => f.name);
 }
