@@ -26,4 +26,9 @@ describe('explainEnsemble', () => {
     expect(note).toContain('the difference is 2 of 2000 test rows, within the noise');
     expect(note).toContain('Its NLL, 0.0500, is below every member');
   });
+
+  it('names overfitting for a combination fitted on a small validation split', () => {
+    const [note] = explainEnsemble('stacking', members(0.9835, 0.9805), { accuracy: 0.978, nll: 0.1, samples: 2000 }, 0.0175, { parameters: 210, validationRows: 800 });
+    expect(note).toContain('not above its best member (m0, 98.35%): it fits 210 parameters on 800 validation rows');
+  });
 });

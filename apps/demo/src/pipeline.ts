@@ -123,7 +123,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResults> {
     const evaluation = await ensemble.evaluate(test.x, test.y);
     memberAccuracies = evaluation.members.map((m) => ({ name: m.name, accuracy: m.accuracy }));
     ensembleRows.push({ name: aggregator, accuracy: evaluation.ensemble.accuracy, nll: evaluation.ensemble.nll, weights: ensemble.aggregator.weights ? [...ensemble.aggregator.weights] : null });
-    results.notes.push(...explainEnsemble(`${aggregator} of the ${cnns.length} CNNs`, evaluation.members, { ...evaluation.ensemble, samples: test.y.length }, evaluation.meanDisagreement));
+    // Stacking fits a multinomial logistic regression: one weight per (member, class) feature and class, plus biases.
+    const fitted = aggregator === 'stacking' ? { parameters: (cnns.length * fit.numClasses + 1) * fit.numClasses, validationRows: validation.y.length } : undefined;
+    results.notes.push(...explainEnsemble(`${aggregator} of the ${cnns.length} CNNs`, evaluation.members, { ...evaluation.ensemble, samples: test.y.length }, evaluation.meanDisagreement, fitted));
     if (aggregator === 'optimized') {
       const fusedFile = path.join(out, 'ensemble-optimized', MODEL_FILES.onnx);
       const { bytes } = await saveFusedEnsemble(ensemble, fusedFile);
