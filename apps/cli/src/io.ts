@@ -7,9 +7,11 @@ export interface GlobalOptions {
   verbose?: boolean;
   seed?: number;
   plugin?: string[];
+  /** `--config FILE`: the plugin config file to read. */
+  config?: string;
 }
 
-/** Where a command writes: results to stdout, everything else to stderr (CLI.md). */
+/** Where a command writes: results to stdout, everything else to stderr (docs/cli.md). */
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -30,7 +32,7 @@ export function emit(io: Io, options: GlobalOptions, result: object, human: () =
 }
 
 /** A command-line usage problem (bad option value): one line, exit code 2. */
-export class UsageError extends ShrinkrayError {
+export class UsageError extends ShrinkrayError<'USAGE'> {
   constructor(message: string) {
     super('USAGE', message);
   }

@@ -1,19 +1,28 @@
 import { existsSync } from 'node:fs';
-import { openModel as openModelFile } from '@shrinkray/onnx-io';
-import { initBackend, type Model } from '@shrinkray/tensor-core';
+import { modelPath, openModel as openModelPath } from '@shrinkray/onnx-io';
+import { initBackend, type Model, ShrinkrayError } from '@shrinkray/tensor-core';
 import { UsageError } from './io.js';
 
-const modelFile = /\.(onnx|json)$/i;
-
-/** Checks a `<model>` argument names an existing tfjs model.json or .onnx file. */
+/**
+ * Checks a `<model>` argument is a model path (onnx-io's `modelPath`: a tfjs folder or model.json,
+ * or an .onnx file) that exists. `.npy` logits are not a model here.
+ */
 export function checkModelPath(file: string): void {
-  if (!modelFile.test(file)) throw new UsageError(`${file}: expected a tfjs model.json or an .onnx file`);
-  if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
+  let kind: string;
+  let target: string;
+  try {
+    ({ kind, file: target } = modelPath(file));
+  } catch (error) {
+    if (ShrinkrayError.isInstance(error)) throw new UsageError(`${file}: expected a tfjs model folder or model.json, or an .onnx file`);
+    throw error;
+  }
+  if (kind === 'logits') throw new UsageError(`${file}: expected a tfjs model folder or model.json, or an .onnx file (an .npy file holds logits)`);
+  if (!existsSync(target)) throw new UsageError(`${file}: no such file`);
 }
 
-/** Opens a `<model>` argument: a tfjs model.json (TfjsModel) or an .onnx file (OnnxModel, ORT). */
+/** Opens a `<model>` argument with onnx-io's `openModel`: a tfjs model (TfjsModel) or an .onnx file (OnnxModel, ORT). */
 export async function openModel(file: string): Promise<Model> {
   checkModelPath(file);
   await initBackend();
-  return openModelFile(file, { name: file });
+  return openModelPath(file, { name: file });
 }

@@ -51,11 +51,11 @@ describe('shrinkray distill', () => {
     expect(r.backend).toMatch(/^(wasm|cpu|tensorflow)$/);
     expect(r.throughput.samplesPerSecond).toBeGreaterThan(0);
     expect(r.rows).toEqual({ labelled: 8000, unlabelled: 0, test: 2000 });
-    expect(r.files.map((f) => path.basename(f)).sort()).toEqual(['model.json', 'student.onnx', 'weights.bin']);
-    expect(readdirSync(out).sort()).toEqual(['model.json', 'student.onnx', 'weights.bin']);
+    expect(r.files.map((f) => path.basename(f)).sort()).toEqual(['model.json', 'model.onnx', 'weights.bin']);
+    expect(readdirSync(out).sort()).toEqual(['model.json', 'model.onnx', 'weights.bin']);
     // The written ONNX student reproduces the reported accuracy in ONNX Runtime.
     const test = await arrays((await loadMnist()).test);
-    const ort = await OnnxModel.create(path.join(out, 'student.onnx'));
+    const ort = await OnnxModel.create(path.join(out, 'model.onnx'));
     expect(accuracy(await ort.predict(test.x), test.y)).toBeCloseTo(r.student.accuracy, 3);
     await ort.dispose();
   });
@@ -66,7 +66,7 @@ describe('shrinkray distill', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/data {7}mnist: 500 labelled \+ 7500 unlabelled training rows, 2000 test rows/);
     expect(run.stdout).toMatch(/samples\/s on (wasm|cpu|tensorflow)/);
-    expect(existsSync(path.join(out, 'student.onnx'))).toBe(true);
+    expect(existsSync(path.join(out, 'model.onnx'))).toBe(true);
   });
 
   it('bad input: one line on stderr, non-zero exit, no output directory', () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encodeIdx, loadMnist } from '@shrinkray/datasets';
@@ -154,14 +154,19 @@ describe('shrinkray ensemble', () => {
     }
     const cliDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
     const byName = shrinkray(['ensemble', ...files, '--data', 'mnist', '--aggregator', 'median', '--plugin', '@shrinkray-examples/median-aggregator', '--json'], cliDir);
-    expect(byName.stderr).toBe('');
+    expect(byName.stderr).toMatch(/^shrinkray: loaded plugin @shrinkray-examples\/median-aggregator from .*median-aggregator\/dist\/index\.js \(named by --plugin\)\n$/);
     const result = JSON.parse(byName.stdout) as Result;
     expect(result.aggregator).toBe('median');
     expect(result.ensemble.accuracy).toBeCloseTo(accuracy(median, testY), 10);
+    // A project of the user's own: package.json, its node_modules, and shrinkray.config.json beside them.
     const project = tempDir('shrinkray-config-');
-    writeFileSync(path.join(project, 'shrinkray.config.json'), JSON.stringify({ plugins: [path.join(cliDir, 'node_modules/@shrinkray-examples/median-aggregator')] }));
+    writeFileSync(path.join(project, 'package.json'), '{"name": "user-project", "private": true}');
+    mkdirSync(path.join(project, 'node_modules', '@shrinkray-examples'), { recursive: true });
+    symlinkSync(path.join(cliDir, 'node_modules/@shrinkray-examples/median-aggregator'), path.join(project, 'node_modules/@shrinkray-examples/median-aggregator'));
+    writeFileSync(path.join(project, 'shrinkray.config.json'), JSON.stringify({ plugins: ['@shrinkray-examples/median-aggregator'] }));
     const byConfig = shrinkray(['ensemble', ...files, '--data', 'mnist', '--aggregator', 'median', '--json'], project);
     expect(byConfig.code).toBe(0);
+    expect(byConfig.stderr).toContain(`(named by ${path.join(project, 'shrinkray.config.json')})`);
     expect((JSON.parse(byConfig.stdout) as Result).ensemble.accuracy).toBe(result.ensemble.accuracy);
     const missing = shrinkray(['ensemble', ...files, '--data', 'mnist', '--plugin', '@shrinkray-examples/no-such-plugin'], cliDir);
     expect(missing.code).toBe(2);

@@ -29,7 +29,7 @@ beforeAll(async () => {
   let correct = 0;
   for (let i = 0; i < test.y.length; i++) if (predicted[i] === test.y[i]) correct++;
   expectedAccuracy = correct / test.y.length;
-  [modelJson] = await saveTfjsModel(model, path.join(dir, 'model'));
+  modelJson = (await saveTfjsModel(model, path.join(dir, 'model')))[0]!;
 });
 
 describe('shrinkray eval', () => {

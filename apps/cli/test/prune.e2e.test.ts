@@ -37,7 +37,7 @@ beforeAll(async () => {
   model.compile({ optimizer: tf.train.adam(0.01), loss: tf.losses.softmaxCrossEntropy });
   await model.fit(x, y, { epochs: 3, batchSize: 100, shuffle: false, verbose: 0 });
   tf.dispose([x, y]);
-  [modelJson] = await saveTfjsModel(model, path.join(dir, 'dense'));
+  modelJson = (await saveTfjsModel(model, path.join(dir, 'dense')))[0]!;
 });
 
 function zerosOf(kernel: tf.Tensor): number {

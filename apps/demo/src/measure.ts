@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { benchmark, encodeOnnx, exportTfjs, OnnxModel, saveOnnx } from '@shrinkray/onnx-io';
+import { benchmark, encodeOnnx, exportTfjs, OnnxModel } from '@shrinkray/onnx-io';
 import { type Dataset, evaluateModel, type Model, type tfl } from '@shrinkray/tensor-core';
 import type { ModelRow } from './results.js';
 
@@ -18,11 +18,6 @@ export async function onnxFacts(bytes: Uint8Array, name: string, iterations: num
   } finally {
     await session.dispose();
   }
-}
-
-/** Exports a tfjs model to `file` (ONNX) and returns its bytes. */
-export async function exportOnnx(model: tfl.LayersModel, file: string): Promise<Uint8Array> {
-  return saveOnnx(await exportTfjs(model), file);
 }
 
 /** The ONNX bytes of a tfjs model, in memory. */

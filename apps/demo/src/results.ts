@@ -27,6 +27,14 @@ export interface SparsityCurve {
   points: { sparsity: number; accuracy: number }[];
 }
 
+/** One ensemble in the ensemble chart: its aggregator, test accuracy and NLL, and fitted member weights (null for stacking). */
+export interface EnsembleRow {
+  name: string;
+  accuracy: number;
+  nll: number;
+  weights: number[] | null;
+}
+
 /** Everything the demo measured; written to `results.json` and drawn in `report.html`. */
 export interface DemoResults {
   data: string;
@@ -37,6 +45,6 @@ export interface DemoResults {
   models: ModelRow[];
   curves: Curve[];
   sparsity: SparsityCurve[];
-  ensemble?: { members: { name: string; accuracy: number }[]; aggregators: { name: string; accuracy: number; nll: number }[] };
+  ensemble?: { members: { name: string; accuracy: number }[]; aggregators: EnsembleRow[] };
   notes: string[];
 }

@@ -31,7 +31,7 @@ describe('demo report', () => {
     expect(saved.models.map((m) => m.name)).toEqual(results.models.map((m) => m.name));
     const teacher = saved.models.find((m) => m.kind === 'teacher');
     expect(teacher?.accuracy).toBeGreaterThan(0.5);
-    expect(saved.models.map((m) => m.kind)).toEqual(['teacher', 'student', 'student', 'pruned', 'pruned', 'quantized', 'ensemble']);
+    expect(saved.models.map((m) => m.kind)).toEqual(['teacher', 'student', 'student', 'pruned', 'pruned', 'quantized', 'member', 'member', 'member', 'ensemble']);
     const slimFloat = saved.models.find((m) => m.name === 'teacher pruned 50% (structured)');
     const int8 = saved.models.find((m) => m.kind === 'quantized');
     expect(int8!.bytes! / slimFloat!.bytes!).toBeLessThan(0.35);
@@ -45,10 +45,20 @@ describe('demo report', () => {
     // Structured pruning physically removed half the units/filters.
     const slim = saved.models.find((m) => m.name.includes('(structured)'))!;
     expect(slim.params).toBeLessThan(teacher!.params / 2);
-    // The fused ensemble file and the stacking aggregator agree (same graph, same data).
-    const stacking = saved.ensemble!.aggregators.find((a) => a.name === 'stacking')!;
+    // The fused ensemble file and the optimized aggregator agree (same graph, same data); its weights are shown.
+    const optimized = saved.ensemble!.aggregators.find((a) => a.name === 'optimized')!;
     const fused = saved.models.find((m) => m.kind === 'ensemble')!;
-    expect(Math.abs(fused.accuracy - stacking.accuracy)).toBeLessThanOrEqual(1 / 2000);
+    expect(Math.abs(fused.accuracy - optimized.accuracy)).toBeLessThanOrEqual(1 / 2000);
+    expect(optimized.weights!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(fused.name).toContain(optimized.weights!.map((w) => w.toFixed(2)).join(', '));
+    // The report says, for every ensemble, whether it beat its best member, and why not when it did not.
+    const best = Math.max(...saved.ensemble!.members.map((m) => m.accuracy));
+    const ensembleNotes = saved.notes.filter((n) => n.startsWith('Ensemble: '));
+    expect(ensembleNotes).toHaveLength(4);
+    for (const row of saved.ensemble!.aggregators.slice(0, 3)) {
+      const note = ensembleNotes.find((n) => n.startsWith(`Ensemble: ${row.name} of the 4 CNNs`))!;
+      expect(note).toContain(row.accuracy > best ? 'above its best member' : 'not above its best member');
+    }
   });
 
   it('renders every chart with data points in headless Chromium, offline, without console errors', async () => {

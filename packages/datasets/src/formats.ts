@@ -43,7 +43,7 @@ export interface DataFormat {
 }
 
 /** The data formats by `--data` prefix. */
-export const dataFormats = new Registry<DataFormat>('data format');
+export const dataFormats = Registry.shared<DataFormat>('data-format', 'data format');
 
 /** Every registered `--data` form, for help texts and messages. */
 export function dataForms(): string[] {

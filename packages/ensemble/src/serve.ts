@@ -1,4 +1,4 @@
-import { attr, encodeOnnx, exportTfjs, type ModelProto, mergeGraphs, type NodeProto, OnnxModel, type OnnxModelOptions, runtimeInputs, shapeOf, tensorToProto, valueInfo } from '@shrinkray/onnx-io';
+import { attr, encodeOnnx, exportTfjs, type ModelProto, mergeGraphs, type NodeProto, OnnxModel, type OnnxModelOptions, runtimeInputs, saveOnnx, shapeOf, tensorToProto, valueInfo } from '@shrinkray/onnx-io';
 import { adaptInput, type DeclaredShape, formatShape, MIN_PROBABILITY, type Model, sizeOf, Tensor, TfjsModel, writeFileAtomic } from '@shrinkray/tensor-core';
 import type { FittedAggregator } from './aggregators/types.js';
 import type { Ensemble } from './ensemble.js';
@@ -149,8 +149,7 @@ export async function fuseEnsemble(ensemble: Ensemble, options: Pick<ServeOption
 /** Writes the fused ONNX model to `file` atomically; returns the model and its size in bytes. */
 export async function saveFusedEnsemble(ensemble: Ensemble, file: string, options: Pick<ServeOptions, 'exportMember'> = {}): Promise<{ model: ModelProto; bytes: number }> {
   const model = await fuseEnsemble(ensemble, options);
-  const bytes = encodeOnnx(model);
-  await writeFileAtomic(file, bytes);
+  const bytes = await saveOnnx(model, file);
   return { model, bytes: bytes.length };
 }
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend, saveTfjsModel, Tensor, tfl } from '@shrinkray/tensor-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportTfjsFile, importOnnxFile, inspectFile, openModel, openOnnxModel } from './files.js';
+import { exportTfjsFile, importOnnxFile, inspectFile, openOnnxModel } from './files.js';
+import { openModel } from './model-files.js';
 import { OnnxModel } from './onnx-model.js';
 import { maxAbsDiff, randomInput, randomizeWeights } from './testing.test.util.js';
 

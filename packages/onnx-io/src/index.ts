@@ -1,26 +1,9 @@
-export * from './errors/index.js';
-export * from './types.js';
-export { loadOnnx, saveOnnx, decodeOnnx, encodeOnnx, validateModel, type LoadOptions } from './io.js';
-export {
-  tensorFromProto,
-  tensorToProto,
-  floatsFromProto,
-  intsFromProto,
-  validateTensorProto,
-  dataTypeName,
-  bytesPerElement,
-  type TensorLimits,
-} from './tensor-proto.js';
-export { attr, getAttr } from './attributes.js';
-export { GraphBuilder, valueInfo, shapeOf, type ElemType, type InitializerData } from './builder.js';
-export { prefixRename, extractSubgraph, mergeGraphs, appendNodes, runtimeInputs, type MergeOptions } from './graph-utils.js';
-export { inspect, type OnnxSummary, type ValueSummary, type InitializerSummary } from './inspect.js';
-export { OnnxModel, type OnnxModelOptions } from './onnx-model.js';
-export { OnnxTextModel, type OnnxTextModelOptions, type TextInputName } from './text-model.js';
-export { benchmark, type BenchOptions, type BenchResult } from './bench.js';
-export * from './export/index.js';
-export * from './import/index.js';
-export { openModel, openOnnxModel, isOnnxPath, exportTfjsFile, importOnnxFile, inspectFile } from './files.js';
-export { WorkerSession } from './worker-session.js';
-export { inThreadSession, type SessionRunner } from './session-runner.js';
-export { directSession } from './direct-session.js';
+/**
+ * `@shrinkray/onnx-io`: everything in `@shrinkray/onnx-io/base`, with the built-in layer exporters
+ * and op importers registered in the shared registries on import.
+ */
+import { registerOnnxIoBuiltins } from './register.js';
+
+export * from './base.js';
+
+registerOnnxIoBuiltins();

@@ -122,9 +122,12 @@ export async function loadOnnx(source: string | Uint8Array, options: LoadOptions
   return decodeOnnx(bytes, { ...options, name: options.name ?? source });
 }
 
-/** Writes a model to `file` atomically (temp file + rename). Returns the bytes written. */
-export async function saveOnnx(model: ModelProto, file: string): Promise<Uint8Array> {
-  const bytes = encodeOnnx(model);
+/**
+ * The one ONNX writer: a model (or its already encoded bytes) to `file` atomically (temp file +
+ * rename). Returns the bytes written.
+ */
+export async function saveOnnx(model: ModelProto | Uint8Array, file: string): Promise<Uint8Array> {
+  const bytes = model instanceof Uint8Array ? model : encodeOnnx(model);
   await writeFileAtomic(file, bytes);
   return bytes;
 }

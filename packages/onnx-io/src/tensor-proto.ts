@@ -75,7 +75,8 @@ export function validateTensorProto(t: TensorProto, file: string, where: string,
     });
   }
   if (t.dataLocation === 1 || (t.externalData?.length ?? 0) > 0) {
-    throw new OnnxFormatError(file, `tensor '${name}' keeps its data in an external file, which is not supported`);
+    const location = t.externalData?.find((e) => e.key === 'location')?.value;
+    throw new OnnxFormatError(file, `tensor '${name}' keeps its data in an external file${location === undefined ? '' : ` ("${location}")`}, which is not supported (nothing outside the model file is read)`);
   }
   const fields: [string, number | undefined, number][] = [
     ['raw_data', t.rawData?.length, claimed],

@@ -119,5 +119,7 @@ export const taylor: Criterion = {
  * The criteria registry. Plugins add theirs with `criteria.register(name, criterion)`; unknown names
  * and a different criterion under a taken name throw `PluginError`.
  */
-export const criteria = new Registry<Criterion>('pruning criterion');
-for (const c of [l1, l2, random, taylor]) criteria.register(c.name, c);
+export const criteria = Registry.shared<Criterion>('criterion', 'pruning criterion');
+
+/** The built-in criteria, registered by the package entry point (`@shrinkray/prune`, not `/base`). */
+export const builtinCriteria: readonly Criterion[] = [l1, l2, random, taylor];

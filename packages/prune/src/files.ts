@@ -1,18 +1,15 @@
-import path from 'node:path';
-import { encodeOnnx, exportTfjs, importOnnx, loadOnnx } from '@shrinkray/onnx-io';
-import { initBackend, loadTfjsModel, saveTfjsModel, type tfl, writeFileAtomic } from '@shrinkray/tensor-core';
+import { encodeOnnx, exportTfjs, openLayersModel, saveModelFiles } from '@shrinkray/onnx-io';
+import type { tfl } from '@shrinkray/tensor-core';
 
 /**
- * Opens a model to prune as a tfjs LayersModel: a tfjs `model.json`, or an `.onnx` file (PyTorch
- * exports included) imported through `@shrinkray/onnx-io` (NCHW models become NHWC tfjs models).
+ * Opens a model to prune as a tfjs LayersModel (onnx-io's `openLayersModel`): a tfjs `model.json` or
+ * model folder, or an `.onnx` file (PyTorch exports included; NCHW models become NHWC tfjs models).
  *
  * @example
  * const model = await loadModelForPruning('lenet.onnx');
  */
 export async function loadModelForPruning(file: string): Promise<tfl.LayersModel> {
-  await initBackend();
-  if (file.toLowerCase().endsWith('.onnx')) return importOnnx(await loadOnnx(file), { file, name: path.basename(file, '.onnx') });
-  return loadTfjsModel(file);
+  return openLayersModel(file);
 }
 
 /** Exports a tfjs model to ONNX bytes (opset of `@shrinkray/onnx-io`). */
@@ -21,13 +18,10 @@ export async function toOnnxBytes(model: tfl.LayersModel): Promise<Uint8Array> {
 }
 
 /**
- * Writes a pruned model to `dir` as tfjs (`model.json` + `weights.bin`) and ONNX (`model.onnx`), each
- * file atomically. `onnxBytes` reuses an export already made. Returns the paths written.
+ * Writes a pruned model to `dir` under the model-folder naming scheme (onnx-io's `saveModelFiles`):
+ * tfjs (`model.json` + `weights.bin`) and ONNX (`model.onnx`), each file atomically. `onnxBytes`
+ * reuses an export already made. Returns the paths written.
  */
 export async function savePrunedModel(model: tfl.LayersModel, dir: string, onnxBytes?: Uint8Array): Promise<string[]> {
-  const bytes = onnxBytes ?? (await toOnnxBytes(model));
-  const files = await saveTfjsModel(model, dir);
-  const onnxPath = path.join(dir, 'model.onnx');
-  await writeFileAtomic(onnxPath, bytes);
-  return [...files, onnxPath];
+  return (await saveModelFiles(model, dir, onnxBytes ? { onnx: onnxBytes } : {})).files;
 }

@@ -1,13 +1,9 @@
-export * from './errors/index.js';
-export { criteria, l1, l2, random, taylor, scoreUnits, sumPerUnit, unitCount, type Criterion, type ScoreContext } from './criteria.js';
-export { schedules, oneShot, constant, polynomial, polynomialSparsity, type Schedule, type ScheduleContext, type PruneUpdate } from './schedules.js';
-export { modes, hard, softDecay, type Mode, type ModeStepArgs } from './modes.js';
-export { selectMasks, checkSparsity, prunedCount, sparsityOf, type Scope, type LayerScores } from './masks.js';
-export { Pruner, prunableLayers, type PrunerOptions, type PrunableLayer, type LayerSelection, type LayerSparsity } from './pruner.js';
-export { removeUnits, countParams, countNonzeroParams } from './surgery.js';
-export { prune, type PruneOptions, type PruneResult, type PruneReport, type PruneEvent, type LayerReport, type ScheduleOptions, type FinetuneOptions } from './prune.js';
-export { sensitivity, type SensitivityOptions, type SensitivityReport, type LayerSensitivity } from './sensitivity.js';
-export { modelAccuracy } from './evaluate.js';
-export { cloneModel } from './clone.js';
-export { kernelGradients } from './gradients.js';
-export { loadModelForPruning, savePrunedModel, toOnnxBytes } from './files.js';
+/**
+ * `@shrinkray/prune`: everything in `@shrinkray/prune/base`, with the built-in criteria, schedules and
+ * modes registered in the shared registries on import.
+ */
+import { registerPruneBuiltins } from './register.js';
+
+export * from './base.js';
+
+registerPruneBuiltins();

@@ -31,7 +31,7 @@ export const hard: Mode = {
 };
 
 /**
- * Soft decay, as DESIGN.md reads the spec: `w_prune = w_orig · exp(−|δw|)` with
+ * Soft decay, as the design reads the spec: `w_prune = w_orig · exp(−|δw|)` with
  * `δw = decayRate × (steps since selection)`. Applied as a multiplication by `exp(−decayRate)` after
  * every optimizer step, so a selected weight the optimizer does not move is exactly
  * `w_orig · exp(−decayRate·k)` after k steps; gradients may grow it back, and if it is no longer among
@@ -44,5 +44,7 @@ export const softDecay: Mode = {
 };
 
 /** The modes registry. */
-export const modes = new Registry<Mode>('pruning mode');
-for (const m of [hard, softDecay]) modes.register(m.name, m);
+export const modes = Registry.shared<Mode>('mode', 'pruning mode');
+
+/** The built-in modes, registered by the package entry point (`@shrinkray/prune`, not `/base`). */
+export const builtinModes: readonly Mode[] = [hard, softDecay];

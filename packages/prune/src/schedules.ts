@@ -83,5 +83,7 @@ export function polynomialSparsity(t: number, ctx: Pick<ScheduleContext, 'target
 }
 
 /** The schedules registry. */
-export const schedules = new Registry<Schedule>('pruning schedule');
-for (const s of [oneShot, constant, polynomial]) schedules.register(s.name, s);
+export const schedules = Registry.shared<Schedule>('schedule', 'pruning schedule');
+
+/** The built-in schedules, registered by the package entry point (`@shrinkray/prune`, not `/base`). */
+export const builtinSchedules: readonly Schedule[] = [oneShot, constant, polynomial];

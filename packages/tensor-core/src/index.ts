@@ -10,6 +10,7 @@ export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
 export { writeFileAtomic, setFileWriteInterceptor, type FileWriteStep } from './files.js';
 export { recordFileSteps, killAtFileStep, SimulatedKill } from './kill-testing.js';
+export { resolveInside } from './paths.js';
 export { loadTfjsModel, saveTfjsModel } from './tfjs-files.js';
 export { MaskedMeanPooling1D, type MaskedMeanPooling1DArgs } from './layers/masked-mean-pooling.js';
 export { registerWasmSegmentSum } from './layers/wasm-segment-sum.js';
@@ -37,7 +38,7 @@ export {
   type Evaluation,
 } from './metrics.js';
 export * from './training/index.js';
-export { Registry } from './registry.js';
+export { Registry, type RegistryKind } from './registry.js';
 export {
   applyWasmTrainingKernels,
   removeWasmTrainingKernels,

@@ -1,3 +1,7 @@
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PluginError } from './errors/plugin-error.js';
 import { Registry } from './registry.js';
@@ -46,5 +50,42 @@ describe('Registry', () => {
     r.register('l1', 1);
     r.register('l2', 2);
     expect(() => r.get('l3')).toThrow('unknown pruning criterion "l3"; registered: l1, l2');
+  });
+});
+
+describe('Registry.shared', () => {
+  it('keeps one registry per kind on globalThis, listed by allShared', () => {
+    const a = Registry.shared<{ f: number }>('test-kind-a', 'test item');
+    expect(Registry.shared('test-kind-a', 'test item')).toBe(a);
+    expect((globalThis as unknown as Record<symbol, unknown>)[Symbol.for('shrinkray.registry.test-kind-a')]).toBe(a);
+    expect(Registry.allShared().get('test-kind-a')).toBe(a);
+    expect(a.kind).toBe('test item');
+  });
+
+  it('registerBuiltins skips names already taken and returns the ones it added', () => {
+    const r = new Registry<{ name: string }>('aggregator');
+    const mine = { name: 'mean' };
+    r.register(mine);
+    const added = r.registerBuiltins([{ name: 'mean' }, { name: 'vote' }], (x) => x.name);
+    expect(added).toEqual(['vote']);
+    expect(r.get('mean')).toBe(mine);
+    expect(r.list()).toEqual(['mean', 'vote']);
+  });
+
+  it('two installed copies of the module share the registry', async () => {
+    // A second copy of the built module (as a second node_modules install would hold), loaded by file URL.
+    const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist');
+    const copy = mkdtempSync(path.join(tmpdir(), 'sr-registry-copy-'));
+    cpSync(path.join(dist, 'registry.js'), path.join(copy, 'registry.js'));
+    cpSync(path.join(dist, 'errors'), path.join(copy, 'errors'), { recursive: true });
+    const second = (await import(pathToFileURL(path.join(copy, 'registry.js')).href)) as { Registry: typeof Registry };
+    expect(second.Registry).not.toBe(Registry);
+    const fromSecond = second.Registry.shared<{ name: string }>('test-kind-b', 'test item');
+    const plugin = { name: 'from-second-copy' };
+    fromSecond.register(plugin);
+    expect(Registry.shared<{ name: string }>('test-kind-b', 'test item').get('from-second-copy')).toBe(plugin);
+    // Built-ins of both copies: the second registration of the same names is skipped, not a conflict.
+    expect(fromSecond.registerBuiltins([{ name: 'x' }], (i) => i.name)).toEqual(['x']);
+    expect(Registry.shared<{ name: string }>('test-kind-b', 'test item').registerBuiltins([{ name: 'x' }], (i) => i.name)).toEqual([]);
   });
 });

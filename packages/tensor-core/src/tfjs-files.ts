@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ModelFileError } from './errors/model-file-error.js';
 import { writeFileAtomic } from './files.js';
+import { resolveInside } from './paths.js';
 
 interface ModelJson {
   modelTopology: unknown;
@@ -26,7 +27,9 @@ function concat(parts: Uint8Array[]): ArrayBuffer {
 
 /**
  * Loads a tfjs LayersModel from a `model.json` on disk (with its weight files beside it), without
- * needing `@tensorflow/tfjs-node`'s `file://` handler.
+ * needing `@tensorflow/tfjs-node`'s `file://` handler. A `weightsManifest` path that would read
+ * outside the model's folder (absolute, `..`, or a symlink pointing out) throws `PathEscapeError`
+ * naming the manifest entry, before any weight file is read.
  *
  * @example
  * const model = await loadTfjsModel('out/student/model.json');
@@ -44,17 +47,19 @@ export async function loadTfjsModel(modelJsonPath: string): Promise<tfl.LayersMo
   }
   const dir = path.dirname(modelJsonPath);
   const specs: tf.io.WeightsManifestEntry[] = [];
-  const parts: Uint8Array[] = [];
-  for (const group of json.weightsManifest) {
-    for (const file of group.paths) {
-      const weightFile = path.join(dir, file);
-      try {
-        parts.push(new Uint8Array(await readFile(weightFile)));
-      } catch (error) {
-        throw new ModelFileError(weightFile, 'weight file named in model.json cannot be read', { cause: error });
-      }
-    }
+  const files: string[] = [];
+  for (const [g, group] of json.weightsManifest.entries()) {
+    if (!Array.isArray(group?.paths) || !Array.isArray(group.weights)) throw new ModelFileError(modelJsonPath, `weightsManifest[${g}] needs "paths" and "weights" arrays`);
+    for (const [i, file] of group.paths.entries()) files.push(resolveInside(dir, file, `${modelJsonPath} weightsManifest[${g}].paths[${i}]`));
     specs.push(...group.weights);
+  }
+  const parts: Uint8Array[] = [];
+  for (const weightFile of files) {
+    try {
+      parts.push(new Uint8Array(await readFile(weightFile)));
+    } catch (error) {
+      throw new ModelFileError(weightFile, 'weight file named in model.json cannot be read', { cause: error });
+    }
   }
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],

@@ -124,7 +124,7 @@ function progressHandler(progress: Progress, epochs: number): (event: DistillEve
  * `shrinkray distill --teacher <model> --student <spec|model.json> --data D [...] -o DIR`: knowledge
  * distillation (`@shrinkray/distill`). The teacher may be a tfjs model.json, an .onnx file (run by ONNX
  * Runtime) or an .npy file of precomputed logits; `--teacher` repeated averages an ensemble. Writes the
- * student to DIR as tfjs (model.json + weights.bin) and ONNX (student.onnx).
+ * student to DIR as tfjs (model.json + weights.bin) and ONNX (model.onnx).
  */
 export function registerDistill(program: Command, io: () => Io, globals: () => GlobalOptions): void {
   const command = addDataOptions(program.command('distill'))
@@ -150,7 +150,7 @@ export function registerDistill(program: Command, io: () => Io, globals: () => G
     .option('--checkpoint-dir <dir>', 'write a checkpoint after every epoch (atomically)')
     .option('--resume', 'continue from the newest checkpoint in --checkpoint-dir')
     .addOption(logdirOption())
-    .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and student.onnx');
+    .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and model.onnx');
   addTextOptions(command).action(async (options: DistillCliOptions) => {
       const out = io();
       if (await isTextJob(options.teacher[0], options.data)) return runTextDistill(out, globals(), options);

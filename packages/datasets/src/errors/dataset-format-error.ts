@@ -5,7 +5,7 @@ import { ShrinkrayError } from '@shrinkray/tensor-core';
  * truncated, extra bytes, a header claiming an absurd size, mismatched image/label counts…).
  * Names the file, what was expected and what was found.
  */
-export class DatasetFormatError extends ShrinkrayError {
+export class DatasetFormatError extends ShrinkrayError<'DATASET_FORMAT'> {
   readonly file: string;
   readonly expected: string;
   readonly found: string;

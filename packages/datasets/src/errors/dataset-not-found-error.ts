@@ -3,7 +3,7 @@ import { ShrinkrayError } from '@shrinkray/tensor-core';
 /**
  * A dataset's files are not where they were looked for. Names the path and says how to get them.
  */
-export class DatasetNotFoundError extends ShrinkrayError {
+export class DatasetNotFoundError extends ShrinkrayError<'DATASET_NOT_FOUND'> {
   readonly path: string;
   readonly hint: string;
 

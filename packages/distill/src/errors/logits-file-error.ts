@@ -1,7 +1,7 @@
 import { ShrinkrayError } from '@shrinkray/tensor-core';
 
 /** A teacher-logits file (`.npy`) is missing or malformed. Names the file, what was expected and what was found. */
-export class LogitsFileError extends ShrinkrayError {
+export class LogitsFileError extends ShrinkrayError<'LOGITS_FILE'> {
   readonly file: string;
 
   constructor(file: string, message: string, options?: { cause?: unknown }) {

@@ -4,7 +4,7 @@ import { ShrinkrayError } from '@shrinkray/tensor-core';
  * Teacher and student (or teacher and data, or two ensemble members) disagree on something both must
  * share: the number of classes or the input shape. Names both sides and what each has.
  */
-export class TeacherStudentMismatchError extends ShrinkrayError {
+export class TeacherStudentMismatchError extends ShrinkrayError<'TEACHER_STUDENT_MISMATCH'> {
   /** What differs: `classes` or `input shape`. */
   readonly what: string;
   readonly expected: string;

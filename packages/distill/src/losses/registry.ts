@@ -9,13 +9,23 @@ import type { DistillLoss } from './types.js';
  * the registered names).
  */
 export class LossRegistry {
-  readonly #losses = new Registry<DistillLoss>('distillation loss');
+  readonly #losses: Registry<DistillLoss>;
+
+  /** Wraps `registry` (a new, empty one by default). */
+  constructor(registry: Registry<DistillLoss> = new Registry<DistillLoss>('distillation loss')) {
+    this.#losses = registry;
+  }
 
   register(loss: DistillLoss): DistillLoss {
     if (!loss || typeof loss.name !== 'string' || loss.name.length === 0 || typeof loss.create !== 'function') {
       throw new ConfigError('loss', `a loss plugin needs a non-empty name and a create() function, got ${String((loss as { name?: unknown } | undefined)?.name)}`);
     }
     return this.#losses.register(loss.name, loss);
+  }
+
+  /** Registers the built-in losses whose names are still free (see tensor-core `Registry.registerBuiltins`). */
+  registerBuiltins(): string[] {
+    return this.#losses.registerBuiltins(builtinLosses, (l) => l.name);
   }
 
   get(name: string): DistillLoss {
@@ -39,8 +49,17 @@ export function createLossRegistry(options: { builtins?: boolean } = {}): LossRe
   return registry;
 }
 
-/** The registry `distill` and the CLI use by default, holding the built-ins `hinton`, `additive` and `hint`. */
-export const lossRegistry = createLossRegistry();
+/**
+ * The registry `distill` and the CLI use by default, on the process-wide `Registry.shared('loss')` (one
+ * per process even with two installed copies of the package). The package entry point registers the
+ * built-ins `hinton`, `additive` and `hint` in it; `@shrinkray/distill/base` does not.
+ */
+export const lossRegistry = new LossRegistry(Registry.shared<DistillLoss>('loss', 'distillation loss'));
+
+/** Registers the built-in losses in the default registry (the entry point does on import). */
+export function registerDistillBuiltins(): void {
+  lossRegistry.registerBuiltins();
+}
 
 /** Registers a loss plugin in the default registry (same object again: no-op; another under a taken name: `PluginError`). */
 export function registerLoss(loss: DistillLoss): DistillLoss {

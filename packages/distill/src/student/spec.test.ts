@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 
 describe('parseStudentSpec', () => {
-  it('parses the CLI.md forms', () => {
+  it('parses the docs/cli.md forms', () => {
     expect(parseStudentSpec('mlp:64')).toEqual({ kind: 'mlp', hidden: [64] });
     expect(parseStudentSpec('mlp:512,512')).toEqual({ kind: 'mlp', hidden: [512, 512] });
     expect(parseStudentSpec('cnn:16,32/64')).toEqual({ kind: 'cnn', channels: [16, 32], dense: 64 });

@@ -18,7 +18,7 @@ function positiveInts(spec: string, text: string, what: string): number[] {
 }
 
 /**
- * Parses a student spec (CLI.md): `mlp:H1,H2,…` (hidden layer sizes, ReLU) or `cnn:C1,C2,…[/D]`
+ * Parses a student spec (docs/cli.md): `mlp:H1,H2,…` (hidden layer sizes, ReLU) or `cnn:C1,C2,…[/D]`
  * (3x3 convolutions with C channels, each followed by 2x2 max pooling, then an optional dense layer
  * of width D). Throws `StudentSpecError` naming the spec.
  *

@@ -185,22 +185,20 @@ async function ensembleTeacher(source: EnsembleTeacher): Promise<ResolvedTeacher
 
 /**
  * Turns any {@link TeacherSource} into a {@link ResolvedTeacher}. Paths are opened here (and closed
- * by `dispose`): `model.json` with tensor-core's `loadTfjsModel`, `.onnx` with onnx-io's `OnnxModel`,
- * `.npy` as precomputed logits.
+ * by `dispose`) with onnx-io's `modelPath`/`openModel`, the rule every package shares: a tfjs folder or
+ * `model.json`, an `.onnx` file (ONNX Runtime), or an `.npy` file of precomputed logits.
  */
 export async function resolveTeacher(source: TeacherSource): Promise<ResolvedTeacher> {
   if (typeof source === 'string') {
-    const lower = source.toLowerCase();
-    if (lower.endsWith('.npy')) return logitsTeacher({ logits: source });
-    if (lower.endsWith('.onnx')) {
-      const { OnnxModel } = await import('@shrinkray/onnx-io');
-      return modelTeacher(await OnnxModel.create(source), true);
+    const { modelPath, openModel } = await import('@shrinkray/onnx-io');
+    let kind: string;
+    try {
+      kind = modelPath(source).kind;
+    } catch {
+      throw new ConfigError('teacher', `${source}: expected a tfjs model folder or model.json, an .onnx file or an .npy logits file`);
     }
-    if (lower.endsWith('.json')) {
-      await initBackend();
-      return modelTeacher(new TfjsModel(await loadTfjsModel(source), source), true);
-    }
-    throw new ConfigError('teacher', `${source}: expected a tfjs model.json, an .onnx file or an .npy logits file`);
+    if (kind === 'logits') return logitsTeacher({ logits: source });
+    return modelTeacher(await openModel(source, { name: source }), true);
   }
   if (isModel(source)) return modelTeacher(source, false);
   if (isLayersModel(source)) return modelTeacher(new TfjsModel(source), false);

@@ -1,3 +1,4 @@
+import { Registry } from '@shrinkray/tensor-core';
 import { geometricMeanAggregator } from './geometric-mean.js';
 import { accuracyWeightedAggregator, meanAggregator, optimizedAggregator, weightedAggregator } from './linear.js';
 import { type AggregatorRegistry, emptyAggregatorRegistry } from './registry.js';
@@ -24,7 +25,13 @@ export function createAggregatorRegistry(): AggregatorRegistry {
 }
 
 /**
- * The shared registry: the built-ins plus whatever plugins register. `--plugin` packages call
- * `aggregators.register(...)` on this object.
+ * The shared registry (`Registry.shared('aggregator')`, one per process even with two installed
+ * copies of the package): the built-ins, registered by the package entry point, plus whatever
+ * plugins register. `--plugin` packages call `aggregators.register(...)` on this object.
  */
-export const aggregators: AggregatorRegistry = createAggregatorRegistry();
+export const aggregators: AggregatorRegistry = Registry.shared<AggregatorPlugin>('aggregator', 'aggregator');
+
+/** Registers the built-in aggregators in the shared registry (the entry point does; `/base` does not). */
+export function registerEnsembleBuiltins(): void {
+  aggregators.registerBuiltins(builtinAggregators, (a) => a.name);
+}

@@ -1,7 +1,7 @@
 import { ShrinkrayError } from '@shrinkray/tensor-core';
 
 /** An aggregator cannot be fitted or used as asked (e.g. it needs a validation split and got none). */
-export class AggregatorFitError extends ShrinkrayError {
+export class AggregatorFitError extends ShrinkrayError<'AGGREGATOR_FIT'> {
   readonly aggregator: string;
 
   constructor(aggregator: string, message: string) {

@@ -4,7 +4,7 @@ import { ShrinkrayError } from '@shrinkray/tensor-core';
  * An ensemble member does not fit with the others: a different input shape or class count, or outputs
  * of the wrong shape. Names the member and the expected vs found value.
  */
-export class MemberMismatchError extends ShrinkrayError {
+export class MemberMismatchError extends ShrinkrayError<'MEMBER_MISMATCH'> {
   /** The member's name (its file name, usually). */
   readonly member: string;
   /** Zero-based position of the member in the ensemble. */

@@ -1,7 +1,7 @@
 import { ShrinkrayError } from '@shrinkray/tensor-core';
 
 /** The ensemble cannot be served as asked (a member has no ONNX form, the aggregator no ONNX nodes…). */
-export class EnsembleServingError extends ShrinkrayError {
+export class EnsembleServingError extends ShrinkrayError<'ENSEMBLE_SERVING'> {
   readonly mode: string;
 
   constructor(mode: string, message: string, options?: { cause?: unknown }) {

@@ -5,13 +5,13 @@ import { ShrinkrayError } from '@shrinkray/tensor-core';
  * the file and what was wrong (and, where known, the tensor or node). Subclasses use codes starting
  * with `ONNX_FORMAT`, so `OnnxFormatError.isInstance` matches them too.
  */
-export class OnnxFormatError extends ShrinkrayError {
+export class OnnxFormatError extends ShrinkrayError<'ONNX_FORMAT' | 'ONNX_FORMAT_TENSOR_SIZE'> {
   /** The file (or `<bytes>` for an in-memory buffer). */
   readonly file: string;
   /** What was wrong, without the file name. */
   readonly reason: string;
 
-  constructor(file: string, reason: string, options?: { cause?: unknown; code?: string }) {
+  constructor(file: string, reason: string, options?: { cause?: unknown; code?: 'ONNX_FORMAT' | 'ONNX_FORMAT_TENSOR_SIZE' }) {
     super(options?.code ?? 'ONNX_FORMAT', `${file}: ${reason}`, options);
     this.file = file;
     this.reason = reason;

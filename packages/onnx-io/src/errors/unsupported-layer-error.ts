@@ -1,7 +1,7 @@
 import { ShrinkrayError } from '@shrinkray/tensor-core';
 
 /** A tfjs layer cannot be exported to ONNX: names the layer, its class and the supported classes. */
-export class UnsupportedLayerError extends ShrinkrayError {
+export class UnsupportedLayerError extends ShrinkrayError<'UNSUPPORTED_LAYER'> {
   readonly layer: string;
   readonly className: string;
   readonly supported: readonly string[];

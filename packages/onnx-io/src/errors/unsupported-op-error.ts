@@ -1,7 +1,7 @@
 import { ShrinkrayError } from '@shrinkray/tensor-core';
 
 /** An ONNX node cannot be imported to tfjs: names the op, the node and the supported ops. */
-export class UnsupportedOpError extends ShrinkrayError {
+export class UnsupportedOpError extends ShrinkrayError<'UNSUPPORTED_OP'> {
   readonly opType: string;
   readonly node: string;
   readonly supported: readonly string[];

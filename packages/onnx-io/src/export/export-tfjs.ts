@@ -3,14 +3,13 @@ import { attr } from '../attributes.js';
 import { GraphBuilder } from '../builder.js';
 import { UnsupportedLayerError } from '../errors/unsupported-layer-error.js';
 import type { ModelProto } from '../types.js';
-import { builtinExporters } from './builtins.js';
-import { textExporters } from './text-builtins.js';
 import type { ExportContext, ExportValue, Layout, LayerExporter, LayerWeight } from './types.js';
 
-/** Layer exporters keyed by tfjs class name. Plugins call `layerExporters.register(...)`. */
-export const layerExporters = new Registry<LayerExporter>('tfjs layer exporter');
-for (const e of builtinExporters) layerExporters.register(e.className, e);
-for (const e of textExporters) layerExporters.register(e.className, e);
+/**
+ * Layer exporters keyed by tfjs class name, on the process-wide `Registry.shared('layer-exporter')`.
+ * Plugins call `layerExporters.register(...)`; the package entry point registers `builtinExporters`.
+ */
+export const layerExporters = Registry.shared<LayerExporter>('layer-exporter', 'tfjs layer exporter');
 
 /** Options for `exportTfjs`. */
 export interface ExportOptions {

@@ -5,14 +5,14 @@ import { UnsupportedOpError } from '../errors/unsupported-op-error.js';
 import { runtimeInputs } from '../graph-utils.js';
 import { tensorFromProto } from '../tensor-proto.js';
 import type { ModelProto, NodeProto } from '../types.js';
-import { builtinImporters, clipActivation, clipBounds } from './builtins.js';
-import { textImporters } from './text-builtins.js';
+import { clipActivation, clipBounds } from './builtins.js';
 import type { ImportContext, ImportValue, OpImporter } from './types.js';
 
-/** ONNX op importers keyed by op type. Plugins call `opImporters.register(...)`. */
-export const opImporters = new Registry<OpImporter>('ONNX op importer');
-for (const i of builtinImporters) opImporters.register(i.opType, i);
-for (const i of textImporters) opImporters.register(i.opType, i);
+/**
+ * ONNX op importers keyed by op type, on the process-wide `Registry.shared('op-importer')`. Plugins
+ * call `opImporters.register(...)`; the package entry point registers `builtinImporters`.
+ */
+export const opImporters = Registry.shared<OpImporter>('op-importer', 'ONNX op importer');
 
 /** Options for `importOnnx`. */
 export interface ImportOptions {

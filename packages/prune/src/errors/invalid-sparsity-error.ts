@@ -1,7 +1,7 @@
 import { ShrinkrayError } from '@shrinkray/tensor-core';
 
 /** A target sparsity outside `[0, 1)`. Names the layer (`null` for the shared target) and the value given. */
-export class InvalidSparsityError extends ShrinkrayError {
+export class InvalidSparsityError extends ShrinkrayError<'INVALID_SPARSITY'> {
   readonly layer: string | null;
   readonly sparsity: number;
 

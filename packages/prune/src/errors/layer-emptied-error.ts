@@ -1,7 +1,7 @@
 import { ShrinkrayError } from '@shrinkray/tensor-core';
 
 /** Pruning would remove every weight or every unit of a layer. Names the layer and the counts. */
-export class LayerEmptiedError extends ShrinkrayError {
+export class LayerEmptiedError extends ShrinkrayError<'LAYER_EMPTIED'> {
   readonly layer: string;
   readonly total: number;
 

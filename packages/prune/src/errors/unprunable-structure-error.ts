@@ -4,7 +4,7 @@ import { ShrinkrayError } from '@shrinkray/tensor-core';
  * A layer through which removed units cannot be followed (e.g. a residual Add whose inputs were pruned
  * differently, a Reshape of pruned channels, a pruned model output). Names the layer and why.
  */
-export class UnprunableStructureError extends ShrinkrayError {
+export class UnprunableStructureError extends ShrinkrayError<'UNPRUNABLE_STRUCTURE'> {
   readonly layer: string;
 
   constructor(layer: string, reason: string) {

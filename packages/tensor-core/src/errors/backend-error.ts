@@ -1,7 +1,7 @@
 import { ShrinkrayError } from './shrinkray-error.js';
 
 /** No tfjs backend could be initialised; lists every backend tried and why it failed. */
-export class BackendError extends ShrinkrayError {
+export class BackendError extends ShrinkrayError<'BACKEND'> {
   readonly attempts: readonly { backend: string; reason: string }[];
 
   constructor(attempts: readonly { backend: string; reason: string }[]) {

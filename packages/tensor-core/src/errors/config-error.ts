@@ -1,7 +1,7 @@
 import { ShrinkrayError } from './shrinkray-error.js';
 
 /** An option has a value that cannot work. Names the option, what was expected and what was given. */
-export class ConfigError extends ShrinkrayError {
+export class ConfigError extends ShrinkrayError<'CONFIG'> {
   readonly option: string;
 
   constructor(option: string, message: string) {

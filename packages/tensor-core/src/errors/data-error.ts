@@ -35,7 +35,7 @@ export type DataErrorKind =
  * @example
  * throw new DataError('non-finite', { source: 'train.csv', line: 12, column: 'x3' }, 'NaN');
  */
-export class DataError extends ShrinkrayError {
+export class DataError extends ShrinkrayError<'DATA'> {
   readonly kind: DataErrorKind;
   readonly location: DataLocation;
 

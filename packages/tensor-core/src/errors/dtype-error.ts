@@ -1,7 +1,7 @@
 import { ShrinkrayError } from './shrinkray-error.js';
 
 /** A tensor has a data type the receiver cannot take. */
-export class DTypeError extends ShrinkrayError {
+export class DTypeError extends ShrinkrayError<'DTYPE'> {
   readonly tensor: string;
   readonly expected: string;
   readonly found: string;

@@ -1,7 +1,7 @@
 import { ShrinkrayError } from './shrinkray-error.js';
 
 /** A tfjs model file (model.json or its weights) is missing or malformed. Names the file. */
-export class ModelFileError extends ShrinkrayError {
+export class ModelFileError extends ShrinkrayError<'MODEL_FILE'> {
   readonly file: string;
 
   constructor(file: string, message: string, options?: { cause?: unknown }) {

@@ -4,7 +4,7 @@ import { ShrinkrayError } from './shrinkray-error.js';
  * A registry lookup or registration failed: an unknown name (the message lists the registered ones)
  * or a different plugin registered under a taken name.
  */
-export class PluginError extends ShrinkrayError {
+export class PluginError extends ShrinkrayError<'UNKNOWN_PLUGIN' | 'PLUGIN_CONFLICT'> {
   /** Which registry, e.g. `aggregator`, `pruning criterion`, `ONNX op importer`. */
   readonly registry: string;
   readonly key: string;

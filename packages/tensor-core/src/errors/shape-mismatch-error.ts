@@ -1,7 +1,7 @@
 import { ShrinkrayError } from './shrinkray-error.js';
 
 /** A tensor's shape (or data length) is not what the receiver needs. Names the tensor and both shapes. */
-export class ShapeMismatchError extends ShrinkrayError {
+export class ShapeMismatchError extends ShrinkrayError<'SHAPE_MISMATCH'> {
   readonly tensor: string;
   readonly expected: string;
   readonly found: string;

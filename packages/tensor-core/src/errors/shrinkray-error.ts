@@ -1,15 +1,16 @@
 const marker = Symbol.for('shrinkray.error');
 
 /**
- * Base class of every error shrinkray throws. `code` is stable for scripts; `isInstance` works
- * across duplicated package copies (it checks a global symbol, not the prototype chain).
+ * Base class of every error shrinkray throws. `code` is stable for scripts and typed as a
+ * string-literal union by each subclass (`ModelFileError['code']` is `'MODEL_FILE'`); `isInstance`
+ * works across duplicated package copies (it checks a global symbol, not the prototype chain).
  */
-export class ShrinkrayError extends Error {
+export class ShrinkrayError<Code extends string = string> extends Error {
   readonly [marker] = true;
   /** Stable machine-readable code, e.g. `SHAPE_MISMATCH`. */
-  readonly code: string;
+  readonly code: Code;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;

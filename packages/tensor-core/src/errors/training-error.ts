@@ -1,7 +1,7 @@
 import { ShrinkrayError } from './shrinkray-error.js';
 
 /** Training cannot go on, e.g. the loss became NaN or Infinity. Names the epoch and batch. */
-export class TrainingError extends ShrinkrayError {
+export class TrainingError extends ShrinkrayError<'TRAINING'> {
   readonly epoch: number;
   readonly batch: number;
 

@@ -4,7 +4,7 @@ import { ShrinkrayError } from '@shrinkray/tensor-core';
  * A TensorBoard event file cannot be created or written (the log directory is a file, not writable,
  * the disk is full, or the writer was closed). Names the path and what was being done.
  */
-export class EventFileError extends ShrinkrayError {
+export class EventFileError extends ShrinkrayError<'EVENT_FILE'> {
   /** The log directory or event file concerned. */
   readonly path: string;
 

@@ -1,0 +1,4 @@
+import { registerPruneBuiltins } from '../src/register.js';
+
+// Unit tests import modules directly; register the built-ins as the package entry point does.
+registerPruneBuiltins();
