@@ -11,3 +11,8 @@ export { modelAccuracy, type LabelledData } from './evaluate.js';
 export { cloneModel } from './clone.js';
 export { kernelGradients } from './gradients.js';
 export { loadModelForPruning, savePrunedModel, toOnnxBytes } from './files.js';
+export { buildGroups, type DependencyGraph, type DependencyGroup, type GroupMember, type MemberRole, type Blocker } from './groups.js';
+export { removeGroupChannels, elementsOf } from './group-surgery.js';
+export { groupImportance, type GroupReduction, type GroupImportanceOptions } from './group-importance.js';
+export { selectGroupChannels, keptChannels, type GroupCandidate, type GroupSelectionOptions } from './group-selection.js';
+export { countMacs, type MacsReport, type LayerMacs } from './macs.js';
