@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { encodeOnnx, exportTfjs, importOnnx, loadOnnx } from '@shrinkray/onnx-io';
 import { initBackend, loadTfjsModel, saveTfjsModel, type tfl, writeFileAtomic } from '@shrinkray/tensor-core';
 
@@ -30,4 +31,10 @@ export async function savePrunedModel(model: tfl.LayersModel, dir: string, onnxB
   const onnxPath = path.join(dir, 'model.onnx');
   await writeFileAtomic(onnxPath, bytes);
   return [...files, onnxPath];
+}
+
+/** ONNX file size of a model, raw and gzip-compressed (level 9). */
+export async function onnxSize(exporter: (model: tfl.LayersModel) => Promise<Uint8Array>, model: tfl.LayersModel): Promise<{ bytes: number; gzipBytes: number }> {
+  const bytes = await exporter(model);
+  return { bytes: bytes.byteLength, gzipBytes: gzipSync(bytes, { level: 9 }).byteLength };
 }

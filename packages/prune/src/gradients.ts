@@ -8,7 +8,7 @@ function lastIsSoftmax(model: tfl.LayersModel): boolean {
 }
 
 /**
- * Mean gradient of the cross-entropy w.r.t. each named layer's kernel over `batches` random batches
+ * Mean gradient of the cross-entropy w.r.t. each named layer's kernel (or depthwise kernel) over `batches` random batches
  * of `batchSize` rows (seeded), for the `taylor` criterion.
  */
 export function kernelGradients(model: tfl.LayersModel, layers: readonly string[], data: LabelledData, options: { batches?: number; batchSize?: number; seed?: number } = {}): Map<string, Float32Array> {
@@ -17,7 +17,7 @@ export function kernelGradients(model: tfl.LayersModel, layers: readonly string[
   const rng = new Rng(options.seed ?? 0);
   const inputShape = model.inputs[0]!.shape;
   const variables = layers.map((name) => {
-    const kernel = model.getLayer(name).weights.find((w) => weightRole(w) === 'kernel')!;
+    const kernel = model.getLayer(name).weights.find((w) => weightRole(w) === 'kernel' || weightRole(w) === 'depthwise_kernel')!;
     return kernel.read() as tf.Variable;
   });
   const sums = variables.map((v) => new Float32Array(v.size));

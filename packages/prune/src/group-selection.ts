@@ -1,4 +1,5 @@
 import { ConfigError } from '@shrinkray/tensor-core';
+import { LayerEmptiedError } from './errors/layer-emptied-error.js';
 import { checkSparsity, type Scope } from './masks.js';
 
 /** One group as the selection sees it. */
@@ -24,10 +25,14 @@ export interface GroupSelectionOptions {
   maxSparsity?: number;
 }
 
-/** Channels a group keeps at a sparsity, rounded to a multiple of `roundTo` (at least one multiple). */
-export function keptChannels(original: number, sparsity: number, roundTo = 1): number {
+/**
+ * Channels a group keeps at a sparsity, rounded to a multiple of `roundTo` (at least one multiple).
+ * Throws `LayerEmptiedError` naming `layer` when the sparsity would remove every channel.
+ */
+export function keptChannels(original: number, sparsity: number, roundTo = 1, layer = 'group', what: 'units' | 'filters' = 'filters'): number {
   const keep = original - Math.round(sparsity * original);
-  if (roundTo <= 1) return Math.max(1, keep);
+  if (keep < 1 && original > 0) throw new LayerEmptiedError(layer, what, original, sparsity);
+  if (roundTo <= 1) return keep;
   if (original <= roundTo) return original;
   return Math.min(original, Math.max(roundTo, Math.round(keep / roundTo) * roundTo));
 }
@@ -57,7 +62,7 @@ export function selectGroupChannels(groups: readonly GroupCandidate[], options: 
   for (const g of groups) {
     if (g.override !== undefined) checkSparsity(g.id, g.override);
     if (scope === 'layer' || g.override !== undefined) {
-      const keep = keptChannels(g.original, g.override ?? options.target, roundTo);
+      const keep = keptChannels(g.original, g.override ?? options.target, roundTo, g.id);
       counts.set(g.id, Math.max(0, g.scores.length - keep));
     } else pooled.push(g);
   }

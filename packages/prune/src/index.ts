@@ -15,4 +15,5 @@ export { buildGroups, type DependencyGraph, type DependencyGroup, type GroupMemb
 export { removeGroupChannels, elementsOf } from './group-surgery.js';
 export { groupImportance, type GroupReduction, type GroupImportanceOptions } from './group-importance.js';
 export { selectGroupChannels, keptChannels, type GroupCandidate, type GroupSelectionOptions } from './group-selection.js';
-export { countMacs, type MacsReport, type LayerMacs } from './macs.js';
+export { countMacs, compareMacs, type MacsReport, type LayerMacs, type MacsComparison } from './macs.js';
+export { planGroups, pruneByGroups, type GroupReport, type GroupPlan, type GroupPruneContext } from './group-prune.js';

@@ -40,3 +40,19 @@ export function countMacs(model: tfl.LayersModel): MacsReport {
   }
   return { total: layers.reduce((n, l) => n + l.macs, 0), layers };
 }
+
+/** MACs of one example before and after pruning, in total and per layer. */
+export interface MacsComparison {
+  before: number;
+  after: number;
+  layers: { layer: string; className: string; before: number; after: number }[];
+}
+
+/** Pairs the MACs of a model before and after (a layer missing after counts as 0). */
+export function compareMacs(before: MacsReport, after: MacsReport): MacsComparison {
+  return {
+    before: before.total,
+    after: after.total,
+    layers: before.layers.map((l) => ({ layer: l.layer, className: l.className, before: l.macs, after: after.layers.find((a) => a.layer === l.layer)?.macs ?? 0 })),
+  };
+}

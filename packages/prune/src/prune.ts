@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { ConfigError, initBackend, type OptimizerConfig, type TrainEvent, train, type tf, type tfl, writeFileAtomic } from '@shrinkray/tensor-core';
 import { cloneModel } from './clone.js';
-import { toOnnxBytes } from './files.js';
+import { onnxSize, toOnnxBytes } from './files.js';
 import { type Criterion, criteria } from './criteria.js';
 import { type LabelledData, modelAccuracy } from './evaluate.js';
+import type { GroupReduction } from './group-importance.js';
+import { type GroupReport, pruneByGroups } from './group-prune.js';
+import { type Blocker, buildGroups } from './groups.js';
+import { compareMacs, countMacs, type MacsComparison } from './macs.js';
 import { kernelGradients } from './gradients.js';
 import { checkSparsity, type Scope } from './masks.js';
 import { hard, type Mode, modes } from './modes.js';
@@ -64,7 +67,20 @@ export interface PruneOptions {
   mode?: string | Mode;
   /** Decay per step of `soft-decay`; default chosen so a weight selected at `begin` fades to e^-8 by `end`. */
   decayRate?: number;
-  /** Layers to prune (default every Dense/Conv2D except the output layer) and per-layer target overrides. */
+  /**
+   * Structured: keep every group's channel count a multiple of this (e.g. 8 or 16: ONNX Runtime's
+   * blocked convolution kernels run fastest on whole blocks); default 1.
+   */
+  roundTo?: number;
+  /** Structured: layer names or group ids (`g3`) whose dependency groups are never pruned (e.g. the stem). */
+  ignore?: readonly string[];
+  /** Structured: prune in this many equal steps, fine-tuning `finetune.epochs` epochs after each; default 1. */
+  steps?: number;
+  /** Structured: how member scores of a channel are combined over its group; default `mean`. */
+  reduction?: GroupReduction;
+  /** Structured, global scope: largest fraction of any one group removed; default 0.9. */
+  maxSparsity?: number;
+  /** Layers to prune (default every Dense/Conv2D except the output layer) and per-layer target overrides (structured: per group, by layer name or group id). */
   layers?: LayerSelection & { overrides?: Readonly<Record<string, number>> };
   /** Fine-tuning after/while pruning; default no fine-tuning (0 epochs). */
   finetune?: FinetuneOptions;
@@ -111,6 +127,14 @@ export interface PruneReport {
   onnx?: { before: { bytes: number; gzipBytes: number }; after: { bytes: number; gzipBytes: number } };
   /** Pruning updates applied. */
   updates: PruneEvent[];
+  /** Multiply-accumulates of one example before and after, in total and per layer. */
+  macs?: MacsComparison;
+  /** Structured: every dependency group, pruned, ignored or blocked, with channels before/after. */
+  groups?: GroupReport[];
+  /** Structured: layers the group builder does not understand (their input channels stay unpruned). */
+  unsupported?: Blocker[];
+  /** Structured: pruning steps. */
+  steps?: number;
   finetune?: { epochs: number; steps: number; backend: string; samplesPerSecond: number; resumedFromEpoch: number | null };
 }
 
@@ -120,6 +144,7 @@ export type PruneProgress =
   | { type: 'prune'; step: number; sparsity: number }
   | { type: 'finalize'; step: number }
   | { type: 'train'; event: TrainEvent }
+  | { type: 'plan'; groups: GroupReport[]; macs: number }
   | { type: 'surgery'; removed: Record<string, number> }
   | { type: 'export'; phase: 'before' | 'after'; bytes: number; gzipBytes: number }
   | { type: 'done'; report: PruneReport };
@@ -130,10 +155,6 @@ export interface PruneResult {
   report: PruneReport;
 }
 
-async function onnxSize(exporter: (model: tfl.LayersModel) => Promise<Uint8Array>, model: tfl.LayersModel): Promise<{ bytes: number; gzipBytes: number }> {
-  const bytes = await exporter(model);
-  return { bytes: bytes.byteLength, gzipBytes: gzipSync(bytes, { level: 9 }).byteLength };
-}
 
 function resolve<T extends { name: string }>(value: string | T | undefined, fallback: string, registry: { get(name: string): T }): T {
   if (value === undefined) return registry.get(fallback);
@@ -150,6 +171,19 @@ function kernelZeros(model: tfl.LayersModel, layer: string): { total: number; ze
 
 function stateFile(dir: string, epoch: number): string {
   return path.join(dir, `prune-state-${String(epoch).padStart(4, '0')}.json`);
+}
+
+/**
+ * Gradual structured schedules and soft decay mask each layer's units on its own, which only works
+ * on plain chains: refuse coupled groups (residual merges, depthwise convolutions) before any data is
+ * read, pointing at one-shot pruning with steps.
+ */
+function refuseCoupledGroups(model: tfl.LayersModel): void {
+  const coupled = buildGroups(model).groups.filter((g) => g.blockers.length === 0 && (g.producers.length > 1 || g.members.some((m) => m.className === 'DepthwiseConv2D')));
+  if (coupled.length > 0) {
+    const g = coupled[0]!;
+    throw new ConfigError('schedule', `gradual structured schedules and soft-decay prune plain chains only; group ${g.id} couples ${g.members.map((m) => m.layer).join(', ')} (use the one-shot schedule with steps instead)`);
+  }
 }
 
 /**
@@ -181,6 +215,14 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
   const epochs = options.finetune?.epochs ?? 0;
   const batchSize = options.finetune?.batchSize ?? 128;
   if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError('finetune.epochs', `must be a non-negative integer, got ${epochs}`);
+
+  if (structured && schedule.name === 'one-shot' && mode.name === hard.name) {
+    return pruneByGroups(options, { criterion, scope, seed, epochs, batchSize, emit });
+  }
+  for (const name of ['roundTo', 'ignore', 'steps', 'reduction', 'maxSparsity'] as const) {
+    if (options[name] !== undefined) throw new ConfigError(name, 'applies to structured pruning with the one-shot schedule and hard mode only');
+  }
+  if (structured) refuseCoupledGroups(options.model);
 
   const model = await cloneModel(options.model);
   const layers: PrunableLayer[] = prunableLayers(model, options.layers);
@@ -338,6 +380,7 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
     layers: layerReports,
     params: { before: nonzeroBefore, after: nonzeroAfter, storedBefore, storedAfter },
     updates,
+    macs: compareMacs(countMacs(options.model), countMacs(pruned)),
   };
   if (history) report.finetune = { epochs: history.epochs.length, steps: totalSteps, backend: history.backend, samplesPerSecond: history.samplesPerSecond, resumedFromEpoch };
   if (options.data.test) {
