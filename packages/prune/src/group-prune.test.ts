@@ -53,7 +53,9 @@ describe('group importance and selection', () => {
     model.getLayer('out').setWeights([tf.tensor([3, -1, 2], [3, 1])]);
     const graph = buildGroups(model);
     const id = graph.groups.find((g) => g.producers[0] === 'a')!.id;
-    const near = (v: Float32Array, expected: number[]) => expected.forEach((e, i) => expect(v[i]).toBeCloseTo(e, 5));
+    const near = (v: Float32Array, expected: number[]) => {
+      for (const [i, e] of expected.entries()) expect(v[i]).toBeCloseTo(e, 5);
+    };
     near(groupImportance(model, graph, l1).get(id)!, [1, 0.75, 1.25]);
     near(groupImportance(model, graph, l1, { reduction: 'sum' }).get(id)!, [2, 1.5, 2.5]);
     near(groupImportance(model, graph, l1, { reduction: 'max' }).get(id)!, [1.5, 1, 1.5]);
