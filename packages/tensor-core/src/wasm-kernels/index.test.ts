@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { applyWasmTrainingKernels, removeWasmTrainingKernels, WASM_KERNELS_ENV, wasmTrainingKernels } from './index.js';
 import { tf, useWasm } from './kit.test.shared.js';
 
-const PATCHED = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum', 'Transpose'];
+const PATCHED = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'Transpose'];
 
 describe('applyWasmTrainingKernels / removeWasmTrainingKernels', () => {
   afterEach(async () => {

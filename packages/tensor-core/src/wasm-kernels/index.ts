@@ -8,12 +8,15 @@
  * - `Conv2DBackpropFilter`: missing in tfjs-backend-wasm 4.22 (Conv2D training threw); im2col + fast matmul.
  * - `Conv2DBackpropInput`: the stock direct loop replaced by a flipped-filter Conv2D (stride 1) or
  *   fast matmul + col2im.
+ * - `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput`: missing in
+ *   tfjs-backend-wasm 4.22 (DepthwiseConv2D training threw); direct loops.
  * - `MaxPoolGrad`: argmax once per window + scatter, instead of re-scanning windows per input pixel.
  * - `Sum` over leading axes (bias gradients): summed in place instead of after a full transpose.
  * - `Transpose`: (batched) 2-D permutations as a cache-blocked copy (stock: 5-50 ns per element).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMulKernel, makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d-backprop.js';
+import { makeDepthwiseBackpropFilter, makeDepthwiseBackpropInput } from './depthwise-backprop.js';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
 import { makeMaxPoolGrad } from './pooling.js';
 import { makeSum } from './reduce.js';
@@ -71,6 +74,8 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   replace(tf._FusedMatMul, (o) => makeFusedMatMul(required(tf._FusedMatMul, o)), saved);
   replace(tf.Conv2DBackpropFilter, () => makeConv2DBackpropFilter(batchMatMulKernel), saved);
   replace(tf.Conv2DBackpropInput, (o) => makeConv2DBackpropInput(required(tf.Conv2DBackpropInput, o), batchMatMulKernel), saved);
+  replace(tf.DepthwiseConv2dNativeBackpropFilter, () => makeDepthwiseBackpropFilter(), saved);
+  replace(tf.DepthwiseConv2dNativeBackpropInput, () => makeDepthwiseBackpropInput(), saved);
   replace(tf.MaxPoolGrad, (o) => makeMaxPoolGrad(required(tf.MaxPoolGrad, o)), saved);
   replace(tf.Sum, (o) => makeSum(required(tf.Sum, o)), saved);
   replace(tf.Transpose, (o) => makeTranspose(required(tf.Transpose, o)), saved);
