@@ -1,7 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { OnnxModel } from '@shrinkray/onnx-io';
 import { initBackend, Rng, Tensor, tf, tfl } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +7,7 @@ import { weightRole } from './graph.js';
 import { removeGroupChannels } from './group-surgery.js';
 import { buildGroups, type DependencyGraph, type DependencyGroup } from './groups.js';
 import { countMacs } from './macs.js';
+import { checkOnnx } from './onnx-check.test.util.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -74,20 +71,6 @@ function zeroGroupChannels(model: tfl.LayersModel, graph: DependencyGraph, id: s
         return tf.tensor(data, v.shape);
       }),
     );
-  }
-}
-
-const python = process.env['SHRINKRAY_PYTHON'] ?? '/usr/bin/python3';
-
-/** Debian's reference checker (`onnx.checker.check_model(full_check=True)`); throws when invalid. */
-function checkOnnx(bytes: Uint8Array): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'prune-onnx-'));
-  try {
-    const file = path.join(dir, 'm.onnx');
-    writeFileSync(file, bytes);
-    return execFileSync(python, ['-c', 'import sys, onnx\nonnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)\nprint("ok")', file], { encoding: 'utf8' }).trim();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
