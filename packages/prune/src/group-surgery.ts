@@ -1,4 +1,5 @@
-import { tf, tfl } from '@shrinkray/tensor-core';
+import { tf, type tfl } from '@shrinkray/tensor-core';
+import { rebuildModel } from './rebuild.js';
 import { LayerEmptiedError } from './errors/layer-emptied-error.js';
 import { UnprunableStructureError } from './errors/unprunable-structure-error.js';
 import { weightRole } from './graph.js';
@@ -93,20 +94,7 @@ export async function removeGroupChannels(model: tfl.LayersModel, graph: Depende
       const out = roles.get('out');
       if (out) newSizes.set(name, out.length);
     }
-    const topology = model.toJSON(null, false) as unknown as { config: { layers?: { config: Record<string, unknown> }[] } };
-    for (const entry of topology.config.layers ?? []) {
-      const size = newSizes.get(entry.config['name'] as string);
-      if (size === undefined) continue;
-      if ('units' in entry.config) entry.config['units'] = size;
-      else entry.config['filters'] = size;
-    }
-    const pruned = await tfl.models.modelFromJSON({ modelTopology: topology } as unknown as Parameters<typeof tfl.models.modelFromJSON>[0]);
-    for (const layer of pruned.layers) {
-      const fresh = newWeights.get(layer.name);
-      if (fresh) layer.setWeights(fresh);
-      else if (layer.weights.length > 0) layer.setWeights(model.getLayer(layer.name).getWeights());
-    }
-    return pruned;
+    return await rebuildModel(model, newSizes, newWeights);
   } finally {
     for (const list of newWeights.values()) for (const t of list) t.dispose();
   }
