@@ -155,7 +155,6 @@ export interface PruneResult {
   report: PruneReport;
 }
 
-
 function resolve<T extends { name: string }>(value: string | T | undefined, fallback: string, registry: { get(name: string): T }): T {
   if (value === undefined) return registry.get(fallback);
   return typeof value === 'string' ? registry.get(value) : value;
@@ -192,6 +191,9 @@ function refuseCoupledGroups(model: tfl.LayersModel): void {
  * optimizer step (hard masks keep pruned weights exactly zero through fine-tuning; `soft-decay` lets
  * them fade and recover until the schedule's end), and, when `structured`, physically removes the
  * pruned units/filters at the end. Returns the pruned model and a report; progress goes to `onEvent`.
+ * Structured one-shot hard pruning (the structured default) goes by dependency groups (`pruneByGroups`):
+ * residual, depthwise and concatenated channels are removed together, with `roundTo`, `ignore` and
+ * `steps`, and every structural decision is made before any data is read.
  *
  * @example
  * const { model: pruned, report } = await prune({
