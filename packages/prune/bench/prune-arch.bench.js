@@ -20,11 +20,14 @@ const PYTHON = process.env.SHRINKRAY_PYTHON ?? '/usr/bin/python3';
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const SEED = 7;
 const TARGET = 0.5;
-const MODELS = [
+/** `PRUNE_ARCH_MODELS=resnet18` (comma-separated keys) runs a subset. */
+const ONLY = process.env.PRUNE_ARCH_MODELS?.split(',');
+const ALL_MODELS = [
   // PyTorch training of the fixtures: MobileNetV2 learns nothing in 47 steps of batch 128 (10% test accuracy), so it gets smaller batches
   { key: 'resnet18', label: 'ResNet-18 (torchvision, 28x28)', speedTarget: 1.7, torchRows: 6000, torchBatch: 128 },
   { key: 'mobilenet_v2', label: 'MobileNetV2 (torchvision, 28x28)', speedTarget: 1.4, torchRows: 3000, torchBatch: 32 },
 ];
+const MODELS = ALL_MODELS.filter((m) => !ONLY || ONLY.includes(m.key));
 
 /** Runs the fixture script for each model whose ONNX file is not cached yet (a different quick/full setting reuses what is there). */
 function fixtures(dir, quick, log) {
@@ -98,7 +101,7 @@ export default {
 
     log('PyTorch training samples/s (dense and every channel count halved), batch 64');
     const torchSpeedFile = path.join(dir, `torch-train-speed-${Date.now()}.json`);
-    execFileSync(PYTHON, [path.join(here, 'fixtures', 'make_arch_fixtures.py'), '--time-train', torchSpeedFile, '--steps', quick ? '2' : '5', '--batch', '64', '--threads', '1'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync(PYTHON, [path.join(here, 'fixtures', 'make_arch_fixtures.py'), '--time-train', torchSpeedFile, '--models', MODELS.map((m) => m.key).join(','), '--steps', quick ? '2' : '5', '--batch', '64', '--threads', '1'], { stdio: ['ignore', 'inherit', 'inherit'] });
     const torchSpeed = JSON.parse(readFileSync(torchSpeedFile, 'utf8'));
 
     const rows = [];
