@@ -89,12 +89,13 @@ export default {
   description: 'structured pruning by dependency groups: torchvision ResNet-18 and MobileNetV2 on Fashion-MNIST, 50% per group + fine-tuning; accuracy, MACs, params vs (1-p)^2, ORT b1/b64 speed-up, fine-tuning vs PyTorch samples/s',
   async run({ repoRoot, quick, log }) {
     const { backend } = await initBackend();
-    const finetuneRows = quick ? 500 : 3000;
+    const finetuneRows = quick ? 500 : 6000;
+    const finetuneEpochs = quick ? 1 : 2;
     const testRows = quick ? 500 : 2000;
     const dir = path.join(repoRoot, 'bench-results', 'prune-arch-fixtures');
     const meta = fixtures(dir, quick, log);
     const { train: trainAll, test: testAll } = await loadData(`fashion-mnist:${FASHION}`);
-    // fine-tuning rows: the last rows of the training split (the fixtures trained on a seeded random subset of it)
+    // fine-tuning rows: the last rows of the training split (the fixtures trained on a seeded random subset of it, so some overlap)
     const train = subset(trainAll, Int32Array.from({ length: finetuneRows }, (_, i) => trainAll.y.length - finetuneRows + i));
     const test = subset(testAll, Int32Array.from({ length: testRows }, (_, i) => i));
     const data = { train: { x: train.x, y: train.y }, test: { x: test.x, y: test.y } };
@@ -121,7 +122,7 @@ export default {
         target: TARGET,
         structured: true,
         criterion: 'l1',
-        finetune: { epochs: 1, batchSize: 64 },
+        finetune: { epochs: finetuneEpochs, batchSize: 64 },
         seed: SEED,
         exportOnnx: false,
         onEvent: (e) => {
@@ -160,7 +161,7 @@ export default {
       rows.push({ model: spec.label, variant: 'dense (shrinkray import + export)', macs: denseMacs / 1e6, params: report.params.storedBefore, accuracy: denseAcc, ortB1: speed.dense[1], ortB64: speed.dense[64] });
       rows.push({
         model: spec.label,
-        variant: `pruned ${TARGET * 100}% per group + 1 ep`,
+        variant: `pruned ${TARGET * 100}% per group + ${finetuneEpochs} ep`,
         macs: report.macs.after / 1e6,
         macsX: report.macs.before / report.macs.after,
         params: report.params.storedAfter,
@@ -184,7 +185,7 @@ export default {
       pruned.dispose();
     }
     notes.unshift(
-      `Fixtures: torchvision ${meta.torchvision} models, PyTorch ${meta.torch}, trained 1 epoch with Adam 1e-3 on a random subset of the Fashion-MNIST training split only, to fit the time budget (${MODELS.map((m) => `${m.key}: ${meta.models[m.key].trainRows} rows, batch ${meta.models[m.key].batch}, PyTorch test accuracy ${meta.models[m.key].testAccuracy.toFixed(4)} on the full test split`).join('; ')}), exported with torch.onnx.export (opset 13, BN folded). Fine-tuning: ${finetuneRows} other training rows, 1 epoch, Adam 1e-3, batch 64, tfjs backend ${backend}. Accuracy on the first ${testRows} test rows. No dense control row (dense fine-tuning on the same rows): under this machine's load it would take longer than the pruned runs together; the dense models are under-trained, so fine-tuning also continues training.`,
+      `Fixtures: torchvision ${meta.torchvision} models, PyTorch ${meta.torch}, trained 1 epoch with Adam 1e-3 on a random subset of the Fashion-MNIST training split only, to fit the time budget (${MODELS.map((m) => `${m.key}: ${meta.models[m.key].trainRows} rows, batch ${meta.models[m.key].batch}, PyTorch test accuracy ${meta.models[m.key].testAccuracy.toFixed(4)} on the full test split`).join('; ')}), exported with torch.onnx.export (opset 13, BN folded). Fine-tuning: the last ${finetuneRows} rows of the training split (about 10% of them are also in the fixtures' random subset), ${finetuneEpochs} epoch(s), Adam 1e-3, batch 64, tfjs backend ${backend}. Accuracy on the first ${testRows} test rows. No dense control row (dense fine-tuning on the same rows): under this machine's load it would take longer than the pruned runs together; the dense models are under-trained, so fine-tuning also continues training.`,
       ...groupNotes,
       'Pruning: one-shot, l1 group importance (each member scored per channel, divided by its mean over the group, averaged over members), 50% of every group that can be pruned; the classifier output group is left alone (it is the model output).',
       `ORT: onnxruntime-node, session.run on a fixed random batch, 1 intra-op thread, graph optimisation all; best of ${quick ? 2 : 5} interleaved rounds (torch export, our dense export and the pruned model alternate). Speed-up = pruned / our dense export, batch 1 / batch 64. The machine is shared with other jobs (load averages in the JSON meta), so absolute numbers are noisy; ratios were measured side by side.`,
