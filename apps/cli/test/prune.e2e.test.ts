@@ -96,6 +96,44 @@ describe('shrinkray prune', () => {
     expect(readFileSync(path.join(dir, 'rb2', 'weights.bin')).equals(readFileSync(path.join(dir, 'ra', 'weights.bin')))).toBe(true);
   });
 
+  it('structured by dependency groups on a residual CNN: --round-to, --ignore, --steps; --json macs and groups[]; inspect shows the MACs', async () => {
+    const input = tfl.input({ shape: [28, 28, 1] });
+    const conv = (x: tfl.SymbolicTensor, name: string, strides: number, activation: 'relu' | 'linear', seed: number) =>
+      tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides, padding: 'same', activation, name, kernelInitializer: tfl.initializers.glorotUniform({ seed }) }).apply(x) as tfl.SymbolicTensor;
+    const stem = conv(input, 'stem', 2, 'relu', 1);
+    const sum = tfl.layers.add({ name: 'b1add' }).apply([stem, conv(conv(stem, 'b1a', 1, 'relu', 2), 'b1b', 1, 'linear', 3)]) as tfl.SymbolicTensor;
+    const pooled = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(tfl.layers.activation({ activation: 'relu', name: 'b1relu' }).apply(sum)) as tfl.SymbolicTensor;
+    const out = tfl.layers.dense({ units: 10, name: 'logits' }).apply(pooled) as tfl.SymbolicTensor;
+    const [residualJson] = await saveTfjsModel(tfl.model({ inputs: input, outputs: out }), path.join(dir, 'residual'));
+    const outDir = path.join(dir, 'residual-pruned');
+    const run = shrinkray(['prune', residualJson!, '--data', 'mnist', '--sparsity', '0.5', '--structured', '--round-to', '4', '--ignore', 'b1a', '--steps', '2', '--finetune-epochs', '0', '--json', '-o', outDir]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const r = JSON.parse(run.stdout) as PruneJson & { macs: { before: number; after: number }; steps: number; groups: { producers: string[]; status: string; channels: { before: number; after: number }; removed: number }[] };
+    const group = (layer: string) => r.groups.find((g) => g.producers.includes(layer))!;
+    expect(group('stem')).toMatchObject({ producers: ['stem', 'b1b'], status: 'pruned', channels: { before: 8, after: 4 }, removed: 4 });
+    expect(group('b1a')).toMatchObject({ status: 'ignored', channels: { before: 8, after: 8 } });
+    expect(group('logits').status).toBe('blocked');
+    expect(r.steps).toBe(2);
+    // by hand, 14×14 positions: stem 9·1·8, b1a and b1b 9·8·8, logits 8·10; after: the residual stream has 4 channels
+    expect(r.macs.before).toBe(196 * (72 + 576 + 576) + 80);
+    expect(r.macs.after).toBe(196 * (36 + 288 + 288) + 40);
+    const inspected = JSON.parse(shrinkray(['inspect', path.join(outDir, 'model.onnx'), '--json']).stdout) as { macs: { total: number } };
+    expect(inspected.macs.total).toBe(r.macs.after);
+  });
+
+  it('structured refusals come before the data is read: a blocked layer the user asked for names the node', async () => {
+    const input = tfl.input({ shape: [28, 28, 1] });
+    const a = tfl.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, name: 'a' }).apply(input) as tfl.SymbolicTensor;
+    const flat = tfl.layers.reshape({ targetShape: [13 * 13 * 4], name: 'squash' }).apply(a) as tfl.SymbolicTensor;
+    const out = tfl.layers.dense({ units: 10, name: 'logits' }).apply(flat) as tfl.SymbolicTensor;
+    const [blockedJson] = await saveTfjsModel(tfl.model({ inputs: input, outputs: out }), path.join(dir, 'blocked'));
+    const missing = path.join(dir, 'no-such-dir', 'x.idx');
+    const run = shrinkray(['prune', blockedJson!, '--data', `idx:${missing},${missing},${missing},${missing}`, '--sparsity', '0.5', '--structured', '--layer-sparsity', 'a=0.5', '-o', path.join(dir, 'never')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/layer squash: cannot prune structurally: Reshape .*layer a \(group g0\) cannot be pruned/);
+  });
+
   it.each([
     [['--sparsity', '1'], /--sparsity 1: expected a number in \[0, 1\)/, 2],
     [['--sparsity', '0.5', '--criterion', 'magic'], /unknown pruning criterion "magic"; registered: l1, l2, random, taylor/, 1],

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { encodeOnnx, exportTfjs, openLayersModel, saveModelFiles } from '@shrinkray/onnx-io';
 import type { tfl } from '@shrinkray/tensor-core';
 
@@ -24,4 +25,10 @@ export async function toOnnxBytes(model: tfl.LayersModel): Promise<Uint8Array> {
  */
 export async function savePrunedModel(model: tfl.LayersModel, dir: string, onnxBytes?: Uint8Array): Promise<string[]> {
   return (await saveModelFiles(model, dir, onnxBytes ? { onnx: onnxBytes } : {})).files;
+}
+
+/** ONNX file size of a model, raw and gzip-compressed (level 9). */
+export async function onnxSize(exporter: (model: tfl.LayersModel) => Promise<Uint8Array>, model: tfl.LayersModel): Promise<{ bytes: number; gzipBytes: number }> {
+  const bytes = await exporter(model);
+  return { bytes: bytes.byteLength, gzipBytes: gzipSync(bytes, { level: 9 }).byteLength };
 }

@@ -7,8 +7,8 @@ function lastIsSoftmax(model: tfl.LayersModel): boolean {
 }
 
 /**
- * Mean gradient of the cross-entropy w.r.t. each named layer's kernel over `batches` random batches
- * of `batchSize` consecutive examples (seeded starts), for the `taylor` criterion.
+ * Mean gradient of the cross-entropy w.r.t. each named layer's kernel (or depthwise kernel) over
+ * `batches` random batches of `batchSize` consecutive examples (seeded starts), for the `taylor` criterion.
  */
 export async function kernelGradients(model: tfl.LayersModel, layers: readonly string[], data: Dataset, options: { batches?: number; batchSize?: number; seed?: number } = {}): Promise<Map<string, Float32Array>> {
   const batches = options.batches ?? 4;
@@ -16,7 +16,7 @@ export async function kernelGradients(model: tfl.LayersModel, layers: readonly s
   const rng = new Rng(options.seed ?? 0);
   const inputShape = model.inputs[0]!.shape;
   const variables = layers.map((name) => {
-    const kernel = model.getLayer(name).weights.find((w) => weightRole(w) === 'kernel')!;
+    const kernel = model.getLayer(name).weights.find((w) => weightRole(w) === 'kernel' || weightRole(w) === 'depthwise_kernel')!;
     return kernel.read() as tf.Variable;
   });
   const sums = variables.map((v) => new Float32Array(v.size));

@@ -1,8 +1,11 @@
-import { gzipSync } from 'node:zlib';
 import { ConfigError, checkModelFitsData, cloneModel, type Dataset, initBackend, type OptimizerConfig, TfjsModel, type TrainEvent, type tf, type tfl, train } from '@shrinkray/tensor-core';
 import { type Criterion, criteria } from './criteria.js';
 import { modelAccuracy } from './evaluate.js';
-import { toOnnxBytes } from './files.js';
+import { onnxSize, toOnnxBytes } from './files.js';
+import type { GroupReduction } from './group-importance.js';
+import { type GroupReport, pruneByGroups } from './group-prune.js';
+import { type Blocker, buildGroups } from './groups.js';
+import { compareMacs, countMacs, type MacsComparison } from './macs.js';
 import { kernelGradients } from './gradients.js';
 import { checkSparsity, type Scope } from './masks.js';
 import { hard, type Mode, modes } from './modes.js';
@@ -59,7 +62,20 @@ export interface PruneOptions {
   mode?: string | Mode;
   /** Decay per step of `soft-decay`; default chosen so a weight selected at `begin` fades to e^-8 by `end`. */
   decayRate?: number;
-  /** Layers to prune (default every Dense/Conv2D except the output layer) and per-layer target overrides. */
+  /**
+   * Structured: keep every group's channel count a multiple of this (e.g. 8 or 16: ONNX Runtime's
+   * blocked convolution kernels run fastest on whole blocks); default 1.
+   */
+  roundTo?: number;
+  /** Structured: layer names or group ids (`g3`) whose dependency groups are never pruned (e.g. the stem). */
+  ignore?: readonly string[];
+  /** Structured: prune in this many equal steps, fine-tuning `finetune.epochs` epochs after each; default 1. */
+  steps?: number;
+  /** Structured: how member scores of a channel are combined over its group; default `mean`. */
+  reduction?: GroupReduction;
+  /** Structured, global scope: largest fraction of any one group removed; default 0.9. */
+  maxSparsity?: number;
+  /** Layers to prune (default every Dense/Conv2D except the output layer) and per-layer target overrides (structured: per group, by layer name or group id). */
   layers?: LayerSelection & { overrides?: Readonly<Record<string, number>> };
   /** Fine-tuning after/while pruning; default no fine-tuning (0 epochs). */
   finetune?: FinetuneOptions;
@@ -107,6 +123,14 @@ export interface PruneReport {
   onnx?: { before: { bytes: number; gzipBytes: number }; after: { bytes: number; gzipBytes: number } };
   /** Pruning updates applied. */
   updates: PruneUpdate[];
+  /** Multiply-accumulates of one example before and after, in total and per layer. */
+  macs?: MacsComparison;
+  /** Structured: every dependency group, pruned, ignored or blocked, with channels before/after. */
+  groups?: GroupReport[];
+  /** Structured: layers the group builder does not understand (their input channels stay unpruned). */
+  unsupported?: Blocker[];
+  /** Structured: pruning steps. */
+  steps?: number;
   finetune?: { epochs: number; steps: number; backend: string; samplesPerSecond: number; resumedFromEpoch: number | null };
 }
 
@@ -116,6 +140,7 @@ export type PruneEvent =
   | { type: 'prune'; step: number; sparsity: number }
   | { type: 'finalize'; step: number }
   | { type: 'train'; event: TrainEvent }
+  | { type: 'plan'; groups: GroupReport[]; macs: number }
   | { type: 'surgery'; removed: Record<string, number> }
   | { type: 'export'; phase: 'before' | 'after'; bytes: number; gzipBytes: number }
   | { type: 'done'; report: PruneReport };
@@ -124,11 +149,6 @@ export type PruneEvent =
 export interface PruneResult {
   model: tfl.LayersModel;
   report: PruneReport;
-}
-
-async function onnxSize(exporter: (model: tfl.LayersModel) => Promise<Uint8Array>, model: tfl.LayersModel): Promise<{ bytes: number; gzipBytes: number }> {
-  const bytes = await exporter(model);
-  return { bytes: bytes.byteLength, gzipBytes: gzipSync(bytes, { level: 9 }).byteLength };
 }
 
 function resolve<T extends { name: string }>(value: string | T | undefined, fallback: string, registry: { get(name: string): T }): T {
@@ -145,11 +165,27 @@ function kernelZeros(model: tfl.LayersModel, layer: string): { total: number; ze
 }
 
 /**
+ * Gradual structured schedules and soft decay mask each layer's units on its own, which only works
+ * on plain chains: refuse coupled groups (residual merges, depthwise convolutions) before any data is
+ * read, pointing at one-shot pruning with steps.
+ */
+function refuseCoupledGroups(model: tfl.LayersModel): void {
+  const coupled = buildGroups(model).groups.filter((g) => g.blockers.length === 0 && (g.producers.length > 1 || g.members.some((m) => m.className === 'DepthwiseConv2D')));
+  if (coupled.length > 0) {
+    const g = coupled[0]!;
+    throw new ConfigError('schedule', `gradual structured schedules and soft-decay prune plain chains only; group ${g.id} couples ${g.members.map((m) => m.layer).join(', ')} (use the one-shot schedule with steps instead)`);
+  }
+}
+
+/**
  * Prunes a copy of a tfjs model and fine-tunes it: scores weights (or units) with a criterion, selects
  * the least important per layer or globally following a schedule, applies the mode after every
  * optimizer step (hard masks keep pruned weights exactly zero through fine-tuning; `soft-decay` lets
  * them fade and recover until the schedule's end), and, when `structured`, physically removes the
  * pruned units/filters at the end. Returns the pruned model and a report; progress goes to `onEvent`.
+ * Structured one-shot hard pruning (the structured default) goes by dependency groups (`pruneByGroups`):
+ * residual, depthwise and concatenated channels are removed together, with `roundTo`, `ignore` and
+ * `steps`, and every structural decision is made before any data is read.
  *
  * @example
  * const { model: pruned, report } = await prune({
@@ -178,6 +214,14 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
   const epochs = options.finetune?.epochs ?? 0;
   const batchSize = options.finetune?.batchSize ?? 128;
   if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError('finetune.epochs', `must be a non-negative integer, got ${epochs}`);
+
+  if (structured && schedule.name === 'one-shot' && mode.name === hard.name) {
+    return pruneByGroups(options, { criterion, scope, seed, epochs, batchSize, emit });
+  }
+  for (const name of ['roundTo', 'ignore', 'steps', 'reduction', 'maxSparsity'] as const) {
+    if (options[name] !== undefined) throw new ConfigError(name, 'applies to structured pruning with the one-shot schedule and hard mode only');
+  }
+  if (structured) refuseCoupledGroups(options.model);
 
   const model = await cloneModel(options.model);
   const layers: PrunableLayer[] = prunableLayers(model, options.layers);
@@ -329,6 +373,7 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
     layers: layerReports,
     params: { before: nonzeroBefore, after: nonzeroAfter, storedBefore, storedAfter },
     updates,
+    macs: compareMacs(countMacs(options.model), countMacs(pruned)),
   };
   if (history) report.finetune = { epochs: history.epochs.length, steps: totalSteps, backend: history.backend, samplesPerSecond: history.samplesPerSecond, resumedFromEpoch };
   if (options.data.test) {

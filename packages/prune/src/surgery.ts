@@ -1,5 +1,6 @@
-import { ConfigError, tf, tfl } from '@shrinkray/tensor-core';
+import { ConfigError, tf, type tfl } from '@shrinkray/tensor-core';
 import { UnprunableStructureError } from './errors/unprunable-structure-error.js';
+import { rebuildModel } from './rebuild.js';
 import { LayerEmptiedError } from './errors/layer-emptied-error.js';
 import { channelwiseClasses, inboundLayers, outputLayerNames, prunableClasses, weightRole } from './graph.js';
 
@@ -176,21 +177,7 @@ export async function removeUnits(model: tfl.LayersModel, removals: ReadonlyMap<
       removedOut.set(layer.name, out);
     }
 
-    const topology = model.toJSON(null, false) as unknown as { class_name: string; config: { layers?: { class_name: string; config: Record<string, unknown> }[] } };
-    for (const entry of topology.config.layers ?? []) {
-      const size = newSizes.get(entry.config['name'] as string);
-      if (size === undefined) continue;
-      if ('units' in entry.config) entry.config['units'] = size;
-      else entry.config['filters'] = size;
-    }
-    const pruned = await tfl.models.modelFromJSON({ modelTopology: topology } as unknown as Parameters<typeof tfl.models.modelFromJSON>[0]);
-    for (const layer of pruned.layers) {
-      const fresh = newWeights.get(layer.name);
-      const old = model.layers.find((l) => l.name === layer.name);
-      if (fresh) layer.setWeights(fresh);
-      else if (old && old.weights.length > 0) layer.setWeights(old.getWeights());
-    }
-    return pruned;
+    return await rebuildModel(model, newSizes, newWeights);
   } finally {
     for (const list of newWeights.values()) for (const t of list) t.dispose();
   }

@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
 import { openData } from '@shrinkray/datasets';
-import { criteria, loadModelForPruning, modes, type PruneEvent, type PruneReport, prune, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
+import { criteria, loadModelForPruning, modes, planGroups, type PruneEvent, type PruneReport, prune, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
 import { type OptimizerConfig, TfjsModel, type tfl } from '@shrinkray/tensor-core';
 import type { Command } from 'commander';
 import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '../data-options.js';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { logdirFor, logdirOption } from '../logdir.js';
+import { checkModelPath } from '../models.js';
 import { createProgress, type Progress } from '../progress.js';
 
 /** The `--json` result of `shrinkray prune` (CLI.md keys: `before.accuracy`, `after.accuracy`, `sparsity`, `params.before`, `params.after`, `files`). */
@@ -28,6 +28,14 @@ export interface PruneCliResult {
   /** The epoch a `--resume` run continued from, else null. */
   resumedFromEpoch: number | null;
   files: string[];
+  /** MACs of one example before and after, in total and per layer. */
+  macs: { before: number; after: number; layers: NonNullable<PruneReport['macs']>['layers'] };
+  /** `--structured`: every dependency group (members, status, channels before/after, removed) and what blocked it. */
+  groups: NonNullable<PruneReport['groups']>;
+  /** `--structured`: layers the group builder does not understand (their input channels stay unpruned). */
+  unsupported: NonNullable<PruneReport['unsupported']>;
+  /** `--structured`: pruning steps. */
+  steps: number;
 }
 
 interface PruneCliOptions extends DataCliOptions {
@@ -47,6 +55,9 @@ interface PruneCliOptions extends DataCliOptions {
   includeOutputLayer?: boolean;
   checkpointDir?: string;
   resume?: boolean;
+  roundTo?: string;
+  ignore: string[];
+  steps?: string;
   output: string;
 }
 
@@ -72,7 +83,11 @@ function humanReport(r: PruneCliResult): string {
     `sparsity   ${pct(r.sparsity)} of pruned ${r.structured ? 'units' : 'weights'}`,
     `params     ${r.params.before.toLocaleString('en-US')} -> ${r.params.after.toLocaleString('en-US')} non-zero (${r.params.storedAfter.toLocaleString('en-US')} stored)`,
     `onnx       ${bytes(r.before.onnxBytes)} -> ${bytes(r.after.onnxBytes)} bytes, gzip ${bytes(r.before.onnxGzipBytes)} -> ${bytes(r.after.onnxGzipBytes)}`,
-    ...r.layers.map((l) => `  ${l.layer.padEnd(24)} ${pct(l.sparsity).padStart(7)}  units ${l.units.before} -> ${l.units.after}`),
+    `macs       ${r.macs.before.toLocaleString('en-US')} -> ${r.macs.after.toLocaleString('en-US')} per example (${(r.macs.before / Math.max(1, r.macs.after)).toFixed(2)}x fewer)`,
+    ...(r.groups.length > 0
+      ? r.groups.map((g) => `  ${g.id.padEnd(4)} ${g.status.padEnd(7)} ${String(g.channels.before).padStart(5)} -> ${String(g.channels.after).padEnd(5)} ${g.producers.join(', ')}${g.blockers[0] ? `  (${g.blockers[0].layer}: ${g.blockers[0].reason})` : ''}`)
+      : r.layers.map((l) => `  ${l.layer.padEnd(24)} ${pct(l.sparsity).padStart(7)}  units ${l.units.before} -> ${l.units.after}`)),
+    ...r.unsupported.map((u) => `unpruned   ${u.layer} (${u.className}): ${u.reason}`),
     ...r.files.map((f) => `wrote ${f}`),
   ];
   return lines.join('\n');
@@ -115,6 +130,9 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
     .option('--checkpoint-dir <dir>', 'write a checkpoint (weights, optimizer, masks) after every epoch, atomically')
     .option('--resume', 'continue from the newest checkpoint in --checkpoint-dir')
     .addOption(logdirOption())
+    .option('--round-to <n>', '--structured: keep every group\'s channel count a multiple of n (e.g. 8 or 16)')
+    .option('--ignore <layer|group>', '--structured: never prune the dependency group of this layer (or group id, e.g. g0) (repeatable)', collect, [])
+    .option('--steps <k>', '--structured: prune in k equal steps, fine-tuning --finetune-epochs after each', undefined)
     .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and model.onnx')
     .action(async (modelPath: string, options: PruneCliOptions) => {
       const out = io();
@@ -131,19 +149,25 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
         if (eq <= 0) throw new UsageError(`--layer-sparsity ${spec}: expected LAYER=S`);
         overrides[spec.slice(0, eq)] = number(spec.slice(eq + 1), `--layer-sparsity ${spec.slice(0, eq)}=`, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
       }
+      const roundTo = options.roundTo === undefined ? undefined : number(options.roundTo, '--round-to', (v) => Number.isInteger(v) && v > 0, 'a positive integer');
+      const steps = options.steps === undefined ? undefined : number(options.steps, '--steps', (v) => Number.isInteger(v) && v > 0, 'a positive integer');
+      if (!options.structured && (roundTo !== undefined || steps !== undefined || options.ignore.length > 0)) throw new UsageError('--round-to, --ignore and --steps need --structured');
       if (options.resume && !options.checkpointDir) throw new UsageError('--resume needs --checkpoint-dir');
-      if (!existsSync(modelPath)) throw new UsageError(`${modelPath}: no such file`);
-      const lower = modelPath.toLowerCase();
-      if (!lower.endsWith('.json') && !lower.endsWith('.onnx')) throw new UsageError(`${modelPath}: expected a tfjs model.json or an .onnx file`);
+      checkModelPath(modelPath);
       // Fail on unknown plugin names before any data is loaded.
       criteria.get(options.criterion);
       modes.get(options.mode);
-      const schedule = options.schedule ?? (epochs > 0 ? 'polynomial' : 'one-shot');
+      // Structured pruning of coupled channels (residual, depthwise) is one-shot by dependency groups.
+      const schedule = options.schedule ?? (epochs > 0 && !options.structured ? 'polynomial' : 'one-shot');
       schedules.get(schedule);
 
       const model = await loadModelForPruning(modelPath);
       let pruned: tfl.LayersModel | undefined;
       try {
+        // Structural decisions and refusals (groups, blocked layers, names) before any data is loaded.
+        if (options.structured && schedule === 'one-shot' && options.mode === 'hard') {
+          planGroups(model, { sparsity, ...(roundTo !== undefined ? { roundTo } : {}), ignore: options.ignore, layers: { exclude: options.exclude, ...(Object.keys(overrides).length > 0 ? { overrides } : {}) } });
+        }
         const data = await openData(options.data, openDataOptions(options, { inputShape: new TfjsModel(model).inputShape, seed }));
         const progress = createProgress(out);
         let lastOnnx: Uint8Array | undefined;
@@ -169,6 +193,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
             ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
             ...(options.resume ? { resume: true } : {}),
           },
+          ...(options.structured ? { ...(roundTo !== undefined ? { roundTo } : {}), ...(steps !== undefined ? { steps } : {}), ...(options.ignore.length > 0 ? { ignore: options.ignore } : {}) } : {}),
           seed,
           exportOnnx: async (m) => {
             lastOnnx = await toOnnxBytes(m);
@@ -196,6 +221,10 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
           finetuneEpochs: epochs,
           resumedFromEpoch: r.finetune?.resumedFromEpoch ?? null,
           files,
+          macs: r.macs ?? { before: 0, after: 0, layers: [] },
+          groups: r.groups ?? [],
+          unsupported: r.unsupported ?? [],
+          steps: r.steps ?? 1,
         };
         emit(out, globals(), report, () => humanReport(report));
       } finally {

@@ -1,4 +1,4 @@
-import { ConfigError, type Dataset, type DeclaredShape, formatShape, initBackend, loadTfjsModel, logitsFromProbabilities, type Model, predictBatched, softmax, type Tensor, Tensor as TensorClass, TfjsModel, tfl } from '@shrinkray/tensor-core';
+import { ConfigError, type Dataset, type DeclaredShape, formatShape, logitsFromProbabilities, type Model, predictBatched, softmax, type Tensor, Tensor as TensorClass, TfjsModel, tfl } from '@shrinkray/tensor-core';
 import { DistillDataError } from '../errors/distill-data-error.js';
 import { TeacherStudentMismatchError } from '../errors/teacher-student-mismatch-error.js';
 import { readLogitsFile } from './logits-file.js';

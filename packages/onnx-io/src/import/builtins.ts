@@ -315,7 +315,10 @@ function passThrough(opType: string): OpImporter {
     opType,
     import(ctx) {
       if (ctx.node.output.length > 1 && ctx.node.output[1] && ctx.consumers(ctx.node.output[1]).length > 0) ctx.fail('the mask output is not supported');
-      ctx.set(ctx.node.output[0]!, ctx.value(0));
+      // PyTorch's exporter shares equal initializers (e.g. the zero biases of BatchNorm-folded convs)
+      // through Identity nodes: the output is then the same constant.
+      if (ctx.isConstant(0)) ctx.setConstant(ctx.node.output[0]!, ctx.constant(0));
+      else ctx.set(ctx.node.output[0]!, ctx.value(0));
     },
   };
 }

@@ -128,6 +128,24 @@ function gapModel(): ModelProto {
 }
 
 describe('importOnnx of NCHW models', () => {
+  it('takes Identity of an initializer (how PyTorch shares equal weights, e.g. zero biases of BN-folded convs) and matches ORT', async () => {
+    const rng = new Rng(8);
+    const b = new GraphBuilder('shared');
+    b.input('x', 'float32', [null, 2, 5, 5]);
+    b.initializer('w1', Float32Array.from({ length: 3 * 2 * 9 }, () => rng.normal()), [3, 2, 3, 3]);
+    b.initializer('w2', Float32Array.from({ length: 3 * 3 * 9 }, () => rng.normal()), [3, 3, 3, 3]);
+    b.initializer('bias', Float32Array.from([0.5, -1, 2]), [3]);
+    b.node('Identity', ['bias'], ['bias_shared']);
+    b.node('Conv', ['x', 'w1', 'bias'], ['c1'], [attr.ints('kernel_shape', [3, 3]), attr.ints('pads', [1, 1, 1, 1])]);
+    b.node('Conv', ['c1', 'w2', 'bias_shared'], ['y'], [attr.ints('kernel_shape', [3, 3])]);
+    b.output('y', 'float32', [null, 3, 3, 3]);
+    const model = b.build({ opset: 13 });
+    const x = randomInput([2, 2, 5, 5], 9);
+    const layers = await importOnnx(model);
+    // the imported model keeps the ONNX output layout (NCHW)
+    expect(maxAbsDiff(await tfjsOutput(layers, nchwToNhwc(x)), await ortOutput(model, x))).toBeLessThan(1e-4);
+  });
+
   it('imports Conv (asymmetric pads, depthwise groups), BN, Clip, pools, Concat, Flatten, Gemm(transB, alpha, beta), MatMul+Add, Softmax and matches ORT', async () => {
     const model = foreignModel();
     const x = randomInput([3, 2, 8, 8], 21);

@@ -8,6 +8,8 @@
  * - `Conv2DBackpropFilter`: missing in tfjs-backend-wasm 4.22 (Conv2D training threw); im2col + fast matmul.
  * - `Conv2DBackpropInput`: the stock direct loop replaced by a flipped-filter Conv2D (stride 1) or
  *   fast matmul + col2im.
+ * - `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput`: missing in
+ *   tfjs-backend-wasm 4.22 (DepthwiseConv2D training threw); direct loops.
  * - `MaxPoolGrad`: argmax once per window + scatter, instead of re-scanning windows per input pixel.
  * - `Sum` over leading axes (bias gradients): summed in place instead of after a full transpose.
  * - `Transpose`: (batched) 2-D permutations as a cache-blocked copy (stock: 5-50 ns per element).
@@ -23,6 +25,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CHANNEL_BINARY_KERNELS, makeChannelBinary } from './broadcast.js';
 import { batchMatMulKernel, makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d-backprop.js';
+import { makeDepthwiseBackpropFilter, makeDepthwiseBackpropInput } from './depthwise-backprop.js';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
 import { FUSED_ADAM, fusedAdamKernel } from './fused-adam.js';
 import { makeIdentity } from './identity.js';
@@ -119,9 +122,10 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   replace(tf.Conv2DBackpropInput, (o) => conv(tf.Conv2DBackpropInput, makeConv2DBackpropInput(required(tf.Conv2DBackpropInput, o), batchMatMulKernel)), saved);
   if (ort) {
     for (const name of [tf.Conv2D, tf.FusedConv2D, tf.DepthwiseConv2dNative, tf.FusedDepthwiseConv2D]) replace(name, (o) => conv(name, required(name, o)), saved);
-    // Missing from tfjs-backend-wasm 4.22: ORT provides them (at every size).
-    for (const name of [tf.DepthwiseConv2dNativeBackpropInput, tf.DepthwiseConv2dNativeBackpropFilter]) replace(name, (o) => conv(name, o), saved);
   }
+  // Missing from tfjs-backend-wasm 4.22: direct wasm-side loops, in ORT above its size threshold.
+  replace(tf.DepthwiseConv2dNativeBackpropFilter, () => conv(tf.DepthwiseConv2dNativeBackpropFilter, makeDepthwiseBackpropFilter()), saved);
+  replace(tf.DepthwiseConv2dNativeBackpropInput, () => conv(tf.DepthwiseConv2dNativeBackpropInput, makeDepthwiseBackpropInput()), saved);
   replace(tf.MaxPoolGrad, (o) => makeMaxPoolGrad(required(tf.MaxPoolGrad, o)), saved);
   replace(tf.Sum, (o) => viaOrt(tf.Sum, ortElementwiseKernels[tf.Sum]!, makeSum(required(tf.Sum, o))), saved);
   replace(tf.Transpose, (o) => makeTranspose(required(tf.Transpose, o)), saved);

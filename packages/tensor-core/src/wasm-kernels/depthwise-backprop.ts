@@ -1,0 +1,127 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { heapF32, type KernelFunc, type WasmBackendLike } from './wasm-backend.js';
+
+/** Geometry of a depthwise convolution (NHWC, filter [fh, fw, inC, mult]). */
+interface DepthwiseGeometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  mult: number;
+  outH: number;
+  outW: number;
+  fh: number;
+  fw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  padTop: number;
+  padLeft: number;
+}
+
+function geometry(xShape: readonly number[], filterShape: readonly number[], attrs: Pick<tf.DepthwiseConv2dNativeBackpropFilterAttrs, 'strides' | 'dilations' | 'pad' | 'dimRoundingMode'>): DepthwiseGeometry {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+  );
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    mult: filterShape[3]!,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    dh: info.dilationHeight,
+    dw: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/**
+ * Visits every (output position, filter tap) pair that reads an input pixel: `visit(xOffset, dyOffset,
+ * filterOffset)` with the offsets of channel 0 (channel c is at +c, output channel c·mult+m at +c·mult+m).
+ */
+function forEachTap(g: DepthwiseGeometry, visit: (x: number, dy: number, w: number) => void): void {
+  const outC = g.inC * g.mult;
+  for (let n = 0; n < g.batch; n++) {
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++) {
+        const dy = ((n * g.outH + oh) * g.outW + ow) * outC;
+        for (let kh = 0; kh < g.fh; kh++) {
+          const ih = oh * g.sh + kh * g.dh - g.padTop;
+          if (ih < 0 || ih >= g.inH) continue;
+          for (let kw = 0; kw < g.fw; kw++) {
+            const iw = ow * g.sw + kw * g.dw - g.padLeft;
+            if (iw < 0 || iw >= g.inW) continue;
+            visit(((n * g.inH + ih) * g.inW + iw) * g.inC, dy, (kh * g.fw + kw) * outC);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * `DepthwiseConv2dNativeBackpropFilter` for the wasm backend (missing in tfjs-backend-wasm 4.22, so
+ * training a DepthwiseConv2D threw): dW[kh,kw,c,m] = Σ x[n,ih,iw,c]·dy[n,oh,ow,c·mult+m], direct loops.
+ */
+export function makeDepthwiseBackpropFilter(): KernelFunc {
+  return (args) => {
+    const backend = args.backend as WasmBackendLike;
+    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+    const g = geometry(x.shape, attrs.filterShape, attrs);
+    const out = backend.makeOutput([...attrs.filterShape], 'float32');
+    const dw = heapF32(backend, out);
+    const xs = heapF32(backend, x);
+    const dys = heapF32(backend, dy);
+    dw.fill(0);
+    const { inC, mult } = g;
+    forEachTap(g, (xo, dyo, wo) => {
+      for (let c = 0; c < inC; c++) {
+        const xv = xs[xo + c]!;
+        for (let m = 0; m < mult; m++) dw[wo + c * mult + m]! += xv * dys[dyo + c * mult + m]!;
+      }
+    });
+    return out;
+  };
+}
+
+/**
+ * `DepthwiseConv2dNativeBackpropInput` for the wasm backend (missing in tfjs-backend-wasm 4.22):
+ * dx[n,ih,iw,c] = Σ dy[n,oh,ow,c·mult+m]·W[kh,kw,c,m], direct loops.
+ */
+export function makeDepthwiseBackpropInput(): KernelFunc {
+  return (args) => {
+    const backend = args.backend as WasmBackendLike;
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+    const g = geometry(attrs.inputShape, filter.shape, attrs);
+    const out = backend.makeOutput([...attrs.inputShape], 'float32');
+    const dx = heapF32(backend, out);
+    const ws = heapF32(backend, filter);
+    const dys = heapF32(backend, dy);
+    dx.fill(0);
+    const { inC, mult } = g;
+    forEachTap(g, (xo, dyo, wo) => {
+      for (let c = 0; c < inC; c++) {
+        let s = 0;
+        for (let m = 0; m < mult; m++) s += dys[dyo + c * mult + m]! * ws[wo + c * mult + m]!;
+        dx[xo + c]! += s;
+      }
+    });
+    return out;
+  };
+}
