@@ -1,2 +1,2 @@
 import { shrinkrayVitestConfig } from '@shrinkray/vitest-preset';
-export default shrinkrayVitestConfig();
+export default shrinkrayVitestConfig({ setupFiles: ['./test/setup.ts'] });

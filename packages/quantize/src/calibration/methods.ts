@@ -175,9 +175,20 @@ export function entropyCalibration(options: EntropyOptions = {}): CalibrationMet
   });
 }
 
-/** The built-in calibration methods, registered in `calibrationMethods` at load time. */
+/** The built-in calibration methods; the package entry point registers them in `calibrationMethods`. */
 export const builtinCalibrationMethods: readonly CalibrationMethod[] = Object.freeze([minmaxCalibration, percentileCalibration(), entropyCalibration()]);
 
-/** Calibration methods by name (`--calibration`). Plugins register more with `calibrationMethods.register(method)`. */
-export const calibrationMethods = new Registry<CalibrationMethod>('calibration method');
-for (const m of builtinCalibrationMethods) calibrationMethods.register(m);
+/**
+ * Calibration methods by name (`--calibration`), on the process-wide `Registry.shared('calibration')`
+ * (one per process even with two installed copies). Plugins register more with
+ * `calibrationMethods.register(method)`.
+ */
+export const calibrationMethods = Registry.shared<CalibrationMethod>('calibration', 'calibration method');
+
+/**
+ * Registers the built-in calibration methods (names already taken, e.g. by a second installed copy,
+ * stay as they are). The package entry point calls this on import; `@shrinkray/quantize/base` does not.
+ */
+export function registerQuantizeBuiltins(): void {
+  calibrationMethods.registerBuiltins(builtinCalibrationMethods, (m) => m.name);
+}
