@@ -9,6 +9,7 @@ import { shrinkray, tempDir } from './helpers.js';
 let dir: string;
 let modelJson: string;
 let expectedAccuracy: number;
+let expectedPerClass: number[];
 
 beforeAll(async () => {
   await initBackend();
@@ -29,6 +30,13 @@ beforeAll(async () => {
   let correct = 0;
   for (let i = 0; i < test.y.length; i++) if (predicted[i] === test.y[i]) correct++;
   expectedAccuracy = correct / test.y.length;
+  const right = new Array<number>(10).fill(0);
+  const seen = new Array<number>(10).fill(0);
+  for (let i = 0; i < test.y.length; i++) {
+    seen[test.y[i]!]!++;
+    if (predicted[i] === test.y[i]) right[test.y[i]!]!++;
+  }
+  expectedPerClass = right.map((r, c) => r / seen[c]!);
   modelJson = (await saveTfjsModel(model, path.join(dir, 'model')))[0]!;
 });
 
@@ -36,8 +44,11 @@ describe('shrinkray eval', () => {
   it('prints exactly one JSON object whose accuracy matches tfjs on the test split', () => {
     const run = shrinkray(['eval', modelJson, '--data', 'mnist', '--json']);
     expect(run.code).toBe(0);
-    const result = JSON.parse(run.stdout) as { accuracy: number; nll: number; ece: number; samples: number };
+    const result = JSON.parse(run.stdout) as { accuracy: number; nll: number; ece: number; samples: number; classes: { name: string; accuracy: number }[] };
     expect(result.samples).toBe(2000);
+    // Classes by name (MNIST's are the digits), each with its accuracy from tfjs's own predictions.
+    expect(result.classes.map((c) => c.name)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    for (const [c, expected] of expectedPerClass.entries()) expect(result.classes[c]!.accuracy).toBeCloseTo(expected, 10);
     expect(result.accuracy).toBeCloseTo(expectedAccuracy, 10);
     expect(result.accuracy).toBeGreaterThan(0.8);
     expect(result.nll).toBeGreaterThan(0);

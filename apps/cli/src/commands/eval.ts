@@ -14,6 +14,8 @@ export interface EvalResult {
   nll: number;
   ece: number;
   samples: number;
+  /** Per-class top-1 accuracy, by class name (`null` for a class without test examples). */
+  classes: { name: string; accuracy: number | null }[];
 }
 
 /** `shrinkray eval <model> --data D`: the `evaluate` driver on the test split. */
@@ -37,9 +39,10 @@ export function registerEval(program: Command, io: () => Io, globals: () => Glob
           },
         });
         progress.stop();
-        const result: EvalResult = { model: modelPath, data: options.data, accuracy: report.accuracy, nll: report.nll, ece: report.ece, samples: report.samples };
+        const classes = report.classNames.map((name, c) => ({ name, accuracy: report.perClassAccuracy[c] ?? null }));
+        const result: EvalResult = { model: modelPath, data: options.data, accuracy: report.accuracy, nll: report.nll, ece: report.ece, samples: report.samples, classes };
         emit(out, globals(), result, () =>
-          [`model     ${modelPath}`, `data      ${options.data} (test split, ${result.samples} samples)`, `accuracy  ${(result.accuracy * 100).toFixed(2)}%`, `nll       ${result.nll.toFixed(4)}`, `ece       ${result.ece.toFixed(4)}`].join('\n'),
+          [`model     ${modelPath}`, `data      ${options.data} (test split, ${result.samples} samples)`, `accuracy  ${(result.accuracy * 100).toFixed(2)}%`, `nll       ${result.nll.toFixed(4)}`, `ece       ${result.ece.toFixed(4)}`, `classes   ${classes.map((c) => `${c.name} ${c.accuracy === null ? '-' : `${(c.accuracy * 100).toFixed(1)}%`}`).join(', ')}`].join('\n'),
         );
       } finally {
         await model.dispose();
