@@ -37,6 +37,15 @@ describe('shrinkray eval / distill on text', () => {
     expect((JSON.parse(tfjsRun.stdout) as { accuracy: number }).accuracy).toBeCloseTo(report.student.accuracy, 6);
   }, 300_000);
 
+  it('eval MODEL.onnx --data csv:… --text-column/--tokenizer is a text job: the teacher ONNX scores what PyTorch scored', () => {
+    const run = shrinkray(['eval', f('teacher/onnx/model.onnx'), '--data', `csv:${f('train.csv')},${f('test.csv')}`, '--text-column', 'text', '--tokenizer', f('teacher'), '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { accuracy: number; samples: number; tokenizer: string };
+    expect(result.samples).toBe(readFileSync(f('test.csv'), 'utf8').trim().split('\n').length - 1);
+    expect(result.accuracy).toBeCloseTo(torchAccuracy, 6);
+    expect(result.tokenizer).toBe(f('teacher/tokenizer.json'));
+  });
+
   it('an ONNX text model without a tokenizer beside it or --tokenizer fails naming the tokenizer', () => {
     const run = shrinkray(['eval', f('teacher/onnx/model.onnx'), '--data', data, '--json']);
     expect(run.code).not.toBe(0);

@@ -34,9 +34,17 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-/** True for text data (`jsonl:`, `text-csv:`) or a model given as a transformers.js folder (`hf:DIR` or a folder). */
-export async function isTextJob(model: string | undefined, data: string): Promise<boolean> {
-  return TEXT_DATA.test(data) || (model !== undefined && (model.startsWith('hf:') || (await isDir(model))));
+/** True for `csv:` data with a text option (`--text-column` or `--tokenizer`): a CSV of texts. */
+function isTextCsv(data: string, options: TextCliOptions): boolean {
+  return data.startsWith('csv:') && (options.textColumn !== undefined || options.tokenizer !== undefined);
+}
+
+/**
+ * True for text data (`jsonl:`, `text-csv:`, or `csv:` with `--text-column` / `--tokenizer`) or a
+ * model given as a transformers.js folder (`hf:DIR` or a folder).
+ */
+export async function isTextJob(model: string | undefined, data: string, options: TextCliOptions = {}): Promise<boolean> {
+  return TEXT_DATA.test(data) || isTextCsv(data, options) || (model !== undefined && (model.startsWith('hf:') || (await isDir(model))));
 }
 
 function maxLengthOf(options: TextCliOptions): number | undefined {
@@ -51,8 +59,10 @@ function dataOptions(options: TextCliOptions, tokenizer: TextTokenizer, extra: P
 }
 
 async function openTextSplits(spec: string, options: TextCliOptions, tokenizer: TextTokenizer, extra: Partial<OpenDataOptions> = {}): Promise<TextDatasetSplits> {
-  if (!TEXT_DATA.test(spec)) throw new UsageError(`--data ${spec}: a text model needs text data (jsonl:TRAIN[,TEST] or text-csv:TRAIN[,TEST])`);
-  return (await openData(spec, dataOptions(options, tokenizer, extra))) as TextDatasetSplits;
+  if (!TEXT_DATA.test(spec) && !spec.startsWith('csv:')) throw new UsageError(`--data ${spec}: a text model needs text data (jsonl:TRAIN[,TEST], csv:TRAIN[,TEST] with a text column, or text-csv:TRAIN[,TEST])`);
+  // `csv:` here is text data even when its header has more than text, label and id columns.
+  const csvText = spec.startsWith('csv:') && options.textColumn === undefined ? { textColumn: 'text' } : {};
+  return (await openData(spec, dataOptions(options, tokenizer, { ...csvText, ...extra }))) as TextDatasetSplits;
 }
 
 /** The tokenizer of `--tokenizer`, else `tokenizer.json` beside the model file. */
@@ -64,7 +74,7 @@ async function studentTokenizer(options: TextCliOptions, modelFile: string | und
 }
 
 /**
- * `shrinkray eval MODEL --data jsonl:…|text-csv:…`: a text model on the test split. MODEL is a
+ * `shrinkray eval MODEL --data jsonl:…|csv:…|text-csv:…`: a text model on the test split. MODEL is a
  * transformers.js folder (`hf:DIR` or `DIR`, run on its own tokenizer) or a student `.onnx` /
  * `model.json` whose tokenizer is `--tokenizer` or the `tokenizer.json` beside it.
  */
