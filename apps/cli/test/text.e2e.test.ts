@@ -28,10 +28,14 @@ describe('shrinkray eval / distill on text', () => {
     expect(report.rows).toMatchObject({ labelled: 500, unlabelled: 1000 });
     expect(report.student.accuracy).toBeGreaterThan(0.2);
     expect(report.baseline.accuracy).toBeGreaterThan(0);
-    for (const file of ['model.json', 'student.onnx', 'tokenizer.json']) expect(existsSync(path.join(out, file)), file).toBe(true);
-    const evalRun = shrinkray(['eval', path.join(out, 'student.onnx'), '--data', data, '--json']);
+    for (const file of ['model.json', 'model.onnx', 'tokenizer.json']) expect(existsSync(path.join(out, file)), file).toBe(true);
+    const evalRun = shrinkray(['eval', path.join(out, 'model.onnx'), '--data', data, '--json']);
     expect(evalRun.code, evalRun.stderr).toBe(0);
     expect((JSON.parse(evalRun.stdout) as { accuracy: number }).accuracy).toBeCloseTo(report.student.accuracy, 2);
+    // The same texts as csv: (a text header: id,text,label) with no text option: a text job on the tokenizer beside the model.
+    const csvRun = shrinkray(['eval', path.join(out, 'model.onnx'), '--data', `csv:${f('train.csv')},${f('test.csv')}`, '--json']);
+    expect(csvRun.code, csvRun.stderr).toBe(0);
+    expect(JSON.parse(csvRun.stdout)).toMatchObject({ accuracy: (JSON.parse(evalRun.stdout) as { accuracy: number }).accuracy, tokenizer: path.join(out, 'tokenizer.json') });
     const tfjsRun = shrinkray(['eval', path.join(out, 'model.json'), '--data', data, '--json']);
     expect(tfjsRun.code, tfjsRun.stderr).toBe(0);
     expect((JSON.parse(tfjsRun.stdout) as { accuracy: number }).accuracy).toBeCloseTo(report.student.accuracy, 6);

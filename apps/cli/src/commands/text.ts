@@ -1,7 +1,7 @@
 import { copyFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { openData, type OpenDataOptions, type TextDatasetSplits, TextTokenizer } from '@shrinkray/datasets';
+import { isTextCsvHeader, openData, type OpenDataOptions, readCsvHeader, type TextDatasetSplits, TextTokenizer } from '@shrinkray/datasets';
 import { buildTextStudent, countParams, distill, openTextTeacher, parseTextStudentSpec, saveStudent, type TextTeacher, textTeacherLogits } from '@shrinkray/distill';
 import { OnnxTextModel } from '@shrinkray/onnx-io';
 import { accuracy, evaluate, initBackend, loadTfjsModel, type Model, type OptimizerConfig, TfjsModel } from '@shrinkray/tensor-core';
@@ -34,17 +34,23 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-/** True for `csv:` data with a text option (`--text-column` or `--tokenizer`): a CSV of texts. */
-function isTextCsv(data: string, options: TextCliOptions): boolean {
-  return data.startsWith('csv:') && (options.textColumn !== undefined || options.tokenizer !== undefined);
+/**
+ * True for `csv:` data of texts: `--text-column` or `--tokenizer` given, or TRAIN's header is a text
+ * header (`isTextCsvHeader`: only `text`, the label column and `id`).
+ */
+async function isTextCsv(data: string, options: TextCliOptions): Promise<boolean> {
+  if (!data.startsWith('csv:')) return false;
+  if (options.textColumn !== undefined || options.tokenizer !== undefined) return true;
+  const header = await readCsvHeader(data.slice('csv:'.length).split(',')[0]!.trim());
+  return header !== null && isTextCsvHeader(header, options.labelColumn !== undefined ? { labelColumn: options.labelColumn } : {});
 }
 
 /**
- * True for text data (`jsonl:`, `text-csv:`, or `csv:` with `--text-column` / `--tokenizer`) or a
- * model given as a transformers.js folder (`hf:DIR` or a folder).
+ * True for text data (`jsonl:`, `text-csv:`, or `csv:` of texts, see {@link isTextCsv}) or a model
+ * given as a transformers.js folder (`hf:DIR` or a folder).
  */
 export async function isTextJob(model: string | undefined, data: string, options: TextCliOptions = {}): Promise<boolean> {
-  return TEXT_DATA.test(data) || isTextCsv(data, options) || (model !== undefined && (model.startsWith('hf:') || (await isDir(model))));
+  return TEXT_DATA.test(data) || (await isTextCsv(data, options)) || (model !== undefined && (model.startsWith('hf:') || (await isDir(model))));
 }
 
 function maxLengthOf(options: TextCliOptions): number | undefined {
@@ -129,7 +135,7 @@ export interface TextDistillCliOptions extends TextCliOptions {
  * `shrinkray distill --teacher hf:DIR --student text-bag:E|text-cnn:E,C --data jsonl:… -o OUT`: the
  * teacher runs on its own tokenizer over the raw texts (logits computed once), the student trains on
  * `--tokenizer`'s ids (default the teacher's tokenizer). Writes the student (tfjs + ONNX) and its
- * tokenizer to OUT, so `shrinkray eval OUT/student.onnx --data …` finds it.
+ * tokenizer to OUT, so `shrinkray eval OUT/model.onnx --data …` finds it.
  */
 export async function runTextDistill(out: Io, globals: GlobalOptions, options: TextDistillCliOptions): Promise<void> {
   if (options.teacher.length !== 1) throw new UsageError('text distillation takes one --teacher (a transformers.js folder, hf:DIR)');

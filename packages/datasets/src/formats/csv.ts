@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { parse } from 'csv-parse';
+import { type Options, type Parser, parse } from 'csv-parse';
 import { DataError, Dataset, type DatasetSplits, stratifiedSplit, Tensor } from '@shrinkray/tensor-core';
 import type { DataFormat, OpenDataOptions } from '../formats.js';
 import { classesForIndices, integerLabels } from './labels.js';
@@ -34,13 +34,21 @@ class FloatBuilder {
   }
 }
 
+/** A csv-parse stream over `file`; a read error of the file (e.g. ENOENT) surfaces through the parser. */
+function parseFile(file: string, options: Options): Parser {
+  const parser = parse(options);
+  const input = createReadStream(file);
+  input.on('error', (error) => parser.destroy(error));
+  return input.pipe(parser);
+}
+
 /**
  * Reads a CSV with a header row: every column but `labelColumn` is a numeric feature.
  *
  * @throws DataError naming the file and line of a ragged row, a non-numeric cell, or NaN/Inf (with its column).
  */
 export async function readCsvTable(file: string, labelColumn: string, expectColumns?: readonly string[]): Promise<CsvTable> {
-  const parser = createReadStream(file).pipe(parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
+  const parser = parseFile(file, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true });
   let header: string[] | null = null;
   let labelAt = -1;
   const features = new FloatBuilder();
@@ -80,7 +88,8 @@ export async function readCsvTable(file: string, labelColumn: string, expectColu
     }
   } catch (error) {
     if (DataError.isInstance(error)) throw error;
-    const e = error as Error & { lines?: number };
+    const e = error as Error & { lines?: number; code?: string };
+    if (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES') throw new DataError('corrupt', { source: file }, `cannot be read (${e.code})`);
     throw new DataError('corrupt', { source: file, ...(e.lines !== undefined ? { line: e.lines } : {}) }, `unreadable CSV: ${e.message}`);
   } finally {
     parser.destroy();
@@ -115,7 +124,7 @@ function labelIndices(tables: readonly CsvTable[], classes: readonly string[] | 
  * reader then reports the problem with its file and line).
  */
 export async function readCsvHeader(file: string): Promise<string[] | null> {
-  const parser = createReadStream(file).pipe(parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, to_line: 1 }));
+  const parser = parseFile(file, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, to_line: 1 });
   try {
     for await (const record of parser as AsyncIterable<string[]>) return record;
     return null;
