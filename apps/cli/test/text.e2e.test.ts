@@ -39,6 +39,10 @@ describe('shrinkray eval / distill on text', () => {
     const tfjsRun = shrinkray(['eval', path.join(out, 'model.json'), '--data', data, '--json']);
     expect(tfjsRun.code, tfjsRun.stderr).toBe(0);
     expect((JSON.parse(tfjsRun.stdout) as { accuracy: number }).accuracy).toBeCloseTo(report.student.accuracy, 6);
+    // The output folder (a tfjs model folder with its tokenizer) stands for its model.json.
+    const folderRun = shrinkray(['eval', out, '--data', data, '--json']);
+    expect(folderRun.code, folderRun.stderr).toBe(0);
+    expect((JSON.parse(folderRun.stdout) as { accuracy: number }).accuracy).toBe((JSON.parse(tfjsRun.stdout) as { accuracy: number }).accuracy);
   }, 300_000);
 
   it('eval MODEL.onnx --data csv:… --text-column/--tokenizer is a text job: the teacher ONNX scores what PyTorch scored', () => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { copyFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -34,6 +35,11 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
+/** A transformers.js model folder: `hf:DIR`, or a folder without a tfjs `model.json` (a tfjs model folder is not one). */
+async function isTextModelFolder(model: string): Promise<boolean> {
+  return model.startsWith('hf:') || ((await isDir(model)) && !existsSync(path.join(model, 'model.json')));
+}
+
 /**
  * True for `csv:` data of texts: `--text-column` or `--tokenizer` given, or TRAIN's header is a text
  * header (`isTextCsvHeader`: only `text`, the label column and `id`).
@@ -50,7 +56,7 @@ async function isTextCsv(data: string, options: TextCliOptions): Promise<boolean
  * given as a transformers.js folder (`hf:DIR` or a folder).
  */
 export async function isTextJob(model: string | undefined, data: string, options: TextCliOptions = {}): Promise<boolean> {
-  return TEXT_DATA.test(data) || (await isTextCsv(data, options)) || (model !== undefined && (model.startsWith('hf:') || (await isDir(model))));
+  return TEXT_DATA.test(data) || (await isTextCsv(data, options)) || (model !== undefined && (await isTextModelFolder(model)));
 }
 
 function maxLengthOf(options: TextCliOptions): number | undefined {
@@ -90,13 +96,15 @@ export async function runTextEval(out: Io, globals: GlobalOptions, modelArg: str
   let model: Model;
   let tokenizer: TextTokenizer;
   const maxLength = maxLengthOf(options);
-  if (modelArg.startsWith('hf:') || (await isDir(modelArg))) {
+  if (await isTextModelFolder(modelArg)) {
     teacher = await openTextTeacher(modelArg, maxLength !== undefined ? { maxLength } : {});
     model = teacher.model;
     tokenizer = teacher.tokenizer;
   } else {
-    tokenizer = await studentTokenizer(options, modelArg);
-    model = modelArg.toLowerCase().endsWith('.onnx') ? await OnnxTextModel.create(modelArg, { padId: tokenizer.padId, name: modelArg }) : new TfjsModel(await loadTfjsModel(modelArg), modelArg);
+    // A tfjs model folder stands for its model.json.
+    const file = (await isDir(modelArg)) ? path.join(modelArg, 'model.json') : modelArg;
+    tokenizer = await studentTokenizer(options, file);
+    model = file.toLowerCase().endsWith('.onnx') ? await OnnxTextModel.create(file, { padId: tokenizer.padId, name: modelArg }) : new TfjsModel(await loadTfjsModel(file), modelArg);
   }
   try {
     const { test, texts } = await openTextSplits(options.data, options, tokenizer, teacher ? { classes: teacher.classNames } : {});

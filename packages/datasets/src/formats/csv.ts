@@ -34,11 +34,15 @@ class FloatBuilder {
   }
 }
 
-/** A csv-parse stream over `file`; a read error of the file (e.g. ENOENT) surfaces through the parser. */
+/**
+ * A csv-parse stream over `file`: a read error of the file (e.g. ENOENT) surfaces through the parser,
+ * and destroying the parser (after a partial read) closes the file.
+ */
 function parseFile(file: string, options: Options): Parser {
   const parser = parse(options);
   const input = createReadStream(file);
   input.on('error', (error) => parser.destroy(error));
+  parser.on('close', () => input.destroy());
   return input.pipe(parser);
 }
 
