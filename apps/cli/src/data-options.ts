@@ -52,7 +52,7 @@ export function dataHelp(): string {
  */
 export function addDataOptions(command: Command): Command {
   return command
-    .addOption(new Option('--label-column <name>', 'csv: the label column (default "label")'))
+    .addOption(new Option('--label-column <name>', 'csv, jsonl: the label column / JSON field (default "label")'))
     .addOption(new Option('--classes <names>', "the model's class order, comma-separated (default: the data's sorted class names)").argParser(parseNames))
     .addOption(new Option('--resize <n>', 'images: resize the shorter side to N pixels, then centre-crop to the model input').argParser(parseSide))
     .addOption(new Option('--mean <values>', 'subtract per channel after scaling to [0,1] (one value, or one per channel)').argParser(parseNumbers))

@@ -56,6 +56,12 @@ describe('shrinkray eval', () => {
     expect(result.ece).toBeLessThan(1);
   });
 
+  it('takes the tfjs model folder for its model.json (a folder is not mistaken for a transformers.js text model)', () => {
+    const run = shrinkray(['eval', path.dirname(modelJson), '--data', 'mnist', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as { accuracy: number }).accuracy).toBeCloseTo(expectedAccuracy, 10);
+  });
+
   it('prints a human summary without --json', () => {
     const run = shrinkray(['eval', modelJson, '--data', 'mnist']);
     expect(run.code).toBe(0);

@@ -28,14 +28,31 @@ describe('shrinkray eval / distill on text', () => {
     expect(report.rows).toMatchObject({ labelled: 500, unlabelled: 1000 });
     expect(report.student.accuracy).toBeGreaterThan(0.2);
     expect(report.baseline.accuracy).toBeGreaterThan(0);
-    for (const file of ['model.json', 'student.onnx', 'tokenizer.json']) expect(existsSync(path.join(out, file)), file).toBe(true);
-    const evalRun = shrinkray(['eval', path.join(out, 'student.onnx'), '--data', data, '--json']);
+    for (const file of ['model.json', 'model.onnx', 'tokenizer.json']) expect(existsSync(path.join(out, file)), file).toBe(true);
+    const evalRun = shrinkray(['eval', path.join(out, 'model.onnx'), '--data', data, '--json']);
     expect(evalRun.code, evalRun.stderr).toBe(0);
     expect((JSON.parse(evalRun.stdout) as { accuracy: number }).accuracy).toBeCloseTo(report.student.accuracy, 2);
+    // The same texts as csv: (a text header: id,text,label) with no text option: a text job on the tokenizer beside the model.
+    const csvRun = shrinkray(['eval', path.join(out, 'model.onnx'), '--data', `csv:${f('train.csv')},${f('test.csv')}`, '--json']);
+    expect(csvRun.code, csvRun.stderr).toBe(0);
+    expect(JSON.parse(csvRun.stdout)).toMatchObject({ accuracy: (JSON.parse(evalRun.stdout) as { accuracy: number }).accuracy, tokenizer: path.join(out, 'tokenizer.json') });
     const tfjsRun = shrinkray(['eval', path.join(out, 'model.json'), '--data', data, '--json']);
     expect(tfjsRun.code, tfjsRun.stderr).toBe(0);
     expect((JSON.parse(tfjsRun.stdout) as { accuracy: number }).accuracy).toBeCloseTo(report.student.accuracy, 6);
+    // The output folder (a tfjs model folder with its tokenizer) stands for its model.json.
+    const folderRun = shrinkray(['eval', out, '--data', data, '--json']);
+    expect(folderRun.code, folderRun.stderr).toBe(0);
+    expect((JSON.parse(folderRun.stdout) as { accuracy: number }).accuracy).toBe((JSON.parse(tfjsRun.stdout) as { accuracy: number }).accuracy);
   }, 300_000);
+
+  it('eval MODEL.onnx --data csv:… --text-column/--tokenizer is a text job: the teacher ONNX scores what PyTorch scored', () => {
+    const run = shrinkray(['eval', f('teacher/onnx/model.onnx'), '--data', `csv:${f('train.csv')},${f('test.csv')}`, '--text-column', 'text', '--tokenizer', f('teacher'), '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { accuracy: number; samples: number; tokenizer: string };
+    expect(result.samples).toBe(readFileSync(f('test.csv'), 'utf8').trim().split('\n').length - 1);
+    expect(result.accuracy).toBeCloseTo(torchAccuracy, 6);
+    expect(result.tokenizer).toBe(f('teacher/tokenizer.json'));
+  });
 
   it('an ONNX text model without a tokenizer beside it or --tokenizer fails naming the tokenizer', () => {
     const run = shrinkray(['eval', f('teacher/onnx/model.onnx'), '--data', data, '--json']);

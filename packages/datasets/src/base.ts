@@ -24,6 +24,7 @@ export {
   npyFormat,
   npzFormat,
   openCsv,
+  readCsvHeader,
   openImages,
   openNpy,
   openNpz,

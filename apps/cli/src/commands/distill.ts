@@ -153,7 +153,7 @@ export function registerDistill(program: Command, io: () => Io, globals: () => G
     .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and model.onnx');
   addTextOptions(command).action(async (options: DistillCliOptions) => {
       const out = io();
-      if (await isTextJob(options.teacher[0], options.data)) return runTextDistill(out, globals(), options);
+      if (await isTextJob(options.teacher[0], options.data, options)) return runTextDistill(out, globals(), options);
       const seed = globals().seed ?? 0;
       const temperature = options.temperature === undefined ? undefined : number(options.temperature, '--temperature', (v) => v > 0, 'a number > 0');
       const alpha = options.alpha === undefined ? undefined : number(options.alpha, '--alpha', (v) => v >= 0 && v <= 1, 'a number in [0, 1]');

@@ -26,7 +26,7 @@ export function registerEval(program: Command, io: () => Io, globals: () => Glob
     .requiredOption('--data <spec>', dataHelp());
   addTextOptions(command).action(async (modelPath: string, options: { data: string } & DataCliOptions & TextCliOptions) => {
       const out = io();
-      if (await isTextJob(modelPath, options.data)) return runTextEval(out, globals(), modelPath, options);
+      if (await isTextJob(modelPath, options.data, options)) return runTextEval(out, globals(), modelPath, options);
       const model = await openModel(modelPath);
       try {
         const { test } = await openData(options.data, openDataOptions(options, { inputShape: model.inputShape, seed: globals().seed ?? 0 }));

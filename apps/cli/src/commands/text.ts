@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { copyFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { openData, type OpenDataOptions, type TextDatasetSplits, TextTokenizer } from '@shrinkray/datasets';
+import { isTextCsvHeader, openData, type OpenDataOptions, readCsvHeader, type TextDatasetSplits, TextTokenizer } from '@shrinkray/datasets';
 import { buildTextStudent, countParams, distill, openTextTeacher, parseTextStudentSpec, saveStudent, type TextTeacher, textTeacherLogits } from '@shrinkray/distill';
 import { OnnxTextModel } from '@shrinkray/onnx-io';
 import { accuracy, evaluate, initBackend, loadTfjsModel, type Model, type OptimizerConfig, TfjsModel } from '@shrinkray/tensor-core';
@@ -34,9 +35,28 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-/** True for text data (`jsonl:`, `text-csv:`) or a model given as a transformers.js folder (`hf:DIR` or a folder). */
-export async function isTextJob(model: string | undefined, data: string): Promise<boolean> {
-  return TEXT_DATA.test(data) || (model !== undefined && (model.startsWith('hf:') || (await isDir(model))));
+/** A transformers.js model folder: `hf:DIR`, or a folder without a tfjs `model.json` (a tfjs model folder is not one). */
+async function isTextModelFolder(model: string): Promise<boolean> {
+  return model.startsWith('hf:') || ((await isDir(model)) && !existsSync(path.join(model, 'model.json')));
+}
+
+/**
+ * True for `csv:` data of texts: `--text-column` or `--tokenizer` given, or TRAIN's header is a text
+ * header (`isTextCsvHeader`: only `text`, the label column and `id`).
+ */
+async function isTextCsv(data: string, options: TextCliOptions): Promise<boolean> {
+  if (!data.startsWith('csv:')) return false;
+  if (options.textColumn !== undefined || options.tokenizer !== undefined) return true;
+  const header = await readCsvHeader(data.slice('csv:'.length).split(',')[0]!.trim());
+  return header !== null && isTextCsvHeader(header, options.labelColumn !== undefined ? { labelColumn: options.labelColumn } : {});
+}
+
+/**
+ * True for text data (`jsonl:`, `text-csv:`, or `csv:` of texts, see {@link isTextCsv}) or a model
+ * given as a transformers.js folder (`hf:DIR` or a folder).
+ */
+export async function isTextJob(model: string | undefined, data: string, options: TextCliOptions = {}): Promise<boolean> {
+  return TEXT_DATA.test(data) || (await isTextCsv(data, options)) || (model !== undefined && (await isTextModelFolder(model)));
 }
 
 function maxLengthOf(options: TextCliOptions): number | undefined {
@@ -51,8 +71,10 @@ function dataOptions(options: TextCliOptions, tokenizer: TextTokenizer, extra: P
 }
 
 async function openTextSplits(spec: string, options: TextCliOptions, tokenizer: TextTokenizer, extra: Partial<OpenDataOptions> = {}): Promise<TextDatasetSplits> {
-  if (!TEXT_DATA.test(spec)) throw new UsageError(`--data ${spec}: a text model needs text data (jsonl:TRAIN[,TEST] or text-csv:TRAIN[,TEST])`);
-  return (await openData(spec, dataOptions(options, tokenizer, extra))) as TextDatasetSplits;
+  if (!TEXT_DATA.test(spec) && !spec.startsWith('csv:')) throw new UsageError(`--data ${spec}: a text model needs text data (jsonl:TRAIN[,TEST], csv:TRAIN[,TEST] with a text column, or text-csv:TRAIN[,TEST])`);
+  // `csv:` here is text data even when its header has more than text, label and id columns.
+  const csvText = spec.startsWith('csv:') && options.textColumn === undefined ? { textColumn: 'text' } : {};
+  return (await openData(spec, dataOptions(options, tokenizer, { ...csvText, ...extra }))) as TextDatasetSplits;
 }
 
 /** The tokenizer of `--tokenizer`, else `tokenizer.json` beside the model file. */
@@ -64,7 +86,7 @@ async function studentTokenizer(options: TextCliOptions, modelFile: string | und
 }
 
 /**
- * `shrinkray eval MODEL --data jsonl:…|text-csv:…`: a text model on the test split. MODEL is a
+ * `shrinkray eval MODEL --data jsonl:…|csv:…|text-csv:…`: a text model on the test split. MODEL is a
  * transformers.js folder (`hf:DIR` or `DIR`, run on its own tokenizer) or a student `.onnx` /
  * `model.json` whose tokenizer is `--tokenizer` or the `tokenizer.json` beside it.
  */
@@ -74,13 +96,15 @@ export async function runTextEval(out: Io, globals: GlobalOptions, modelArg: str
   let model: Model;
   let tokenizer: TextTokenizer;
   const maxLength = maxLengthOf(options);
-  if (modelArg.startsWith('hf:') || (await isDir(modelArg))) {
+  if (await isTextModelFolder(modelArg)) {
     teacher = await openTextTeacher(modelArg, maxLength !== undefined ? { maxLength } : {});
     model = teacher.model;
     tokenizer = teacher.tokenizer;
   } else {
-    tokenizer = await studentTokenizer(options, modelArg);
-    model = modelArg.toLowerCase().endsWith('.onnx') ? await OnnxTextModel.create(modelArg, { padId: tokenizer.padId, name: modelArg }) : new TfjsModel(await loadTfjsModel(modelArg), modelArg);
+    // A tfjs model folder stands for its model.json.
+    const file = (await isDir(modelArg)) ? path.join(modelArg, 'model.json') : modelArg;
+    tokenizer = await studentTokenizer(options, file);
+    model = file.toLowerCase().endsWith('.onnx') ? await OnnxTextModel.create(file, { padId: tokenizer.padId, name: modelArg }) : new TfjsModel(await loadTfjsModel(file), modelArg);
   }
   try {
     const { test, texts } = await openTextSplits(options.data, options, tokenizer, teacher ? { classes: teacher.classNames } : {});
@@ -119,7 +143,7 @@ export interface TextDistillCliOptions extends TextCliOptions {
  * `shrinkray distill --teacher hf:DIR --student text-bag:E|text-cnn:E,C --data jsonl:… -o OUT`: the
  * teacher runs on its own tokenizer over the raw texts (logits computed once), the student trains on
  * `--tokenizer`'s ids (default the teacher's tokenizer). Writes the student (tfjs + ONNX) and its
- * tokenizer to OUT, so `shrinkray eval OUT/student.onnx --data …` finds it.
+ * tokenizer to OUT, so `shrinkray eval OUT/model.onnx --data …` finds it.
  */
 export async function runTextDistill(out: Io, globals: GlobalOptions, options: TextDistillCliOptions): Promise<void> {
   if (options.teacher.length !== 1) throw new UsageError('text distillation takes one --teacher (a transformers.js folder, hf:DIR)');

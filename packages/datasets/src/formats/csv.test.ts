@@ -70,6 +70,12 @@ describe('csv: bad input names file, line and column', () => {
     expect(e.message).toBe(`${file}, line 3, column b: "four" is not a number`);
   });
 
+  it('a missing file is a DataError naming it, not a crash (train or test file)', async () => {
+    const missing = path.join(path.dirname(csv('present.csv', 'a,label\n1,0\n')), 'missing.csv');
+    expect((await rejection(openData(`csv:${missing}`))).message).toBe(`${missing}: cannot be read (ENOENT)`);
+    expect((await rejection(openData(`csv:${csv('present.csv', 'a,label\n1,0\n')},${missing}`))).message).toBe(`${missing}: cannot be read (ENOENT)`);
+  });
+
   it('an empty cell', async () => {
     const file = csv('blank.csv', 'a,b,label\n1,,0\n');
     expect((await rejection(openData(`csv:${file}`))).message).toBe(`${file}, line 2, column b: "" is not a number`);

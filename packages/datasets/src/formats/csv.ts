@@ -1,9 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { parse } from 'csv-parse';
+import { type Options, type Parser, parse } from 'csv-parse';
 import { DataError, Dataset, type DatasetSplits, stratifiedSplit, Tensor } from '@shrinkray/tensor-core';
 import type { DataFormat, OpenDataOptions } from '../formats.js';
 import { classesForIndices, integerLabels } from './labels.js';
 import { channelNormaliser } from './normalise.js';
+import { openTextCsv } from './text.js';
+import { isTextCsvHeader, type TextDatasetSplits } from './text-data.js';
 
 /** One CSV file read into memory: features row-major, raw label cells and their line numbers. */
 interface CsvTable {
@@ -33,12 +35,24 @@ class FloatBuilder {
 }
 
 /**
+ * A csv-parse stream over `file`: a read error of the file (e.g. ENOENT) surfaces through the parser,
+ * and destroying the parser (after a partial read) closes the file.
+ */
+function parseFile(file: string, options: Options): Parser {
+  const parser = parse(options);
+  const input = createReadStream(file);
+  input.on('error', (error) => parser.destroy(error));
+  parser.on('close', () => input.destroy());
+  return input.pipe(parser);
+}
+
+/**
  * Reads a CSV with a header row: every column but `labelColumn` is a numeric feature.
  *
  * @throws DataError naming the file and line of a ragged row, a non-numeric cell, or NaN/Inf (with its column).
  */
 export async function readCsvTable(file: string, labelColumn: string, expectColumns?: readonly string[]): Promise<CsvTable> {
-  const parser = createReadStream(file).pipe(parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
+  const parser = parseFile(file, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true });
   let header: string[] | null = null;
   let labelAt = -1;
   const features = new FloatBuilder();
@@ -78,7 +92,8 @@ export async function readCsvTable(file: string, labelColumn: string, expectColu
     }
   } catch (error) {
     if (DataError.isInstance(error)) throw error;
-    const e = error as Error & { lines?: number };
+    const e = error as Error & { lines?: number; code?: string };
+    if (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES') throw new DataError('corrupt', { source: file }, `cannot be read (${e.code})`);
     throw new DataError('corrupt', { source: file, ...(e.lines !== undefined ? { line: e.lines } : {}) }, `unreadable CSV: ${e.message}`);
   } finally {
     parser.destroy();
@@ -109,15 +124,41 @@ function labelIndices(tables: readonly CsvTable[], classes: readonly string[] | 
 }
 
 /**
+ * The header row of a CSV file, or `null` when the file cannot be read or parsed (the numeric
+ * reader then reports the problem with its file and line).
+ */
+export async function readCsvHeader(file: string): Promise<string[] | null> {
+  const parser = parseFile(file, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, to_line: 1 });
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) return record;
+    return null;
+  } catch {
+    return null;
+  } finally {
+    parser.destroy();
+  }
+}
+
+/**
  * Opens `csv:TRAIN[,TEST]`: a header row, numeric feature columns and a label column (`label`, or
  * `labelColumn`). String labels become class indices in sorted order (or the order of `classes`)
  * and keep their names. Without TEST, a seeded stratified split holds out `testFraction` (0.2).
+ *
+ * Text data goes to {@link openTextCsv} (as `text-csv:` would): when `textColumn` is given, or when
+ * TRAIN's header is a text header by `isTextCsvHeader` (only `text`, the label column and `id`).
  */
-export async function openCsv(argument: string, options: OpenDataOptions): Promise<DatasetSplits<'float32'>> {
+export async function openCsv(argument: string, options: OpenDataOptions): Promise<DatasetSplits<'float32'> | TextDatasetSplits> {
   const files = argument.split(',').map((f) => f.trim());
   if (files.length > 2 || files.some((f) => f === '')) {
     throw new DataError('unsupported', { source: `csv:${argument}` }, 'expected csv:TRAIN or csv:TRAIN,TEST');
   }
+  if (options.textColumn !== undefined) return openTextCsv(files.join(','), options);
+  const header = await readCsvHeader(files[0]!);
+  if (header !== null && isTextCsvHeader(header, options)) return openTextCsv(files.join(','), options);
+  return openNumericCsv(files, options);
+}
+
+async function openNumericCsv(files: readonly string[], options: OpenDataOptions): Promise<DatasetSplits<'float32'>> {
   const labelColumn = options.labelColumn ?? 'label';
   const train = await readCsvTable(files[0]!, labelColumn);
   const tables = files[1] === undefined ? [train] : [train, await readCsvTable(files[1], labelColumn, train.columns)];
@@ -136,7 +177,7 @@ export async function openCsv(argument: string, options: OpenDataOptions): Promi
   return { train: datasets[0]!, test: datasets[1]! };
 }
 
-/** The `csv:` data format. */
+/** The `csv:` data format: numeric features, or texts (with a text column; see {@link openCsv}). */
 export const csvFormat: DataFormat = Object.freeze({
   name: 'csv',
   forms: ['csv:TRAIN', 'csv:TRAIN,TEST'],

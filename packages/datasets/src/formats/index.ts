@@ -7,7 +7,7 @@ import { npzFormat } from './npz.js';
 /** The file formats a user's own data comes in: `npy:`, `npz:`, `csv:` and `images:`. */
 export const fileFormats: readonly DataFormat[] = Object.freeze([npyFormat, npzFormat, csvFormat, imagesFormat]);
 
-export { csvFormat, openCsv, readCsvTable } from './csv.js';
+export { csvFormat, openCsv, readCsvHeader, readCsvTable } from './csv.js';
 export { imagesFormat, openImages } from './images.js';
 export { npyFormat, openNpy } from './npy.js';
 export { npzFormat, openNpz } from './npz.js';

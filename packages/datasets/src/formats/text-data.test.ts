@@ -74,6 +74,40 @@ describe('text data formats', () => {
     await expect(openData(`jsonl:${f('test.jsonl')}`, { tokenizer: f('test.jsonl'), classes: ['x'] })).rejects.toThrow(/test\.jsonl/);
   });
 
+  it('csv: reads texts as text-csv: does (with --text-column, or a text header), numeric CSVs stay numeric', async () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'text-data-'));
+    const rows = [
+      ['1', 'perl module for parsing', 'perl'],
+      ['2', 'python library, with "quotes"', 'python'],
+      ['3', 'a perl script', 'perl'],
+      ['4', 'numpy for python', 'python'],
+      ['5', 'rust crate', 'rust'],
+    ];
+    const quote = (c: string) => (/[",]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c);
+    writeFileSync(path.join(tmp, 'plain.csv'), ['id,text,label', ...rows.map((r) => r.map(quote).join(','))].join('\n') + '\n');
+    writeFileSync(path.join(tmp, 'body.csv'), ['id,body,score,y', ...rows.map((r) => [r[0]!, quote(r[1]!), '0.5', r[2]!].join(','))].join('\n') + '\n');
+    writeFileSync(path.join(tmp, 'rows.jsonl'), rows.map((r) => JSON.stringify({ text: r[1], label: r[2] })).join('\n') + '\n');
+    const files = (name: string) => `${path.join(tmp, name)},${path.join(tmp, name)}`;
+    const viaJsonl = await openData(`jsonl:${files('rows.jsonl')}`, { tokenizer: f('teacher'), maxLength: 8 });
+    const viaTextCsv = await openData(`text-csv:${files('plain.csv')}`, { tokenizer: f('teacher'), maxLength: 8 });
+    const byHeader = (await openData(`csv:${files('plain.csv')}`, { tokenizer: f('teacher'), maxLength: 8 })) as TextDatasetSplits;
+    const byColumn = await openData(`csv:${files('body.csv')}`, { tokenizer: f('teacher'), maxLength: 8, textColumn: 'body', labelColumn: 'y' });
+    const all = Int32Array.from({ length: rows.length }, (_, i) => i);
+    for (const s of [viaTextCsv, byHeader, byColumn]) {
+      expect(s.test.dtype).toBe('int32');
+      expect(s.test.classNames).toEqual(['perl', 'python', 'rust']);
+      expect(Array.from(s.test.labels)).toEqual([0, 1, 0, 1, 2]);
+      expect((await s.test.read(all)).data).toEqual((await viaJsonl.test.read(all)).data);
+    }
+    expect(byHeader.texts.test[1]).toBe('python library, with "quotes"');
+    // Without a text column the same body.csv is numeric data, and its text cells are errors.
+    await expect(openData(`csv:${path.join(tmp, 'body.csv')}`, { labelColumn: 'y' })).rejects.toThrow(/body\.csv, line 2, column body: "perl module for parsing" is not a number/);
+    writeFileSync(path.join(tmp, 'num.csv'), 'a,b,label\n1,2,0\n3,4,1\n');
+    const numeric = await openData(`csv:${files('num.csv')}`);
+    expect(numeric.test.dtype).toBe('float32');
+    expect(Array.from((await numeric.test.read(Int32Array.from([0, 1]))).data)).toEqual([1, 2, 3, 4]);
+  });
+
   it('isTextCsvHeader: the hook the numeric csv format uses', () => {
     expect(isTextCsvHeader(['id', 'text', 'label'])).toBe(true);
     expect(isTextCsvHeader(['x1', 'x2', 'label'])).toBe(false);

@@ -22,7 +22,7 @@ export function openTextCsv(argument: string, options: OpenDataOptions): Promise
 export const jsonlTextFormat: DataFormat = Object.freeze({ name: 'jsonl', forms: ['jsonl:TRAIN[,TEST]'], open: openTextJsonl });
 
 /**
- * `text-csv:TRAIN[,TEST]`: text classification data in CSV, always read as text (the `csv:` prefix
+ * `text-csv:TRAIN[,TEST]`: text classification data in CSV, always read as text; an alias of `csv:` for text (the `csv:` prefix
  * reads a CSV as text too when it has a text column; see `isTextCsvHeader`).
  */
 export const textCsvFormat: DataFormat = Object.freeze({ name: 'text-csv', forms: ['text-csv:TRAIN[,TEST]'], open: openTextCsv });
