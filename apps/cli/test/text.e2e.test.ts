@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { readEvents, scalarsOf } from '../../../packages/tensorboard/test/read-events.js';
 import { shrinkray, tempDir } from './helpers.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../packages/datasets/fixtures/text');
@@ -22,8 +23,13 @@ describe('shrinkray eval / distill on text', () => {
 
   it('distill hf:DIR → text-bag with its own tokenizer and a transfer set; eval of the written ONNX student agrees', () => {
     const out = tempDir();
-    const run = shrinkray(['distill', '--teacher', `hf:${f('teacher')}`, '--student', 'text-bag:16', '--data', data, '--tokenizer', f('student-tokenizer'), '--labelled', '500', '--epochs', '3', '--batch-size', '32', '--learning-rate', '0.01', '--baseline', '-o', out, '--json']);
+    const logdir = tempDir();
+    const run = shrinkray(['distill', '--teacher', `hf:${f('teacher')}`, '--student', 'text-bag:16', '--data', data, '--tokenizer', f('student-tokenizer'), '--labelled', '500', '--epochs', '3', '--batch-size', '32', '--learning-rate', '0.01', '--baseline', '--logdir', logdir, '-o', out, '--json']);
     expect(run.code, run.stderr).toBe(0);
+    // --logdir on the text path: the event file's final student accuracy is the report's (as float32).
+    const [eventFile] = readdirSync(logdir);
+    const accuracy = scalarsOf(readEvents(path.join(logdir, eventFile!))).filter(([t]) => t === 'test/accuracy');
+    expect(accuracy.map(([, v]) => v)).toEqual([Math.fround((JSON.parse(run.stdout) as { student: { accuracy: number } }).student.accuracy)]);
     const report = JSON.parse(run.stdout) as { student: { accuracy: number; params: number }; baseline: { accuracy: number }; rows: { labelled: number; unlabelled: number }; files: string[] };
     expect(report.rows).toMatchObject({ labelled: 500, unlabelled: 1000 });
     expect(report.student.accuracy).toBeGreaterThan(0.2);
@@ -52,6 +58,12 @@ describe('shrinkray eval / distill on text', () => {
     expect(result.samples).toBe(readFileSync(f('test.csv'), 'utf8').trim().split('\n').length - 1);
     expect(result.accuracy).toBeCloseTo(torchAccuracy, 6);
     expect(result.tokenizer).toBe(f('teacher/tokenizer.json'));
+  });
+
+  it('distill on text refuses the options it cannot honour (hint and additive losses), before any work', () => {
+    const run = shrinkray(['distill', '--teacher', `hf:${f('teacher')}`, '--student', 'text-bag:16', '--data', data, '--loss', 'additive', '--lambda', '1', '-o', tempDir()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toMatch(/--loss, --lambda: not available for text distillation/);
   });
 
   it('an ONNX text model without a tokenizer beside it or --tokenizer fails naming the tokenizer', () => {

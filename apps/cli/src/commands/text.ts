@@ -7,6 +7,7 @@ import { buildTextStudent, countParams, distill, openTextTeacher, parseTextStude
 import { OnnxTextModel } from '@shrinkray/onnx-io';
 import { accuracy, evaluate, initBackend, loadTfjsModel, type Model, type OptimizerConfig, TfjsModel } from '@shrinkray/tensor-core';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
+import { logdirFor } from '../logdir.js';
 import { createProgress } from '../progress.js';
 
 /** The text options `eval` and `distill` accept (added by {@link addTextOptions}). */
@@ -136,6 +137,16 @@ export interface TextDistillCliOptions extends TextCliOptions {
   optimizer: string;
   baseline?: boolean;
   labelled?: string;
+  earlyStopping?: string;
+  validationFraction: string;
+  checkpointDir?: string;
+  resume?: boolean;
+  loss?: string;
+  lambda?: string;
+  teacherLayer?: string;
+  studentLayer?: string;
+  hintEpochs?: string;
+  logdir?: string;
   output: string;
 }
 
@@ -148,6 +159,19 @@ export interface TextDistillCliOptions extends TextCliOptions {
 export async function runTextDistill(out: Io, globals: GlobalOptions, options: TextDistillCliOptions): Promise<void> {
   if (options.teacher.length !== 1) throw new UsageError('text distillation takes one --teacher (a transformers.js folder, hf:DIR)');
   if (!parseTextStudentSpec(options.student)) throw new UsageError(`--student ${options.student}: a text student is text-bag:E[/D] or text-cnn:E,C[/D]`);
+  // The text teacher is a logits source run once over the texts: the hint loss (which needs the
+  // teacher's layers) and the additive loss's λ do not apply; say so rather than ignore them.
+  const refused = (
+    [
+      ['--loss', options.loss],
+      ['--lambda', options.lambda],
+      ['--teacher-layer', options.teacherLayer],
+      ['--student-layer', options.studentLayer],
+      ['--hint-epochs', options.hintEpochs],
+    ] as const
+  ).filter(([, v]) => v !== undefined);
+  if (refused.length > 0) throw new UsageError(`${refused.map(([o]) => o).join(', ')}: not available for text distillation (hinton loss with --temperature and --alpha)`);
+  if (options.resume && !options.checkpointDir) throw new UsageError('--resume needs --checkpoint-dir');
   const seed = globals.seed ?? 0;
   const int = (v: string, o: string) => {
     const n = Number(v);
@@ -178,6 +202,9 @@ export async function runTextDistill(out: Io, globals: GlobalOptions, options: T
       ...(options.temperature !== undefined ? { temperature: Number(options.temperature) } : {}),
       ...(options.alpha !== undefined ? { alpha: Number(options.alpha) } : {}),
     };
+    const patience = options.earlyStopping === undefined ? undefined : int(options.earlyStopping, '--early-stopping');
+    const validationFraction = Number(options.validationFraction);
+    if (!(validationFraction > 0 && validationFraction < 1)) throw new UsageError(`--validation-fraction ${options.validationFraction}: expected a number in (0, 1)`);
     const { model: student, report: s } = await distill({
       teacher: { logits: trainLogits, testLogits, name: teacher.name },
       student: build(),
@@ -188,6 +215,11 @@ export async function runTextDistill(out: Io, globals: GlobalOptions, options: T
       epochs,
       batchSize,
       seed,
+      validationFraction,
+      ...(patience !== undefined ? { earlyStopping: { monitor: 'val_loss' as const, patience, restoreBestWeights: true } } : {}),
+      ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
+      ...(options.resume ? { resume: true } : {}),
+      onEvent: logdirFor.distill(options, () => {}),
       ...kd,
     });
     const baseline = s.baseline?.accuracy ?? null;
