@@ -30,6 +30,7 @@ import { openData, TextTokenizer } from '@shrinkray/datasets';
 import { encodeOnnx, exportTfjs, OnnxTextModel } from '@shrinkray/onnx-io';
 import { accuracy, initBackend, Rng, Tensor, UNLABELLED } from '@shrinkray/tensor-core';
 import { buildTextStudent, countParams, distill, openTextTeacher, textTeacherLogits, trainAlone } from '../dist/index.js';
+import { envInt } from '../../../tooling/bench/lib/env.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
@@ -39,14 +40,6 @@ const OPTIMIZER = { name: 'adam', learningRate: 5e-3 };
 const KD = { temperature: 2, alpha: 0.5 };
 const STUDENTS = ['text-bag:16', 'text-cnn:16,32'];
 const CORPUS_ARGS = ['--teacher-vocab', '4000', '--student-vocab', '1000', '--teacher-dim', '64', '--teacher-layers', '4', '--teacher-heads', '4', '--teacher-ff', '256', '--epochs', '3', '--seq-len', '32', '--threads', '1'];
-
-function envInt(name, fallback) {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${v}: expected a positive integer`);
-  return n;
-}
 
 function run(command, args, timeoutMs, log) {
   return new Promise((resolve, reject) => {

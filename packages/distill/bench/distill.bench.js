@@ -31,6 +31,7 @@ import { DEFAULT_FASHION_MNIST_DIR, openData } from '@shrinkray/datasets';
 import { OnnxModel } from '@shrinkray/onnx-io';
 import { accuracy, initBackend, Rng, UNLABELLED } from '@shrinkray/tensor-core';
 import { buildStudent, distill, predictLogits, saveStudent, trainAlone } from '../dist/index.js';
+import { envInt } from '../../../tooling/bench/lib/env.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
@@ -45,14 +46,6 @@ const STUDENTS = {
   cnn: { spec: 'cnn:8,16/32', label: 'small CNN 8-16 conv + 32 dense', reference: 0.886, configs: [{ temperature: 4, alpha: 0.7, reference: 0.888 }, { temperature: 20, alpha: 0.9, reference: 0.885 }] },
   mlp64: { spec: 'mlp:64', label: 'MLP 784-64-10 (capacity-starved)', reference: 0.869, configs: [{ temperature: 4, alpha: 0.7, reference: 0.863 }, { temperature: 2, alpha: 0.5, reference: 0.87 }] },
 };
-
-function envInt(name, fallback) {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${v}: expected a positive integer`);
-  return n;
-}
 
 /**
  * Student epochs: a number for every run, or per run `mlp800:3,cnn:1,mlp64:5,transfer:3` (missing

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { adaptInput, type DeclaredShape, DTypeError, formatShape, logitsFromProbabilities, type Model, type OutputKind, ShapeMismatchError, Tensor } from '@shrinkray/tensor-core';
 import * as ort from 'onnxruntime-node';
+import { runInBatches } from './batched-run.js';
 import { shapeOf } from './builder.js';
 import { directSession } from './direct-session.js';
 import { OnnxFormatError } from './errors/onnx-format-error.js';
@@ -204,30 +205,22 @@ export class OnnxModel implements Model {
     const adapted = adaptInput(x as Tensor<'float32'>, free, `${this.name} input '${this.inputName}'`);
     this.validate(adapted);
     const n = adapted.shape[0] ?? 0;
-    const chunk = this.fixedBatch ?? Math.max(1, this.maxBatchSize);
-    let out: Float32Array | undefined;
-    let rowShape: number[] = [];
-    for (let start = 0; start < n; start += chunk) {
-      let part = adapted.sliceRows(start, start + chunk);
-      const rows = part.shape[0] ?? 0;
-      if (this.fixedBatch !== undefined && rows < this.fixedBatch) {
-        const padded = Tensor.zeros('float32', [this.fixedBatch, ...part.shape.slice(1)]);
-        padded.data.set(part.data);
-        part = padded;
-      }
-      const feeds = { [this.inputName]: new ort.Tensor('float32', part.data as Float32Array, [...part.shape]) };
-      const result = await this.session.run(feeds, [this.outputName]);
-      const y = result[this.outputName];
-      if (!y) throw new OnnxFormatError(this.name, `onnxruntime returned no output '${this.outputName}'`);
-      if (y.type !== 'float32') throw new DTypeError({ tensor: `${this.name} output '${this.outputName}'`, expected: 'float32', found: y.type });
-      const dims = y.dims.map(Number);
-      rowShape = dims.slice(1);
-      const rowSize = rowShape.reduce((a, b) => a * b, 1);
-      out ??= new Float32Array(n * rowSize);
-      out.set((y.data as Float32Array).subarray(0, rows * rowSize), start * rowSize);
-      y.dispose();
-    }
-    return new Tensor('float32', [n, ...rowShape], out ?? new Float32Array(0));
+    return runInBatches({
+      session: this.session,
+      name: this.name,
+      outputName: this.outputName,
+      rows: n,
+      chunk: this.fixedBatch ?? Math.max(1, this.maxBatchSize),
+      feeds: (start, rows) => {
+        let part = adapted.sliceRows(start, start + rows);
+        if (this.fixedBatch !== undefined && rows < this.fixedBatch) {
+          const padded = Tensor.zeros('float32', [this.fixedBatch, ...part.shape.slice(1)]);
+          padded.data.set(part.data);
+          part = padded;
+        }
+        return { [this.inputName]: new ort.Tensor('float32', part.data as Float32Array, [...part.shape]) };
+      },
+    });
   }
 
   /** Logits `[N, numClasses]` for a float32 batch (NHWC images, flat vectors, or the model's own layout). */

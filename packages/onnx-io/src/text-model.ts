@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type DeclaredShape, DTypeError, formatShape, type Model, ShapeMismatchError, Tensor } from '@shrinkray/tensor-core';
 import * as ort from 'onnxruntime-node';
+import { runInBatches } from './batched-run.js';
 import { shapeOf } from './builder.js';
 import { directSession } from './direct-session.js';
 import { OnnxFormatError } from './errors/onnx-format-error.js';
@@ -130,42 +131,35 @@ export class OnnxTextModel implements Model {
       throw new ShapeMismatchError({ tensor: `${this.name} input 'input_ids'`, expected: formatShape(this.inputShape), found: formatShape(x.shape) });
     }
     const [n, L] = x.shape as [number, number];
-    let out: Float32Array | undefined;
-    let rowShape: number[] = [];
-    const chunk = Math.max(1, this.maxBatchSize);
-    for (let start = 0; start < n; start += chunk) {
-      const rows = Math.min(chunk, n - start);
-      const src = x.data.subarray(start * L, (start + rows) * L);
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const input of this.inputs) {
-        const values = (i: number): number => {
-          const id = Number(src[i]!);
-          if (input.name === 'input_ids') return id;
-          if (input.name === 'attention_mask') return id === this.padId ? 0 : 1;
-          return 0;
-        };
-        if (input.type === 'int64') {
-          const data = new BigInt64Array(src.length);
-          for (let i = 0; i < src.length; i++) data[i] = BigInt(Math.trunc(values(i)));
-          feeds[input.name] = new ort.Tensor('int64', data, [rows, L]);
-        } else {
-          const data = new Int32Array(src.length);
-          for (let i = 0; i < src.length; i++) data[i] = values(i);
-          feeds[input.name] = new ort.Tensor('int32', data, [rows, L]);
+    return runInBatches({
+      session: this.session,
+      name: this.name,
+      outputName: this.outputName,
+      rows: n,
+      chunk: Math.max(1, this.maxBatchSize),
+      feeds: (start, rows) => {
+        const src = x.data.subarray(start * L, (start + rows) * L);
+        const feeds: Record<string, ort.Tensor> = {};
+        for (const input of this.inputs) {
+          const values = (i: number): number => {
+            const id = Number(src[i]!);
+            if (input.name === 'input_ids') return id;
+            if (input.name === 'attention_mask') return id === this.padId ? 0 : 1;
+            return 0;
+          };
+          if (input.type === 'int64') {
+            const data = new BigInt64Array(src.length);
+            for (let i = 0; i < src.length; i++) data[i] = BigInt(Math.trunc(values(i)));
+            feeds[input.name] = new ort.Tensor('int64', data, [rows, L]);
+          } else {
+            const data = new Int32Array(src.length);
+            for (let i = 0; i < src.length; i++) data[i] = values(i);
+            feeds[input.name] = new ort.Tensor('int32', data, [rows, L]);
+          }
         }
-      }
-      const result = await this.session.run(feeds, [this.outputName]);
-      const y = result[this.outputName];
-      if (!y) throw new OnnxFormatError(this.name, `onnxruntime returned no output '${this.outputName}'`);
-      if (y.type !== 'float32') throw new DTypeError({ tensor: `${this.name} output '${this.outputName}'`, expected: 'float32', found: y.type });
-      const dims = y.dims.map(Number);
-      rowShape = dims.slice(1);
-      const rowSize = rowShape.reduce((a, b) => a * b, 1);
-      out ??= new Float32Array(n * rowSize);
-      out.set((y.data as Float32Array).subarray(0, rows * rowSize), start * rowSize);
-      y.dispose();
-    }
-    return new Tensor('float32', [n, ...rowShape], out ?? new Float32Array(0));
+        return feeds;
+      },
+    });
   }
 
   /** Logits `[N, numClasses]` for token ids `[N, L]`. */

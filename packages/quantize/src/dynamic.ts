@@ -1,7 +1,8 @@
 import { attr, DataType, floatsFromProto, getAttr, type ModelProto, type NodeProto, type TensorProto } from '@shrinkray/onnx-io';
-import { floatTensor, GraphIndex, int8Tensor, nodeLabel } from './graph.js';
+import { floatTensor, int8Tensor, nodeLabel } from './graph.js';
 import type { QuantizedNode, SkippedNode } from './plan.js';
 import { quantizeWeight } from './quant-math.js';
+import { startRewrite } from './rewrite.js';
 
 /** Options of `applyDynamic`. */
 export interface DynamicOptions {
@@ -27,12 +28,7 @@ function transpose(values: Float32Array, rows: number, cols: number): Float32Arr
  * ONNX Runtime fuses this chain into one DynamicQuantizeMatMul kernel. Other nodes stay float.
  */
 export function applyDynamic(model: ModelProto, options: DynamicOptions): { model: ModelProto; quantized: QuantizedNode[]; skipped: SkippedNode[] } {
-  const out = structuredClone(model);
-  const graph = out.graph;
-  const index = new GraphIndex(graph);
-  const exclude = new Set(options.exclude ?? []);
-  const quantized: QuantizedNode[] = [];
-  const skipped: SkippedNode[] = [];
+  const { out, graph, index, exclude, quantized, skipped } = startRewrite(model, options.exclude);
   const newInits: TensorProto[] = [];
   const replaced = new Set<string>();
   const dynamicInputs = new Map<string, { q: string; scale: string; zp: string; node: NodeProto }>();

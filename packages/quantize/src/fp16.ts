@@ -1,6 +1,7 @@
 import { AttributeType, attr, DataType, floatsFromProto, getAttr, type ModelProto, type NodeProto, type TensorProto } from '@shrinkray/onnx-io';
-import { GraphIndex, nodeLabel } from './graph.js';
+import { nodeLabel } from './graph.js';
 import type { QuantizedNode, SkippedNode } from './plan.js';
+import { startRewrite } from './rewrite.js';
 
 /** Largest finite float16. */
 export const FLOAT16_MAX = 65504;
@@ -79,12 +80,7 @@ export interface Fp16Result {
  * values beyond ±65504 are clamped and counted.
  */
 export function applyFp16(model: ModelProto, options: Fp16Options = {}): Fp16Result {
-  const out = structuredClone(model);
-  const graph = out.graph;
-  const index = new GraphIndex(graph);
-  const exclude = new Set(options.exclude ?? []);
-  const quantized: QuantizedNode[] = [];
-  const skipped: SkippedNode[] = [];
+  const { out, graph, index, exclude, quantized, skipped } = startRewrite(model, options.exclude);
   let clamped = 0;
   let converted = 0;
   const excludedNodes = new Set(graph.node.filter((n, i) => exclude.has(nodeLabel(n, i)) || exclude.has(n.opType)));

@@ -18,7 +18,7 @@ import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { logdirFor, logdirOption } from '../logdir.js';
 import { openModel } from '../models.js';
 import { createProgress, type Progress } from '../progress.js';
-import { addTextOptions, isTextJob, runTextDistill, type TextCliOptions } from './text.js';
+import { addTextOptions, isTextJob, runTextDistill, type TextDistillCliOptions } from './text.js';
 
 /** The `--json` result of `shrinkray distill` (CLI.md keys: `teacher.accuracy`, `student.accuracy`, `baseline.accuracy`, `backend`, `throughput.samplesPerSecond`, `files`). */
 export interface DistillCliResult {
@@ -44,20 +44,9 @@ export interface DistillCliResult {
   files: string[];
 }
 
-interface DistillCliOptions extends DataCliOptions, TextCliOptions {
-  teacher: string[];
-  student: string;
-  data: string;
-  temperature?: string;
-  alpha?: string;
+interface DistillCliOptions extends DataCliOptions, TextDistillCliOptions {
   lambda?: string;
   loss?: string;
-  epochs: string;
-  batchSize: string;
-  learningRate: string;
-  optimizer: string;
-  baseline?: boolean;
-  labelled?: string;
   earlyStopping?: string;
   validationFraction: string;
   teacherLayer?: string;
@@ -65,7 +54,6 @@ interface DistillCliOptions extends DataCliOptions, TextCliOptions {
   hintEpochs?: string;
   checkpointDir?: string;
   resume?: boolean;
-  output: string;
 }
 
 function number(value: string, option: string, check: (v: number) => boolean, expected: string): number {

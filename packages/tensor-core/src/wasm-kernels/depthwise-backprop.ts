@@ -1,26 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { type ConvGeometry, geometry } from './conv2d-backprop.js';
 import { heapF32, type KernelFunc, type WasmBackendLike } from './wasm-backend.js';
 
 /** Geometry of a depthwise convolution (NHWC, filter [fh, fw, inC, mult]). */
-interface DepthwiseGeometry {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  mult: number;
-  outH: number;
-  outW: number;
-  fh: number;
-  fw: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
-  padTop: number;
-  padLeft: number;
-}
+type DepthwiseGeometry = ConvGeometry & { mult: number };
 
-function geometry(xShape: readonly number[], filterShape: readonly number[], attrs: Pick<tf.DepthwiseConv2dNativeBackpropFilterAttrs, 'strides' | 'dilations' | 'pad' | 'dimRoundingMode'>): DepthwiseGeometry {
+function depthwiseGeometry(xShape: readonly number[], filterShape: readonly number[], attrs: Pick<tf.DepthwiseConv2dNativeBackpropFilterAttrs, 'strides' | 'dilations' | 'pad' | 'dimRoundingMode'>): DepthwiseGeometry {
   const info = tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -30,23 +15,7 @@ function geometry(xShape: readonly number[], filterShape: readonly number[], att
     attrs.dimRoundingMode,
     true,
   );
-  return {
-    batch: info.batchSize,
-    inH: info.inHeight,
-    inW: info.inWidth,
-    inC: info.inChannels,
-    mult: filterShape[3]!,
-    outH: info.outHeight,
-    outW: info.outWidth,
-    fh: info.filterHeight,
-    fw: info.filterWidth,
-    sh: info.strideHeight,
-    sw: info.strideWidth,
-    dh: info.dilationHeight,
-    dw: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
+  return { ...geometry(info), mult: filterShape[3]! };
 }
 
 /**
@@ -74,28 +43,40 @@ function forEachTap(g: DepthwiseGeometry, visit: (x: number, dy: number, w: numb
 }
 
 /**
+ * What both backprop kernels do: a zeroed float32 output of `outShape`, the heap views of the two
+ * inputs, and `accumulate(out, a, b)`'s per-tap visitor run over every tap of `g`.
+ */
+function runBackprop(
+  backend: WasmBackendLike,
+  g: DepthwiseGeometry,
+  outShape: readonly number[],
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  accumulate: (out: Float32Array, a: Float32Array, b: Float32Array) => (x: number, dy: number, w: number) => void,
+): tf.TensorInfo {
+  const out = backend.makeOutput([...outShape], 'float32');
+  const data = heapF32(backend, out);
+  data.fill(0);
+  forEachTap(g, accumulate(data, heapF32(backend, a), heapF32(backend, b)));
+  return out;
+}
+
+/**
  * `DepthwiseConv2dNativeBackpropFilter` for the wasm backend (missing in tfjs-backend-wasm 4.22, so
  * training a DepthwiseConv2D threw): dW[kh,kw,c,m] = Σ x[n,ih,iw,c]·dy[n,oh,ow,c·mult+m], direct loops.
  */
 export function makeDepthwiseBackpropFilter(): KernelFunc {
   return (args) => {
-    const backend = args.backend as WasmBackendLike;
     const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-    const g = geometry(x.shape, attrs.filterShape, attrs);
-    const out = backend.makeOutput([...attrs.filterShape], 'float32');
-    const dw = heapF32(backend, out);
-    const xs = heapF32(backend, x);
-    const dys = heapF32(backend, dy);
-    dw.fill(0);
+    const g = depthwiseGeometry(x.shape, attrs.filterShape, attrs);
     const { inC, mult } = g;
-    forEachTap(g, (xo, dyo, wo) => {
+    return runBackprop(args.backend as WasmBackendLike, g, attrs.filterShape, x, dy, (dw, xs, dys) => (xo, dyo, wo) => {
       for (let c = 0; c < inC; c++) {
         const xv = xs[xo + c]!;
         for (let m = 0; m < mult; m++) dw[wo + c * mult + m]! += xv * dys[dyo + c * mult + m]!;
       }
     });
-    return out;
   };
 }
 
@@ -105,23 +86,16 @@ export function makeDepthwiseBackpropFilter(): KernelFunc {
  */
 export function makeDepthwiseBackpropInput(): KernelFunc {
   return (args) => {
-    const backend = args.backend as WasmBackendLike;
     const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-    const g = geometry(attrs.inputShape, filter.shape, attrs);
-    const out = backend.makeOutput([...attrs.inputShape], 'float32');
-    const dx = heapF32(backend, out);
-    const ws = heapF32(backend, filter);
-    const dys = heapF32(backend, dy);
-    dx.fill(0);
+    const g = depthwiseGeometry(attrs.inputShape, filter.shape, attrs);
     const { inC, mult } = g;
-    forEachTap(g, (xo, dyo, wo) => {
+    return runBackprop(args.backend as WasmBackendLike, g, attrs.inputShape, dy, filter, (dx, dys, ws) => (xo, dyo, wo) => {
       for (let c = 0; c < inC; c++) {
         let s = 0;
         for (let m = 0; m < mult; m++) s += dys[dyo + c * mult + m]! * ws[wo + c * mult + m]!;
         dx[xo + c]! += s;
       }
     });
-    return out;
   };
 }

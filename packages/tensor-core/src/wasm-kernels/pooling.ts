@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { ConvGeometry } from './conv2d-backprop.js';
 import { heapF32, type KernelFunc, type WasmBackendLike } from './wasm-backend.js';
 
 /*
@@ -7,20 +8,8 @@ import { heapF32, type KernelFunc, type WasmBackendLike } from './wasm-backend.j
  * once and scatters dy into it: same result (first maximum in row-major window order, as tfjs-cpu).
  */
 
-interface PoolGeometry {
-  batch: number;
-  inH: number;
-  inW: number;
-  channels: number;
-  outH: number;
-  outW: number;
-  fh: number;
-  fw: number;
-  sh: number;
-  sw: number;
-  padTop: number;
-  padLeft: number;
-}
+/** A pooling window's geometry: a convolution's without dilation, with one channel count. */
+type PoolGeometry = Pick<ConvGeometry, 'batch' | 'inH' | 'inW' | 'outH' | 'outW' | 'fh' | 'fw' | 'sh' | 'sw' | 'padTop' | 'padLeft'> & { channels: number };
 
 /** dx (zeroed by the caller) += dy routed to each pooling window's first maximum of x (NHWC). */
 export function maxPoolBackprop(x: Float32Array, dy: Float32Array, dx: Float32Array, g: PoolGeometry): void {
