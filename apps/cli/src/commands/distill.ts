@@ -44,17 +44,8 @@ export interface DistillCliResult {
   files: string[];
 }
 
-interface DistillCliOptions extends DataCliOptions, TextDistillCliOptions {
-  lambda?: string;
-  loss?: string;
-  earlyStopping?: string;
-  validationFraction: string;
-  teacherLayer?: string;
-  studentLayer?: string;
-  hintEpochs?: string;
-  checkpointDir?: string;
-  resume?: boolean;
-}
+/** The options of `distill`: the text path's (which now covers every training option) and the data options. */
+type DistillCliOptions = DataCliOptions & TextDistillCliOptions;
 
 function number(value: string, option: string, check: (v: number) => boolean, expected: string): number {
   const v = Number(value);
