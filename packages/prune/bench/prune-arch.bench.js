@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadData, subset } from '@shrinkray/datasets';
+import { openData } from '@shrinkray/datasets';
 import { OnnxModel } from '@shrinkray/onnx-io';
 import { initBackend, Rng, Tensor, TfjsModel, train as trainModel } from '@shrinkray/tensor-core';
 import { cloneModel, countMacs, loadModelForPruning, modelAccuracy, prune, toOnnxBytes } from '../dist/index.js';
@@ -94,11 +94,11 @@ export default {
     const testRows = quick ? 500 : 2000;
     const dir = path.join(repoRoot, 'bench-results', 'prune-arch-fixtures');
     const meta = fixtures(dir, quick, log);
-    const { train: trainAll, test: testAll } = await loadData(`fashion-mnist:${FASHION}`);
+    const { train: trainAll, test: testAll } = await openData(`fashion-mnist:${FASHION}`);
     // fine-tuning rows: the last rows of the training split (the fixtures trained on a seeded random subset of it, so some overlap)
-    const train = subset(trainAll, Int32Array.from({ length: finetuneRows }, (_, i) => trainAll.y.length - finetuneRows + i));
-    const test = subset(testAll, Int32Array.from({ length: testRows }, (_, i) => i));
-    const data = { train: { x: train.x, y: train.y }, test: { x: test.x, y: test.y } };
+    const train = trainAll.subset(Int32Array.from({ length: finetuneRows }, (_, i) => trainAll.size - finetuneRows + i));
+    const test = testAll.subset(Int32Array.from({ length: testRows }, (_, i) => i));
+    const data = { train, test };
 
     log('PyTorch training samples/s (dense and every channel count halved), batch 64');
     const torchSpeedFile = path.join(dir, `torch-train-speed-${Date.now()}.json`);
@@ -119,7 +119,7 @@ export default {
       const { model: pruned, report } = await prune({
         model: dense,
         data,
-        target: TARGET,
+        sparsity: TARGET,
         structured: true,
         criterion: 'l1',
         finetune: { epochs: finetuneEpochs, batchSize: 64 },
@@ -147,7 +147,7 @@ export default {
       log(`${spec.label}: control accuracy ${controlAcc.toFixed(4)}`);
       const denseBytes = await toOnnxBytes(dense);
       const prunedBytes = await toOnnxBytes(pruned);
-      const diff = await ortVsTfjs(prunedBytes, pruned, test.x.sliceRows(0, 32));
+      const diff = await ortVsTfjs(prunedBytes, pruned, await test.read(Int32Array.from({ length: 32 }, (_, i) => i)));
       log(`${spec.label}: ORT throughput, dense vs pruned (batch 1 and 64)`);
       const speed = await throughput({ torch: readFileSync(file), dense: denseBytes, pruned: prunedBytes }, quick);
       metaOut.loadAverage.push(os.loadavg());

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadData, openData } from '@shrinkray/datasets';
+import { openData } from '@shrinkray/datasets';
 import { decodeOnnx } from '@shrinkray/onnx-io';
 import { loadModelForPruning, prune, toOnnxBytes } from '@shrinkray/prune';
 import { measureThroughput, quantize } from '../dist/index.js';
@@ -156,13 +156,12 @@ export default {
     // Combined pipeline: structured prune 50% (+1 fine-tuning epoch) with @shrinkray/prune, then static int8.
     const ftRows = quick ? 2000 : 12000;
     log(`CNN: structured prune 50% (l2, one-shot) + 1 fine-tuning epoch on ${ftRows} training images (tfjs)`);
-    const old = await loadData(`fashion-mnist:${FASHION}`);
     const dense = await loadModelForPruning(path.join(dir, 'cnn.onnx'));
     const t0 = performance.now();
     const { model: pruned, report: pruneReport } = await prune({
       model: dense,
-      data: { train: { x: old.train.x.sliceRows(0, ftRows), y: old.train.y.subarray(0, ftRows) }, test: { x: old.test.x, y: old.test.y } },
-      target: 0.5,
+      data: { train: train.subset(Int32Array.from({ length: ftRows }, (_, i) => i)), test },
+      sparsity: 0.5,
       structured: true,
       criterion: 'l2',
       finetune: { epochs: 1, batchSize: 128 },
