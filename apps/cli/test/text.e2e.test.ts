@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +59,23 @@ describe('shrinkray eval / distill on text', () => {
     expect(result.accuracy).toBeCloseTo(torchAccuracy, 6);
     expect(result.tokenizer).toBe(f('teacher/tokenizer.json'));
   });
+
+  it('quantize --mode dynamic of the transformer teacher: its MatMuls go int8 and the folder scores what the float teacher scores', () => {
+    const dir = tempDir();
+    cpSync(f('teacher'), dir, { recursive: true });
+    const onnx = path.join(dir, 'onnx', 'model.onnx');
+    const q = shrinkray(['quantize', f('teacher/onnx/model.onnx'), '--mode', 'dynamic', '--no-throughput', '-o', onnx, '--json']);
+    expect(q.code, q.stderr).toBe(0);
+    const report = JSON.parse(q.stdout) as { quantized: { opType: string }[]; before: { bytes: number }; after: { bytes: number } };
+    expect(report.quantized.filter((n) => n.opType === 'MatMul').length).toBeGreaterThanOrEqual(4);
+    expect(report.after.bytes).toBeLessThan(report.before.bytes);
+    const float = JSON.parse(shrinkray(['eval', `hf:${f('teacher')}`, '--data', data, '--json']).stdout) as { accuracy: number; nll: number };
+    const int8 = shrinkray(['eval', `hf:${dir}`, '--data', data, '--json']);
+    expect(int8.code, int8.stderr).toBe(0);
+    const r = JSON.parse(int8.stdout) as { accuracy: number; nll: number };
+    expect(Math.abs(r.accuracy - float.accuracy)).toBeLessThanOrEqual(0.01);
+    expect(Math.abs(r.nll - float.nll)).toBeLessThan(0.05);
+  }, 120_000);
 
   it('distill on text refuses the options it cannot honour (hint and additive losses), before any work', () => {
     const run = shrinkray(['distill', '--teacher', `hf:${f('teacher')}`, '--student', 'text-bag:16', '--data', data, '--loss', 'additive', '--lambda', '1', '-o', tempDir()]);
