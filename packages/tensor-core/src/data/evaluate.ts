@@ -1,9 +1,9 @@
 import { ConfigError } from '../errors/config-error.js';
-import { type EceOptions, type Evaluation, evaluate as scoreEvaluation } from '../metrics.js';
+import { confusionMatrix, type EceOptions, type Evaluation, evaluate as scoreEvaluation } from '../metrics.js';
 import type { Model } from '../model.js';
 import { Tensor } from '../tensor.js';
 import type { Dataset } from './dataset.js';
-import { checkModelFitsData, labelledIndices, predictBatched } from './predict.js';
+import { predictLabelled } from './predict.js';
 
 /** Options of the `evaluate` driver. */
 export interface EvaluateOptions {
@@ -37,33 +37,28 @@ export interface EvaluateResult {
   report: EvaluateReport;
 }
 
-function perClass(logits: Tensor<'float32'>, labels: Int32Array, classes: number): (number | null)[] {
-  const right = new Array<number>(classes).fill(0);
-  const seen = new Array<number>(classes).fill(0);
-  for (let i = 0; i < labels.length; i++) {
-    const row = logits.data.subarray(i * classes, (i + 1) * classes);
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (row[c]! > row[best]!) best = c;
-    seen[labels[i]!]!++;
-    if (best === labels[i]) right[labels[i]!]!++;
-  }
-  return seen.map((n, c) => (n === 0 ? null : right[c]! / n));
+/** Top-1 accuracy of each class from the confusion matrix (`null` for a class without examples). */
+function perClass(logits: Tensor<'float32'>, labels: Int32Array): (number | null)[] {
+  const m = confusionMatrix(logits, labels);
+  const c = m.shape[0]!;
+  return Array.from({ length: c }, (_, t) => {
+    let seen = 0;
+    for (let p = 0; p < c; p++) seen += m.data[t * c + p]!;
+    return seen === 0 ? null : m.data[t * c + t]! / seen;
+  });
 }
 
 async function evaluateDriver(options: EvaluateOptions): Promise<EvaluateResult> {
   const { model, data } = options;
   if (!model || typeof model.predict !== 'function') throw new ConfigError('model', 'must be a Model (TfjsModel, OnnxModel, or anything with predict)');
   if (!data || typeof data.batches !== 'function') throw new ConfigError('data', 'must be a Dataset (openData(...).test or Dataset.fromArrays(x, y))');
-  checkModelFitsData(model, data);
-  const scored = data.labelled ? data : data.subset(labelledIndices(data));
-  if (scored.size === 0) throw new ConfigError('data', `${data.name} has no labelled examples to score`);
-  const logits = await predictBatched(model, scored, {
+  const { logits, labels } = await predictLabelled(model, data, {
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     onProgress: (done, total) => options.onEvent?.({ type: 'predict', done, total }),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const metrics = scoreEvaluation(logits, scored.labels, options.bins === undefined ? {} : { bins: options.bins });
-  const report: EvaluateReport = { model: model.name, data: data.name, ...metrics, classNames: data.classNames, perClassAccuracy: perClass(logits, scored.labels, data.numClasses) };
+  const metrics = scoreEvaluation(logits, labels, options.bins === undefined ? {} : { bins: options.bins });
+  const report: EvaluateReport = { model: model.name, data: data.name, ...metrics, classNames: data.classNames, perClassAccuracy: perClass(logits, labels) };
   options.onEvent?.({ type: 'done', report });
   return { model, report };
 }

@@ -61,10 +61,19 @@ export async function predictBatched(model: Model, data: Dataset, options: Predi
  * @throws DataError when the model's outputs and the data's classes differ in number.
  */
 export async function evaluateModel(model: Model, data: Dataset, options: PredictOptions & EceOptions = {}): Promise<Evaluation> {
+  const { logits, labels } = await predictLabelled(model, data, options);
+  return scoreLogits(logits, labels, options);
+}
+
+/**
+ * The model's logits on the labelled examples of `data` (unlabelled ones skipped), with their labels,
+ * after checking the model's outputs fit the data's classes. What every evaluation scores.
+ */
+export async function predictLabelled(model: Model, data: Dataset, options: PredictOptions = {}): Promise<{ logits: Tensor<'float32'>; labels: Int32Array }> {
   checkModelFitsData(model, data);
   const labelled = data.labelled ? data : data.subset(labelledIndices(data));
-  const logits = await predictBatched(model, labelled, options);
-  return scoreLogits(logits, labelled.labels, options);
+  if (labelled.size === 0) throw new DataError('empty', { source: data.name }, 'no labelled examples to score');
+  return { logits: await predictBatched(model, labelled, options), labels: labelled.labels };
 }
 
 /** Positions of the examples that have a label. */
