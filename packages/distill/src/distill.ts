@@ -2,6 +2,7 @@ import {
   adaptInput,
   argmax,
   ConfigError,
+  checkDatasetOption,
   checkModelFitsData,
   cloneModel,
   type Dataset,
@@ -9,6 +10,7 @@ import {
   evaluate,
   formatShape,
   initBackend,
+  isDataset,
   labelledIndices,
   latestExtraState,
   listCheckpoints,
@@ -168,14 +170,9 @@ function perExample(shape: readonly (number | string | null)[]): number | undefi
   return n;
 }
 
-function isDataset(v: unknown): v is Dataset {
-  return typeof v === 'object' && v !== null && typeof (v as Dataset).batches === 'function' && (v as Dataset).labels instanceof Int32Array;
-}
-
-function checkSplit(ds: unknown, option: string, classes: number, teacher: string, labelled: boolean): Dataset | undefined {
-  if (ds === undefined) return undefined;
-  if (!isDataset(ds)) throw new ConfigError(option, 'must be a Dataset (openData(...) or Dataset.fromArrays(x, y))');
-  if (ds.size === 0) throw new ConfigError(option, `is empty (0 examples in ${ds.name})`);
+function checkSplit(value: unknown, option: string, classes: number, teacher: string, labelled: boolean): Dataset | undefined {
+  if (value === undefined) return undefined;
+  const ds = checkDatasetOption(value, option);
   if (labelled && !ds.labelled) throw new ConfigError(option, `${ds.name} has unlabelled examples; ${option} must be labelled`);
   if (labelledIndices(ds).length > 0) checkModelFitsData({ name: `teacher ${teacher}`, numClasses: classes }, ds);
   return ds;
@@ -346,7 +343,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError('batchSize', `must be a positive integer, got ${batchSize}`);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new ConfigError('seed', `must be an integer, got ${seed}`);
-  if (!options.data || !isDataset(options.data.train)) throw new ConfigError('data.train', 'must be a Dataset (openData(...).train or Dataset.fromArrays(x, y))');
+  if (!isDataset(options.data?.train)) throw new ConfigError('data.train', 'must be a Dataset (openData(...).train or Dataset.fromArrays(x, y))');
   if (options.resume && !options.checkpointDir) throw new ConfigError('resume', 'needs checkpointDir');
   const optimizer = options.optimizer ?? { name: 'adam', learningRate: 1e-3 };
   const { loss, settings } = planLoss(options, 0);

@@ -1,4 +1,4 @@
-import { ConfigError, checkModelFitsData, type Dataset, evaluate, type Model, predictEach, stratifiedSplit, Tensor, writeFileAtomic } from '@shrinkray/tensor-core';
+import { ConfigError, checkDatasetOption, checkModelFitsData, type Dataset, evaluate, type Model, predictEach, stratifiedSplit, Tensor, writeFileAtomic } from '@shrinkray/tensor-core';
 import { aggregators as defaultRegistry } from './aggregators/builtins.js';
 import type { AggregatorRegistry } from './aggregators/registry.js';
 import type { AggregatorPlugin, FitProgress } from './aggregators/types.js';
@@ -84,8 +84,7 @@ export interface EnsembleResult {
 
 function labelledSplit(ds: Dataset | undefined, option: string, members: readonly Model[]): Dataset | undefined {
   if (!ds) return undefined;
-  if (typeof ds.batches !== 'function') throw new ConfigError(option, 'must be a Dataset (openData(...) or Dataset.fromArrays(x, y))');
-  if (ds.size === 0) throw new ConfigError(option, `is empty (0 examples in ${ds.name})`);
+  checkDatasetOption(ds, option);
   if (!ds.labelled) throw new ConfigError(option, `${ds.name} has unlabelled examples; ${option} must be labelled`);
   checkModelFitsData(members[0]!, ds);
   return ds;

@@ -1,5 +1,5 @@
 import { attr, encodeOnnx, exportTfjs, type ModelProto, mergeGraphs, type NodeProto, OnnxModel, type OnnxModelOptions, runtimeInputs, saveOnnx, shapeOf, tensorToProto, valueInfo } from '@shrinkray/onnx-io';
-import { adaptInput, type DeclaredShape, formatShape, MIN_PROBABILITY, type Model, sizeOf, Tensor, TfjsModel, writeFileAtomic } from '@shrinkray/tensor-core';
+import { adaptInput, type DeclaredShape, formatShape, MIN_PROBABILITY, type Model, sizeOf, Tensor, TfjsModel } from '@shrinkray/tensor-core';
 import type { FittedAggregator } from './aggregators/types.js';
 import type { Ensemble } from './ensemble.js';
 import { EnsembleServingError } from './errors/serving-error.js';

@@ -1,4 +1,4 @@
-import { ConfigError, checkModelFitsData, cloneModel, type Dataset, initBackend, type OptimizerConfig, TfjsModel, type TrainEvent, type tf, type tfl, train } from '@shrinkray/tensor-core';
+import { ConfigError, checkModelFitsData, cloneModel, type Dataset, initBackend, isDataset, type OptimizerConfig, TfjsModel, type TrainEvent, type tf, type tfl, train } from '@shrinkray/tensor-core';
 import { type Criterion, criteria } from './criteria.js';
 import { modelAccuracy } from './evaluate.js';
 import { onnxSize, toOnnxBytes } from './files.js';
@@ -202,7 +202,7 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
   if (scope !== 'layer' && scope !== 'global') throw new ConfigError('scope', `expected 'layer' or 'global', got '${String(scope)}'`);
   checkSparsity(null, options.sparsity);
   const train0 = options.data?.train;
-  if (!train0 || typeof train0.batches !== 'function') throw new ConfigError('data.train', 'must be a Dataset (openData(...).train or Dataset.fromArrays(x, y))');
+  if (!isDataset(train0)) throw new ConfigError('data.train', 'must be a Dataset (openData(...).train or Dataset.fromArrays(x, y))');
   const wrappedInput = new TfjsModel(options.model);
   checkModelFitsData(wrappedInput, train0);
   if (options.data.test) checkModelFitsData(wrappedInput, options.data.test);

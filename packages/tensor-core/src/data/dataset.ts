@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors/config-error.js';
 import { DataError } from '../errors/data-error.js';
 import { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
@@ -65,6 +66,22 @@ export interface Dataset<D extends ExampleDType = ExampleDType> {
   withLabels(labels: Int32Array, name?: string): Dataset<D>;
   /** Releases the source's files or workers. */
   close(): Promise<void>;
+}
+
+/** True when `value` is a Dataset (checked by shape, so datasets of another installed copy count too). */
+export function isDataset(value: unknown): value is Dataset {
+  return typeof value === 'object' && value !== null && typeof (value as Dataset).batches === 'function' && (value as Dataset).labels instanceof Int32Array;
+}
+
+/**
+ * Checks that a driver option holds a non-empty Dataset and returns it.
+ *
+ * @throws ConfigError naming the option.
+ */
+export function checkDatasetOption(value: unknown, option: string): Dataset {
+  if (!isDataset(value)) throw new ConfigError(option, 'must be a Dataset (openData(...) or Dataset.fromArrays(x, y))');
+  if (value.size === 0) throw new ConfigError(option, `is empty (0 examples in ${value.name})`);
+  return value;
 }
 
 /** Options shared by the dataset constructors. */

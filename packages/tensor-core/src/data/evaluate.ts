@@ -2,7 +2,7 @@ import { ConfigError } from '../errors/config-error.js';
 import { confusionMatrix, type EceOptions, type Evaluation, evaluate as scoreEvaluation } from '../metrics.js';
 import type { Model } from '../model.js';
 import { Tensor } from '../tensor.js';
-import type { Dataset } from './dataset.js';
+import { checkDatasetOption, type Dataset } from './dataset.js';
 import { predictLabelled } from './predict.js';
 
 /** Options of the `evaluate` driver. */
@@ -51,7 +51,7 @@ function perClass(logits: Tensor<'float32'>, labels: Int32Array): (number | null
 async function evaluateDriver(options: EvaluateOptions): Promise<EvaluateResult> {
   const { model, data } = options;
   if (!model || typeof model.predict !== 'function') throw new ConfigError('model', 'must be a Model (TfjsModel, OnnxModel, or anything with predict)');
-  if (!data || typeof data.batches !== 'function') throw new ConfigError('data', 'must be a Dataset (openData(...).test or Dataset.fromArrays(x, y))');
+  checkDatasetOption(data, 'data');
   const { logits, labels } = await predictLabelled(model, data, {
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     onProgress: (done, total) => options.onEvent?.({ type: 'predict', done, total }),

@@ -3,6 +3,8 @@ export {
   Dataset,
   UNLABELLED,
   checkDatasetLabels,
+  checkDatasetOption,
+  isDataset,
   stratifiedSplit,
   stratifiedCounts,
   type Batch,

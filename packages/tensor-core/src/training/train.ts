@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dataset } from '../data/dataset.js';
+import { checkDatasetOption, type Dataset } from '../data/dataset.js';
 import { checkModelFitsData, labelledIndices } from '../data/predict.js';
 import { ConfigError } from '../errors/config-error.js';
 import { ShapeMismatchError } from '../errors/shape-mismatch-error.js';
@@ -18,10 +18,6 @@ export { mixSeed } from './step.js';
 
 function isPositiveInteger(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0;
-}
-
-function isDataset(v: unknown): v is Dataset {
-  return typeof v === 'object' && v !== null && typeof (v as Dataset).batches === 'function' && (v as Dataset).labels instanceof Int32Array;
 }
 
 /** Checks one example of `data` can be fed to a model declaring `inputShape` (before any training). */
@@ -43,9 +39,8 @@ function checkExampleShape(data: Dataset, inputShape: DeclaredShape, option: str
   }
 }
 
-function checkDataset(data: unknown, option: string, classes: number, inputShape: DeclaredShape): Dataset {
-  if (!isDataset(data)) throw new ConfigError(option, 'must be a Dataset (Dataset.fromArrays(x, y) or a data format’s dataset)');
-  if (data.size === 0) throw new ConfigError(option, `is empty (0 examples in ${data.name})`);
+function checkDataset(value: unknown, option: string, classes: number, inputShape: DeclaredShape): Dataset {
+  const data = checkDatasetOption(value, option);
   if (labelledIndices(data).length > 0) checkModelFitsData({ name: 'being trained', numClasses: classes }, data);
   checkExampleShape(data, inputShape, option);
   return data;
