@@ -14,7 +14,6 @@ export { classCounts, seededHoldout, imagesToFloat } from './dataset.js';
 export { loadIdxPair, loadIdxDatasets, type IdxDatasetOptions, type IdxFiles } from './idx-dataset.js';
 export { loadMnist, mnistDigitsDir, MNIST_CLASSES, MNIST_SPLIT_SEED, MNIST_TEST_FRACTION, type MnistOptions } from './mnist.js';
 export { loadFashionMnist, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './fashion-mnist.js';
-export { loadData, parseDataSpec, DATA_SPEC_FORMS, type DataSpec } from './spec.js';
 export { openData, dataFormats, dataForms, type DataFormat, type OpenDataOptions } from './formats.js';
 export { idxFormats } from './formats-builtin.js';
 export {
