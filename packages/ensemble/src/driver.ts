@@ -4,8 +4,9 @@ import type { AggregatorRegistry } from './aggregators/registry.js';
 import type { AggregatorPlugin, FitProgress } from './aggregators/types.js';
 import { createEnsemble, type Ensemble } from './ensemble.js';
 import { evaluateEnsemble } from './evaluate.js';
-import { checkMembers } from './members.js';
+import { checkMembers, type MemberSignature } from './members.js';
 import { saveFusedEnsemble, serveEnsemble } from './serve.js';
+import { checkInputFitsData, checkMemberTokenizers, type TokenizerIdentity } from './tokenizers.js';
 
 /** Default share of the training split held out to fit an aggregator when no validation split is given. */
 export const DEFAULT_VALIDATION_FRACTION = 0.1;
@@ -18,13 +19,29 @@ export interface EnsembleData {
   validation?: Dataset;
   /** Where every member and the ensemble are scored. */
   test: Dataset;
+  /**
+   * Text data: the tokenizer that made the token ids (`openData` on text sets it), which every
+   * text member must read (see `tokenizers`); its pad id feeds `attention_mask` in the fused graph.
+   */
+  tokenizer?: TokenizerIdentity;
 }
 
 /** Options of {@link ensemble}. */
 export interface EnsembleDriverOptions {
-  /** Two or more models (tfjs or ONNX) with the same classes and input size. */
+  /**
+   * Two or more models (tfjs or ONNX) with the same classes and input size: all image/feature
+   * models, or all text models reading int32 token ids `[N, L]` (tfjs text students, onnx-io
+   * `OnnxTextModel`s such as a Hugging Face folder's model).
+   */
   models: readonly Model[];
   data: EnsembleData;
+  /**
+   * Text members: the tokenizer each member was trained with (`undefined` for one that reads the
+   * data's ids as they are). Every one must match `data.tokenizer` - same `tokenizer.json`, length
+   * and pad id - or the ensemble is refused with a `MemberMismatchError` naming the member, before
+   * any member runs: members of one ensemble read one `input_ids`.
+   */
+  tokenizers?: readonly (TokenizerIdentity | undefined)[];
   /** A registered aggregator name or a plugin object; `weighted` when `weights` is given, else `mean`. */
   aggregator?: string | AggregatorPlugin;
   /** One non-negative weight per member (for `weighted`). */
@@ -82,23 +99,24 @@ export interface EnsembleResult {
   report: EnsembleReport;
 }
 
-function labelledSplit(ds: Dataset | undefined, option: string, members: readonly Model[]): Dataset | undefined {
+function labelledSplit(ds: Dataset | undefined, option: string, members: readonly Model[], signature: MemberSignature): Dataset | undefined {
   if (!ds) return undefined;
   checkDatasetOption(ds, option);
   if (!ds.labelled) throw new ConfigError(option, `${ds.name} has unlabelled examples; ${option} must be labelled`);
   checkModelFitsData(members[0]!, ds);
+  checkInputFitsData(members, signature, ds, option);
   return ds;
 }
 
 /** The fused graph's probabilities on `test`, batch by batch, and their largest difference from `reference`. */
-async function fusedParity(model: Ensemble, test: Dataset, reference: Tensor<'float32'>, emit: (e: EnsembleEvent) => void, signal?: AbortSignal): Promise<{ accuracy: number; maxAbsDiff: number }> {
-  const server = await serveEnsemble(model, { mode: 'fused' });
+async function fusedParity(model: Ensemble, test: Dataset, reference: Tensor<'float32'>, emit: (e: EnsembleEvent) => void, padId: number | undefined, signal?: AbortSignal): Promise<{ accuracy: number; maxAbsDiff: number }> {
+  const server = await serveEnsemble(model, { mode: 'fused', ...(padId !== undefined ? { padId } : {}) });
   try {
     const classes = model.numClasses;
     const probabilities = new Float32Array(test.size * classes);
     let done = 0;
     for await (const batch of test.batches({ batchSize: 1000, ...(signal ? { signal } : {}) })) {
-      const p = await server.run(batch.x as Tensor<'float32'>);
+      const p = await server.run(batch.x);
       probabilities.set(p.data, done * classes);
       done += batch.indices.length;
       emit({ type: 'predict', split: 'fused', done, total: test.size });
@@ -126,23 +144,27 @@ export async function ensemble(options: EnsembleDriverOptions): Promise<Ensemble
   const emit = (event: EnsembleEvent): void => options.onEvent?.(event);
   const { models, signal } = options;
   if (!Array.isArray(models) || models.length === 0) throw new ConfigError('models', 'needs at least one model');
-  checkMembers(models);
+  const signature = checkMembers(models);
+  checkMemberTokenizers(models, options.tokenizers, options.data?.tokenizer);
   const registry = options.registry ?? defaultRegistry;
   const plugin = typeof options.aggregator === 'object' ? options.aggregator : registry.get(options.aggregator ?? (options.weights ? 'weighted' : 'mean'));
   if (options.weights && !plugin.requiresWeights) throw new ConfigError('weights', `apply to the weighted aggregator, not ${plugin.name}`);
   if (options.fuse && options.output && !options.output.toLowerCase().endsWith('.onnx')) throw new ConfigError('output', `${options.output}: a fused ensemble is an ONNX graph; use a .onnx file name`);
   if (!options.fuse && options.output?.toLowerCase().endsWith('.onnx')) throw new ConfigError('output', `${options.output}: an ONNX file needs fuse: true (otherwise the output is a JSON description)`);
-  const test = labelledSplit(options.data?.test, 'data.test', models);
+  const test = labelledSplit(options.data?.test, 'data.test', models, signature);
   if (!test) throw new ConfigError('data.test', 'is required: members and ensemble are scored on it');
-  if (options.data.train) checkModelFitsData(models[0]!, options.data.train);
-  let validation = labelledSplit(options.data.validation, 'data.validation', models);
+  if (options.data.train) {
+    checkModelFitsData(models[0]!, options.data.train);
+    checkInputFitsData(models, signature, options.data.train, 'data.train');
+  }
+  let validation = labelledSplit(options.data.validation, 'data.validation', models, signature);
   let fraction: number | null = null;
   if (plugin.requiresValidation && !validation) {
     const train = options.data.train;
     if (!train) throw new ConfigError('data', `aggregator ${plugin.name} is fitted on a validation split: give data.validation or data.train to carve one from`);
     fraction = options.validationFraction ?? DEFAULT_VALIDATION_FRACTION;
     if (!(fraction > 0 && fraction < 1)) throw new ConfigError('validationFraction', `must be in (0, 1), got ${fraction}`);
-    validation = labelledSplit(stratifiedSplit(train, fraction, options.seed ?? 0, [`${train.name} (rest)`, `${train.name} (validation)`]).second, 'data.train', models);
+    validation = labelledSplit(stratifiedSplit(train, fraction, options.seed ?? 0, [`${train.name} (rest)`, `${train.name} (validation)`]).second, 'data.train', models, signature);
   }
 
   const model = await createEnsemble(models, {
@@ -161,7 +183,7 @@ export async function ensemble(options: EnsembleDriverOptions): Promise<Ensemble
   const files: string[] = [];
   let fused: EnsembleReport['fused'] = null;
   if (options.fuse) {
-    fused = await fusedParity(model, test, probabilities, emit, signal);
+    fused = await fusedParity(model, test, probabilities, emit, options.data.tokenizer?.padId, signal);
     if (options.output) {
       await saveFusedEnsemble(model, options.output);
       files.push(options.output);

@@ -1,4 +1,4 @@
-import { checkModelFitsData, type Dataset, type Model, predictEach, type Tensor } from '@shrinkray/tensor-core';
+import { checkModelFitsData, type Dataset, type ExampleDType, type Model, predictEach, type Tensor } from '@shrinkray/tensor-core';
 import { aggregators as defaultRegistry } from './aggregators/builtins.js';
 import type { AggregatorRegistry } from './aggregators/registry.js';
 import type { AggregatorPlugin, FitProgress, FittedAggregator, LabelledOutputs } from './aggregators/types.js';
@@ -52,13 +52,13 @@ export class Ensemble {
     return this.signature.numClasses;
   }
 
-  /** Every member's logits `[N, C]` on `x`, in member order (members run concurrently). */
-  async predictMembers(x: Tensor<'float32'>): Promise<Tensor<'float32'>[]> {
+  /** Every member's logits `[N, C]` on `x` (float32 features, or int32 token ids for text members), in member order (members run concurrently). */
+  async predictMembers(x: Tensor<ExampleDType>): Promise<Tensor<'float32'>[]> {
     return Promise.all(this.members.map((m) => m.predict(x)));
   }
 
   /** Ensemble probabilities `[N, C]` on `x`. */
-  async predict(x: Tensor<'float32'>): Promise<Tensor<'float32'>> {
+  async predict(x: Tensor<ExampleDType>): Promise<Tensor<'float32'>> {
     return this.aggregator.combine(await this.predictMembers(x));
   }
 
