@@ -1,5 +1,5 @@
 import { openData } from '@shrinkray/datasets';
-import { aggregators, ensemble } from '@shrinkray/ensemble';
+import { aggregators, ensemble, type EnsembleEvent, type EnsembleReport } from '@shrinkray/ensemble';
 import type { Model } from '@shrinkray/tensor-core';
 import type { Command } from 'commander';
 import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '../data-options.js';
@@ -7,6 +7,8 @@ import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { logdirFor, logdirOption } from '../logdir.js';
 import { openModel } from '../models.js';
 import { createProgress } from '../progress.js';
+import { runTextEnsemble, isTextEnsemble } from './text-ensemble.js';
+import { addTextOptions, type TextCliOptions } from './text.js';
 
 /** The `--json` result of `shrinkray ensemble` (CLI.md: `members[]`, `ensemble.accuracy`, `aggregator`, `files`). */
 export interface EnsembleResult {
@@ -22,9 +24,11 @@ export interface EnsembleResult {
   /** Accuracy of the fused ONNX graph on the test split and its largest difference from the JS ensemble. */
   fused: { accuracy: number; maxAbsDiff: number } | null;
   notes: readonly string[];
+  /** Text data: the tokenizer.json whose ids every member read. */
+  tokenizer?: string;
 }
 
-interface EnsembleOptions extends DataCliOptions {
+interface EnsembleOptions extends DataCliOptions, TextCliOptions {
   data: string;
   aggregator?: string;
   weights?: string;
@@ -56,6 +60,7 @@ function humanReport(result: EnsembleResult): string {
     '',
     `mean pairwise disagreement  ${pct(result.disagreement.mean)}`,
   ];
+  if (result.tokenizer) lines.push(`tokenizer                   ${result.tokenizer}`);
   if (result.fused) lines.push(`fused graph accuracy        ${pct(result.fused.accuracy)} (max |Δp| vs members run separately ${result.fused.maxAbsDiff.toExponential(2)})`);
   for (const note of result.notes) lines.push(`note: ${note}`);
   for (const file of result.files) lines.push(`wrote ${file}`);
@@ -69,17 +74,17 @@ function humanReport(result: EnsembleResult): string {
  * either the fused ONNX graph (`--fuse -o ensemble.onnx`) or a JSON description (`-o ensemble.json`).
  */
 export function registerEnsemble(program: Command, io: () => Io, globals: () => GlobalOptions): void {
-  addDataOptions(program.command('ensemble'))
-    .description('combine models (tfjs or ONNX) with an aggregator; --fuse writes one ONNX graph')
-    .argument('<models...>', 'two or more tfjs model.json or .onnx files')
+  const command = addDataOptions(program.command('ensemble'))
+    .description('combine models (tfjs or ONNX, image or text) with an aggregator; --fuse writes one ONNX graph')
+    .argument('<models...>', 'two or more tfjs model.json or .onnx files, or text models (a student\'s model.json/.onnx with tokenizer.json beside it, hf:DIR)')
     .requiredOption('--data <spec>', dataHelp())
     .option('--aggregator <name>', `one of ${aggregators.list().join(', ')} (or a plugin's); default mean, or weighted with --weights`)
     .option('--weights <w1,w2,...>', 'one non-negative weight per member (normalised), for --aggregator weighted')
     .option('--fuse', 'write the members and the aggregator as one ONNX graph to -o')
     .option('-o, --output <file>', 'output: the fused .onnx with --fuse, otherwise a JSON description of the ensemble')
     .option('--validation-fraction <f>', 'share of the training split held out to fit the aggregator', '0.1')
-    .addOption(logdirOption())
-    .action(async (files: string[], options: EnsembleOptions) => {
+    .addOption(logdirOption());
+  addTextOptions(command).action(async (files: string[], options: EnsembleOptions) => {
       const out = io();
       const seed = globals().seed ?? 0;
       const weights = options.weights === undefined ? undefined : parseWeights(options.weights);
@@ -91,25 +96,35 @@ export function registerEnsemble(program: Command, io: () => Io, globals: () => 
       const fraction = Number(options.validationFraction);
       if (!(fraction > 0 && fraction < 1)) throw new UsageError(`--validation-fraction ${options.validationFraction}: expected a number in (0, 1)`);
 
+      const progress = createProgress(out);
+      const onEvent = (): ((e: EnsembleEvent) => void) =>
+        logdirFor.ensemble(options, (e) => {
+          if (e.type === 'predict') progress.step(e.split, e.done, e.total);
+          else if (e.type === 'fit') progress.step(`fit ${aggregatorName}`, Math.min(e.iteration + 1, e.maxIterations), e.maxIterations + 1, `loss ${e.loss.toFixed(4)}`);
+        });
+      const text = await isTextEnsemble(files, options.data, options);
+      if (!text && (options.tokenizer !== undefined || options.maxLength !== undefined)) throw new UsageError('--tokenizer and --max-length apply to text data (jsonl:, text-csv:, csv: of texts) or text models');
       const members: Model[] = [];
       try {
-        for (const file of files) members.push(await openModel(file));
-        const data = await openData(options.data, openDataOptions(options, { inputShape: members[0]!.inputShape, seed }));
-        const progress = createProgress(out);
-        const { report } = await ensemble({
-          models: members,
-          data,
-          aggregator: plugin,
-          validationFraction: fraction,
-          seed,
-          ...(weights ? { weights } : {}),
-          ...(options.fuse ? { fuse: true } : {}),
-          ...(options.output ? { output: options.output } : {}),
-          onEvent: logdirFor.ensemble(options, (e) => {
-            if (e.type === 'predict') progress.step(e.split, e.done, e.total);
-            else if (e.type === 'fit') progress.step(`fit ${aggregatorName}`, Math.min(e.iteration + 1, e.maxIterations), e.maxIterations + 1, `loss ${e.loss.toFixed(4)}`);
-          }),
-        });
+        let report: EnsembleReport;
+        let tokenizer: string | undefined;
+        if (text) {
+          ({ report, tokenizer } = await runTextEnsemble(files, options, { plugin, weights, validationFraction: fraction, seed, onEvent: onEvent() }));
+        } else {
+          for (const file of files) members.push(await openModel(file));
+          const data = await openData(options.data, openDataOptions(options, { inputShape: members[0]!.inputShape, seed }));
+          ({ report } = await ensemble({
+            models: members,
+            data,
+            aggregator: plugin,
+            validationFraction: fraction,
+            seed,
+            ...(weights ? { weights } : {}),
+            ...(options.fuse ? { fuse: true } : {}),
+            ...(options.output ? { output: options.output } : {}),
+            onEvent: onEvent(),
+          }));
+        }
         progress.stop();
         const result: EnsembleResult = {
           members: report.members.map((m) => ({ model: m.name, accuracy: m.accuracy, nll: m.nll, ece: m.ece, weight: m.weight })),
@@ -121,6 +136,7 @@ export function registerEnsemble(program: Command, io: () => Io, globals: () => 
           disagreement: report.disagreement,
           fused: report.fused,
           notes: report.notes,
+          ...(tokenizer ? { tokenizer } : {}),
         };
         emit(out, globals(), result, () => humanReport(result));
       } finally {
