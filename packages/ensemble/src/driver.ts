@@ -5,7 +5,7 @@ import type { AggregatorPlugin, FitProgress } from './aggregators/types.js';
 import { createEnsemble, type Ensemble } from './ensemble.js';
 import { evaluateEnsemble } from './evaluate.js';
 import { checkMembers, type MemberSignature } from './members.js';
-import { saveFusedEnsemble, serveEnsemble } from './serve.js';
+import { type ServeOptions, saveFusedEnsemble, serveEnsemble } from './serve.js';
 import { checkInputFitsData, checkMemberTokenizers, type TokenizerIdentity } from './tokenizers.js';
 
 /** Default share of the training split held out to fit an aggregator when no validation split is given. */
@@ -53,6 +53,8 @@ export interface EnsembleDriverOptions {
   /** Share of `data.train` held out (stratified, seeded) when the aggregator needs a validation split. Default 0.1. */
   validationFraction?: number;
   seed?: number;
+  /** Text members, fused graph: the type of its integer inputs (default INT64 when a member reads INT64, else INT32). */
+  tokenIds?: 'int32' | 'int64';
   /** Also build the fused ONNX graph, run the test split through it and report its accuracy and largest difference from the JS ensemble. */
   fuse?: boolean;
   /** Write the ensemble here: the fused graph (`.onnx`, with `fuse`) or a JSON description (report + aggregator state). */
@@ -109,8 +111,8 @@ function labelledSplit(ds: Dataset | undefined, option: string, members: readonl
 }
 
 /** The fused graph's probabilities on `test`, batch by batch, and their largest difference from `reference`. */
-async function fusedParity(model: Ensemble, test: Dataset, reference: Tensor<'float32'>, emit: (e: EnsembleEvent) => void, padId: number | undefined, signal?: AbortSignal): Promise<{ accuracy: number; maxAbsDiff: number }> {
-  const server = await serveEnsemble(model, { mode: 'fused', ...(padId !== undefined ? { padId } : {}) });
+async function fusedParity(model: Ensemble, test: Dataset, reference: Tensor<'float32'>, emit: (e: EnsembleEvent) => void, serve: Omit<ServeOptions, 'mode'>, signal?: AbortSignal): Promise<{ accuracy: number; maxAbsDiff: number }> {
+  const server = await serveEnsemble(model, { mode: 'fused', ...serve });
   try {
     const classes = model.numClasses;
     const probabilities = new Float32Array(test.size * classes);
@@ -183,9 +185,11 @@ export async function ensemble(options: EnsembleDriverOptions): Promise<Ensemble
   const files: string[] = [];
   let fused: EnsembleReport['fused'] = null;
   if (options.fuse) {
-    fused = await fusedParity(model, test, probabilities, emit, options.data.tokenizer?.padId, signal);
+    const padId = options.data.tokenizer?.padId;
+    const tokenIds = options.tokenIds ? { tokenIds: options.tokenIds } : {};
+    fused = await fusedParity(model, test, probabilities, emit, { ...tokenIds, ...(padId !== undefined ? { padId } : {}) }, signal);
     if (options.output) {
-      await saveFusedEnsemble(model, options.output);
+      await saveFusedEnsemble(model, options.output, tokenIds);
       files.push(options.output);
       emit({ type: 'saved', file: options.output });
     }

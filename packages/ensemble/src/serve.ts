@@ -3,7 +3,7 @@ import { adaptInput, type DeclaredShape, type ExampleDType, formatShape, MIN_PRO
 import type { FittedAggregator } from './aggregators/types.js';
 import type { Ensemble } from './ensemble.js';
 import { EnsembleServingError } from './errors/serving-error.js';
-import { mergeTextMembers } from './onnx/merge-text.js';
+import { type MergeTextOptions, mergeTextMembers } from './onnx/merge-text.js';
 import { fragmentToProto } from './onnx/to-proto.js';
 
 /** How an ensemble is served by ONNX Runtime. */
@@ -22,6 +22,8 @@ export interface ServeOptions {
    * that read one. Default: the first `OnnxTextModel` member's, else 0.
    */
   readonly padId?: number;
+  /** Text members, fused graph: the type of its integer inputs (default INT64 when a member reads INT64, else INT32). */
+  readonly tokenIds?: 'int32' | 'int64';
 }
 
 /** An ensemble running in ONNX Runtime. */
@@ -116,9 +118,15 @@ function withInputShape(model: ModelProto, sharedShape: DeclaredShape, prefix: s
  * Softmax), then the aggregator's nodes. Outputs: `probabilities` `[N, C]` float32 and `label` `[N]`
  * int64 (ArgMax). Opset: the highest of the members' and the aggregator's.
  */
-export function buildFusedModel(members: readonly { proto: ModelProto; outputKind: 'logits' | 'probabilities' }[], aggregator: FittedAggregator, sharedInputShape: DeclaredShape, numClasses: number): ModelProto {
+export function buildFusedModel(
+  members: readonly { proto: ModelProto; outputKind: 'logits' | 'probabilities' }[],
+  aggregator: FittedAggregator,
+  sharedInputShape: DeclaredShape,
+  numClasses: number,
+  options: MergeTextOptions = {},
+): ModelProto {
   if (!aggregator.toOnnx) throw new EnsembleServingError('fused', `aggregator "${aggregator.name}" has no ONNX form; serve it in sessions mode`);
-  const merged = readsTokens(members[0]?.proto) ? mergeTextMembers(members.map((m) => m.proto)).model : mergeFeatureMembers(members, sharedInputShape);
+  const merged = readsTokens(members[0]?.proto) ? mergeTextMembers(members.map((m) => m.proto), options).model : mergeFeatureMembers(members, sharedInputShape);
   const nodes: NodeProto[] = [];
   const initializers: ReturnType<typeof tensorToProto>[] = [];
   const memberLogits = merged.graph.output.map((o, i) => {
@@ -163,13 +171,13 @@ function mergeFeatureMembers(members: readonly { proto: ModelProto }[], sharedIn
 }
 
 /** The fused ONNX model of an ensemble (members exported to ONNX where needed). */
-export async function fuseEnsemble(ensemble: Ensemble, options: Pick<ServeOptions, 'exportMember'> = {}): Promise<ModelProto> {
+export async function fuseEnsemble(ensemble: Ensemble, options: Pick<ServeOptions, 'exportMember' | 'tokenIds'> = {}): Promise<ModelProto> {
   const members = await Promise.all(ensemble.members.map(async (m) => ({ proto: await memberToOnnx(m, options.exportMember), outputKind: outputKindOf(m) })));
-  return buildFusedModel(members, ensemble.aggregator, ensemble.signature.inputShape, ensemble.numClasses);
+  return buildFusedModel(members, ensemble.aggregator, ensemble.signature.inputShape, ensemble.numClasses, options.tokenIds ? { tokenIds: options.tokenIds } : {});
 }
 
 /** Writes the fused ONNX model to `file` atomically; returns the model and its size in bytes. */
-export async function saveFusedEnsemble(ensemble: Ensemble, file: string, options: Pick<ServeOptions, 'exportMember'> = {}): Promise<{ model: ModelProto; bytes: number }> {
+export async function saveFusedEnsemble(ensemble: Ensemble, file: string, options: Pick<ServeOptions, 'exportMember' | 'tokenIds'> = {}): Promise<{ model: ModelProto; bytes: number }> {
   const model = await fuseEnsemble(ensemble, options);
   const bytes = await saveOnnx(model, file);
   return { model, bytes: bytes.length };

@@ -139,11 +139,41 @@ describe('ensemble of text models (one tokenizer)', () => {
   }, 60_000);
 });
 
+describe('fused graph of text students only', () => {
+  it.each([
+    [undefined, DataType.INT32, 0],
+    ['int64', DataType.INT64, 2],
+  ] as const)('tokenIds %s: input_ids only, elem type %i, %i Casts; ORT = the members averaged by hand within 1e-5', async (tokenIds, elemType, casts) => {
+    const students = members.slice(0, 2);
+    const dir = mkdtempSync(path.join(tmpdir(), 'ensemble-text-'));
+    const output = path.join(dir, 'students.onnx');
+    const { report } = await ensemble({ models: students, data, fuse: true, output, ...(tokenIds ? { tokenIds } : {}) });
+    const proto = await loadOnnx(output);
+    expect(proto.graph.input.map((i) => [i.name, i.type?.tensorType?.elemType, i.type?.tensorType?.shape?.dim?.[1]?.dimValue])).toEqual([['input_ids', elemType, 32]]);
+    expect(proto.graph.node.filter((n) => n.opType === 'Cast' && n.input[0] === 'input_ids')).toHaveLength(casts);
+    expect(checkOnnx(output)).toMatch(/^ok /);
+    const probs = await Promise.all(students.map(async (m) => softmax(await m.predict(testIds))));
+    const fused = await OnnxTextModel.create(output);
+    expect(fused.inputs).toEqual([{ name: 'input_ids', type: tokenIds ?? 'int32' }]);
+    const p = await fused.run(testIds);
+    await fused.dispose();
+    let maxDiff = 0;
+    for (let k = 0; k < p.size; k++) maxDiff = Math.max(maxDiff, Math.abs(p.data[k]! - (probs[0]![k]! + probs[1]![k]!) / 2));
+    expect(maxDiff).toBeLessThan(1e-5);
+    expect(report.fused!.maxAbsDiff).toBeLessThan(1e-5);
+  }, 60_000);
+});
+
 describe('ensemble of text models: refusals before any member runs', () => {
   /** The members, each counting its predict calls. */
   const counted = () => {
     let calls = 0;
-    const wrapped = members.map((m) => Object.assign(Object.create(m) as Model, { predict: (x: Tensor<'int32'>) => (calls++, m.predict(x)) }));
+    const wrapped = members.map((m) => Object.assign(Object.create(m) as Model, {
+        predict: (x: Tensor<'int32'>) => {
+          calls++;
+          return m.predict(x);
+        },
+      }));
     return { wrapped, calls: () => calls };
   };
 

@@ -61,7 +61,7 @@ export function checkMemberTokenizers(members: readonly Pick<Model, 'name'>[], t
 }
 
 /**
- * Checks a split fits the members' input: int32 token ids `[L]` per example for text members (with
+ * Checks a split fits the members' input: integer token ids `[L]` per example for text members (with
  * the `L` the members fix), float32 features otherwise.
  *
  * @throws MemberMismatchError naming the member whose sequence length differs from the data's;
@@ -69,8 +69,8 @@ export function checkMemberTokenizers(members: readonly Pick<Model, 'name'>[], t
  */
 export function checkInputFitsData(members: readonly Model[], signature: MemberSignature, data: Dataset, option: string): void {
   const tokens = signature.input === 'tokens';
-  if (tokens !== (data.dtype === 'int32')) {
-    throw new ConfigError(option, `${data.name} holds ${data.dtype === 'int32' ? 'int32 token ids' : 'float32 features'} but the members read ${tokens ? 'token ids (text models)' : 'float features'}`);
+  if (tokens !== (data.dtype !== 'float32')) {
+    throw new ConfigError(option, `${data.name} holds ${data.dtype !== 'float32' ? `${data.dtype} token ids` : 'float32 features'} but the members read ${tokens ? 'token ids (text models)' : 'float features'}`);
   }
   if (!tokens) return;
   const L = signature.inputShape[1];

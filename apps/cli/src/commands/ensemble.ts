@@ -35,6 +35,7 @@ interface EnsembleOptions extends DataCliOptions, TextCliOptions {
   fuse?: boolean;
   output?: string;
   validationFraction: string;
+  tokenIds?: string;
 }
 
 function parseWeights(value: string): number[] {
@@ -83,7 +84,8 @@ export function registerEnsemble(program: Command, io: () => Io, globals: () => 
     .option('--fuse', 'write the members and the aggregator as one ONNX graph to -o')
     .option('-o, --output <file>', 'output: the fused .onnx with --fuse, otherwise a JSON description of the ensemble')
     .option('--validation-fraction <f>', 'share of the training split held out to fit the aggregator', '0.1')
-    .addOption(logdirOption());
+    .addOption(logdirOption())
+    .option('--token-ids <type>', 'text, --fuse: int32 or int64 integer inputs of the fused graph (default int64 when a member reads int64, else int32)');
   addTextOptions(command).action(async (files: string[], options: EnsembleOptions) => {
       const out = io();
       const seed = globals().seed ?? 0;
@@ -103,7 +105,9 @@ export function registerEnsemble(program: Command, io: () => Io, globals: () => 
           else if (e.type === 'fit') progress.step(`fit ${aggregatorName}`, Math.min(e.iteration + 1, e.maxIterations), e.maxIterations + 1, `loss ${e.loss.toFixed(4)}`);
         });
       const text = await isTextEnsemble(files, options.data, options);
-      if (!text && (options.tokenizer !== undefined || options.maxLength !== undefined)) throw new UsageError('--tokenizer and --max-length apply to text data (jsonl:, text-csv:, csv: of texts) or text models');
+      if (!text && (options.tokenizer !== undefined || options.maxLength !== undefined || options.tokenIds !== undefined)) throw new UsageError('--tokenizer, --max-length and --token-ids apply to text data (jsonl:, text-csv:, csv: of texts) or text models');
+      if (options.tokenIds !== undefined && options.tokenIds !== 'int32' && options.tokenIds !== 'int64') throw new UsageError(`--token-ids ${options.tokenIds}: expected int32 or int64`);
+      if (options.tokenIds !== undefined && !options.fuse) throw new UsageError('--token-ids applies to the fused graph: add --fuse -o FILE.onnx');
       const members: Model[] = [];
       try {
         let report: EnsembleReport;

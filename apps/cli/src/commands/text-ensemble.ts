@@ -41,7 +41,7 @@ async function tokenizerJsonFor(tokenizer: TextTokenizer): Promise<string> {
  */
 export async function runTextEnsemble(
   files: readonly string[],
-  options: TextCliOptions & { data: string; fuse?: boolean; output?: string },
+  options: TextCliOptions & { data: string; fuse?: boolean; output?: string; tokenIds?: string },
   args: { plugin: AggregatorPlugin; weights: number[] | undefined; validationFraction: number; seed: number; onEvent: (event: EnsembleEvent) => void },
 ): Promise<TextEnsembleRun> {
   await initBackend();
@@ -92,6 +92,7 @@ export async function runTextEnsemble(
       seed: args.seed,
       ...(args.weights ? { weights: args.weights } : {}),
       ...(options.fuse ? { fuse: true } : {}),
+      ...(options.tokenIds === 'int32' || options.tokenIds === 'int64' ? { tokenIds: options.tokenIds } : {}),
       ...(options.output ? { output: options.output } : {}),
       onEvent: args.onEvent,
     });

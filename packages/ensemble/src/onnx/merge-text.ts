@@ -23,20 +23,28 @@ function memberInputs(model: ModelProto, index: number): { name: TextInputName; 
   });
 }
 
+/** Options of {@link mergeTextMembers}. */
+export interface MergeTextOptions {
+  /** The element type of every fused input; default INT64 when any member reads that input as INT64, else INT32. */
+  readonly tokenIds?: 'int32' | 'int64';
+}
+
+const CAST_TO = { int32: DataType.INT32, int64: DataType.INT64 } as const;
+
 /**
  * Merges text members (graphs reading `input_ids`, and `attention_mask` / `token_type_ids` where they
  * need them, as INT32 or INT64) into one graph: the union of their inputs, each declared INT64 when
- * any member reads it as INT64 (members reading INT32 get a `Cast`), `[N, L]` with the members'
- * fixed `L` (or a free `L`). Each member's nodes are prefixed `m0_`, `m1_`, …; the outputs are the
- * members' first outputs, in member order.
+ * any member reads it as INT64 or `tokenIds` says so (members reading the other type get a `Cast`),
+ * `[N, L]` with the members' fixed `L` (or a free `L`). Each member's nodes are prefixed `m0_`,
+ * `m1_`, …; the outputs are the members' first outputs, in member order.
  */
-export function mergeTextMembers(models: readonly ModelProto[]): { model: ModelProto; inputs: FusedTextInput[] } {
+export function mergeTextMembers(models: readonly ModelProto[], options: MergeTextOptions = {}): { model: ModelProto; inputs: FusedTextInput[] } {
   const perMember = models.map(memberInputs);
   let length: number | null = null;
   for (const inputs of perMember) for (const i of inputs) if (i.length !== null) length ??= i.length;
   const inputs: FusedTextInput[] = TEXT_INPUT_ORDER.filter((name) => perMember.some((m) => m.some((i) => i.name === name))).map((name) => ({
     name,
-    type: perMember.some((m) => m.some((i) => i.name === name && i.type === 'int64')) ? 'int64' : 'int32',
+    type: options.tokenIds ?? (perMember.some((m) => m.some((i) => i.name === name && i.type === 'int64')) ? 'int64' : 'int32'),
   }));
   if (!inputs.some((i) => i.name === 'input_ids')) throw new EnsembleServingError('fused', 'no member reads input_ids');
   const fusedType = new Map(inputs.map((i) => [i.name, i.type]));
@@ -51,8 +59,8 @@ export function mergeTextMembers(models: readonly ModelProto[]): { model: ModelP
     const swaps = new Map<string, string>();
     for (const input of own) {
       if (input.type === fusedType.get(input.name)) continue;
-      const cast = `${prefix}${input.name}__int32`;
-      node.push({ name: `${prefix}cast_${input.name}`, opType: 'Cast', input: [input.name], output: [cast], attribute: [attr.int('to', DataType.INT32)] });
+      const cast = `${prefix}${input.name}__${input.type}`;
+      node.push({ name: `${prefix}cast_${input.name}`, opType: 'Cast', input: [input.name], output: [cast], attribute: [attr.int('to', CAST_TO[input.type])] });
       swaps.set(input.name, cast);
     }
     for (const n of renamed.node) {
