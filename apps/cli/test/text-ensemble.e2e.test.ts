@@ -7,6 +7,7 @@ import { OnnxTextModel } from '@shrinkray/onnx-io';
 import { initBackend, loadTfjsModel, type Model, type Tensor, TfjsModel } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readEvents, scalarsOf } from '../../../packages/tensorboard/test/read-events.js';
+import { accuracyReference as accuracy, softmaxReference as softmax } from '../../../packages/ensemble/src/testing/reference.test.util.js';
 import { shrinkray, tempDir } from './helpers.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../packages/datasets/fixtures/text');
@@ -26,29 +27,9 @@ function distillStudent(student: string, out: string, extra: string[] = []): voi
 
 /** Independent reference: a member's softmax probabilities, from its own predictions on ids made here. */
 async function probabilities(model: Model, ids: Tensor<'int32'>): Promise<Float64Array> {
-  const logits = await model.predict(ids);
-  const [rows, cols] = logits.shape as [number, number];
-  const out = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const row = Array.from(logits.data.subarray(r * cols, (r + 1) * cols));
-    const max = Math.max(...row);
-    const sum = row.reduce((s, v) => s + Math.exp(v - max), 0);
-    row.forEach((v, c) => {
-      out[r * cols + c] = Math.exp(v - max) / sum;
-    });
-  }
+  const p = softmax(await model.predict(ids));
   await model.dispose();
-  return out;
-}
-
-function accuracy(p: ArrayLike<number>, labels: Int32Array, cols: number): number {
-  let correct = 0;
-  for (let r = 0; r < labels.length; r++) {
-    let best = 0;
-    for (let c = 1; c < cols; c++) if (p[r * cols + c]! > p[r * cols + best]!) best = c;
-    if (best === labels[r]) correct++;
-  }
-  return correct / labels.length;
+  return p;
 }
 
 beforeAll(() => {

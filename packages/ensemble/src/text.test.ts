@@ -12,6 +12,7 @@ import { MemberMismatchError } from './errors/member-mismatch-error.js';
 import { serveEnsemble } from './serve.js';
 import { mixedMembers } from './testing/members.test.util.js';
 import { checkOnnx } from './testing/onnx-checker.test.util.js';
+import { accuracyReference as accuracy, softmaxReference as softmax } from './testing/reference.test.util.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../datasets/fixtures/text');
 const jsonl = `jsonl:${path.join(fixtures, 'train.jsonl')},${path.join(fixtures, 'test.jsonl')}`;
@@ -20,30 +21,6 @@ let data: TextDatasetSplits;
 let teacher: TextTeacher;
 let members: Model[];
 let testIds: Tensor<'int32'>;
-
-/** Independent reference: row-wise softmax in float64 of a member's own logits. */
-function softmax(logits: Tensor<'float32'>): Float64Array {
-  const [rows, cols] = logits.shape as [number, number];
-  const out = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    let max = -Infinity;
-    for (let c = 0; c < cols; c++) max = Math.max(max, logits.data[r * cols + c]!);
-    let sum = 0;
-    for (let c = 0; c < cols; c++) sum += Math.exp(logits.data[r * cols + c]! - max);
-    for (let c = 0; c < cols; c++) out[r * cols + c] = Math.exp(logits.data[r * cols + c]! - max) / sum;
-  }
-  return out;
-}
-
-function accuracy(p: ArrayLike<number>, labels: Int32Array, cols: number): number {
-  let correct = 0;
-  for (let r = 0; r < labels.length; r++) {
-    let best = 0;
-    for (let c = 1; c < cols; c++) if (p[r * cols + c]! > p[r * cols + best]!) best = c;
-    if (best === labels[r]) correct++;
-  }
-  return correct / labels.length;
-}
 
 async function student(spec: string, seed: number, tokenizer: TextTokenizer, epochs: number) {
   const model = buildTextStudent(spec, { sequenceLength: tokenizer.maxLength, vocabSize: tokenizer.vocabSize, padId: tokenizer.padId, numClasses: 8, seed });
