@@ -27,7 +27,7 @@ describe('shrinkray.output_kind metadata', () => {
     const declared = await OnnxTextModel.create(encodeOnnx(softmaxOfIds('probabilities')));
     expect(declared.outputKind).toBe('probabilities');
     const logits = await declared.predict(ids);
-    [Math.log(p1[0]!), Math.log(p1[1]!), Math.log(0.5), Math.log(0.5)].forEach((v, i) => expect(logits.data[i]).toBeCloseTo(v, 6));
+    for (const [i, v] of [Math.log(p1[0]!), Math.log(p1[1]!), Math.log(0.5), Math.log(0.5)].entries()) expect(logits.data[i]).toBeCloseTo(v, 6);
     const plain = await OnnxTextModel.create(encodeOnnx(softmaxOfIds()));
     expect(plain.outputKind).toBe('logits');
     expect((await plain.predict(ids)).data[1]).toBeCloseTo(p1[1]!, 6);
