@@ -36,15 +36,24 @@ export function memberInput(member: MemberLike): MemberInput {
   return (member as { inputKind?: unknown }).inputKind === 'tokens' ? 'tokens' : 'features';
 }
 
-/** Token members: `[N, L]` each, the fixed lengths equal. */
-function checkTokenMembers(members: readonly MemberLike[]): MemberSignature {
+/** Options of {@link checkMembers}. */
+export interface CheckMembersOptions {
+  /**
+   * Token members: `true` for a member that reads token ids of its own (another tokenizer, possibly
+   * another length); only the others must agree on the sequence length.
+   */
+  readonly ownIds?: readonly boolean[];
+}
+
+/** Token members: `[N, L]` each, the fixed lengths of the members sharing one input equal. */
+function checkTokenMembers(members: readonly MemberLike[], ownIds: readonly boolean[]): MemberSignature {
   let length: { value: number; from: string } | undefined;
   for (const [i, m] of members.entries()) {
     if (m.inputShape.length !== 2) {
       throw new MemberMismatchError({ member: m.name, index: i, what: 'input shape', expected: 'token ids [N, L]', found: formatShape(m.inputShape) });
     }
     const L = m.inputShape[1];
-    if (typeof L !== 'number') continue;
+    if (typeof L !== 'number' || ownIds[i]) continue;
     if (length && L !== length.value) {
       throw new MemberMismatchError({ member: m.name, index: i, what: 'sequence length', expected: `${length.value} tokens (as ${length.from})`, found: `${L}` });
     }
@@ -57,10 +66,10 @@ function checkTokenMembers(members: readonly MemberLike[]): MemberSignature {
  * Checks that members agree: the same class count, the same kind of input (features or token ids),
  * and for features input shapes holding the same number of values per example (`[N,28,28,1]`,
  * `[N,1,28,28]` and `[N,784]` all agree: data is adapted to each member's layout); for token ids
- * `[N, L]` with the same `L` wherever a member fixes it. Throws `MemberMismatchError` naming the
- * first member that does not fit.
+ * `[N, L]` with the same `L` wherever a member fixes it (members reading their own ids, `ownIds`,
+ * aside). Throws `MemberMismatchError` naming the first member that does not fit.
  */
-export function checkMembers(members: readonly MemberLike[]): MemberSignature {
+export function checkMembers(members: readonly MemberLike[], options: CheckMembersOptions = {}): MemberSignature {
   const first = members[0];
   if (!first) throw new MemberMismatchError({ member: 'ensemble', index: 0, what: 'members', expected: 'at least one member', found: 'none' });
   const input = memberInput(first);
@@ -71,7 +80,7 @@ export function checkMembers(members: readonly MemberLike[]): MemberSignature {
       throw new MemberMismatchError({ member: m.name, index: i, what: 'class count', expected: `${first.numClasses} (as ${first.name})`, found: `${m.numClasses}` });
     }
   }
-  if (input === 'tokens') return checkTokenMembers(members);
+  if (input === 'tokens') return checkTokenMembers(members, options.ownIds ?? []);
   const values = valuesPerExample(first.inputShape);
   if (values === undefined) {
     throw new MemberMismatchError({ member: first.name, index: 0, what: 'input shape', expected: 'fixed dimensions besides the batch', found: formatShape(first.inputShape) });

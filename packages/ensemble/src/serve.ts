@@ -172,6 +172,7 @@ function mergeFeatureMembers(members: readonly { proto: ModelProto }[], sharedIn
 
 /** The fused ONNX model of an ensemble (members exported to ONNX where needed). */
 export async function fuseEnsemble(ensemble: Ensemble, options: Pick<ServeOptions, 'exportMember' | 'tokenIds'> = {}): Promise<ModelProto> {
+  ensemble.requireSharedInput('fused');
   const members = await Promise.all(ensemble.members.map(async (m) => ({ proto: await memberToOnnx(m, options.exportMember), outputKind: outputKindOf(m) })));
   return buildFusedModel(members, ensemble.aggregator, ensemble.signature.inputShape, ensemble.numClasses, options.tokenIds ? { tokenIds: options.tokenIds } : {});
 }
@@ -195,6 +196,7 @@ export async function saveFusedEnsemble(ensemble: Ensemble, file: string, option
  * await server.dispose();
  */
 export async function serveEnsemble(ensemble: Ensemble, options: ServeOptions): Promise<EnsembleServer> {
+  ensemble.requireSharedInput(String(options.mode));
   const session = options.session ?? {};
   const inputShape = ensemble.signature.inputShape;
   const numClasses = ensemble.numClasses;

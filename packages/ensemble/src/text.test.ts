@@ -9,6 +9,7 @@ import { initBackend, type Model, stratifiedSplit, type Tensor, TfjsModel, train
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensemble } from './driver.js';
 import { MemberMismatchError } from './errors/member-mismatch-error.js';
+import { EnsembleServingError } from './errors/serving-error.js';
 import { serveEnsemble } from './serve.js';
 import { mixedMembers } from './testing/members.test.util.js';
 import { checkOnnx } from './testing/onnx-checker.test.util.js';
@@ -138,6 +139,47 @@ describe('fused graph of text students only', () => {
     for (let k = 0; k < p.size; k++) maxDiff = Math.max(maxDiff, Math.abs(p.data[k]! - (probs[0]![k]! + probs[1]![k]!) / 2));
     expect(maxDiff).toBeLessThan(1e-5);
     expect(report.fused!.maxAbsDiff).toBeLessThan(1e-5);
+  }, 60_000);
+});
+
+describe('members with different tokenizers, each reading its own ids (memberData)', () => {
+  it('a student on the student tokenizer + the teacher on its own: accuracy weights and the ensemble match a hand computation; one-input uses refused', async () => {
+    const studentTokenizer = await TextTokenizer.load(path.join(fixtures, 'student-tokenizer'));
+    const studentData = (await openData(jsonl, { tokenizer: studentTokenizer, classes: teacher.classNames })) as TextDatasetSplits;
+    const model = buildTextStudent('text-bag:8', { sequenceLength: studentTokenizer.maxLength, vocabSize: studentTokenizer.vocabSize, padId: studentTokenizer.padId, numClasses: 8, seed: 4 });
+    await train({ model, data: studentData.train, epochs: 3, batchSize: 64, seed: 4, optimizer: { name: 'adam', learningRate: 0.02 } });
+    const own = new TfjsModel(model, 'own-bag.json');
+    const models = [own, teacher.model];
+    const { model: fitted, report } = await ensemble({
+      models,
+      data: studentData,
+      memberData: [undefined, data],
+      tokenizers: [studentTokenizer, teacher.tokenizer],
+      aggregator: 'accuracy-weighted',
+      seed: 3,
+      validationFraction: 0.2,
+    });
+    // Reference: each member on ids tokenized by its own tokenizer; the validation rows are the split of the student's training data.
+    const { secondIndices } = stratifiedSplit(studentData.train, 0.2, 3);
+    const read = (ds: typeof data.train, rows: ArrayLike<number>) => ds.read(Int32Array.from(rows));
+    const validationAcc = [
+      accuracy((await own.predict(await read(studentData.train, secondIndices))).data, studentData.train.subset(secondIndices).labels, 8),
+      accuracy((await teacher.model.predict(await read(data.train, secondIndices))).data, data.train.subset(secondIndices).labels, 8),
+    ];
+    const weights = validationAcc.map((a) => a / (validationAcc[0]! + validationAcc[1]!));
+    for (const [i, m] of report.members.entries()) expect(m.weight).toBeCloseTo(weights[i]!, 12);
+    const all = Int32Array.from({ length: data.test.size }, (_, i) => i);
+    const probs = [softmax(await own.predict(await studentData.test.read(all))), softmax(await teacher.model.predict(await data.test.read(all)))];
+    expect(report.members[0]!.accuracy).toBeCloseTo(accuracy(probs[0]!, studentData.test.labels, 8), 12);
+    expect(report.members[1]!.accuracy).toBeCloseTo(accuracy(probs[1]!, data.test.labels, 8), 12);
+    const combined = probs[0]!.map((p, k) => weights[0]! * p + weights[1]! * probs[1]![k]!);
+    expect(report.ensemble.accuracy).toBeCloseTo(accuracy(combined, data.test.labels, 8), 12);
+    // No one input to run the members on together: predict, serving and fusing are refused, naming the member.
+    await expect(fitted.predict(testIds)).rejects.toThrow(EnsembleServingError);
+    await expect(serveEnsemble(fitted, { mode: 'sessions' })).rejects.toThrow(/member 1 \(.*teacher\) reads token ids of its own tokenizer/);
+    await expect(ensemble({ models, data: studentData, memberData: [undefined, data], fuse: true })).rejects.toThrow(/^fused serving: member 1 /);
+    // The member's own data must hold the same rows.
+    await expect(ensemble({ models, data: studentData, memberData: [undefined, { test: data.test.subset([0, 1, 2]) }] })).rejects.toThrow(/^memberData\[1\]\.test: .* has 3 rows but .* has 400/);
   }, 60_000);
 });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type Dataset, type Model } from '@shrinkray/tensor-core';
 import { MemberMismatchError } from './errors/member-mismatch-error.js';
-import type { MemberSignature } from './members.js';
+import type { MemberInput } from './members.js';
 
 /**
  * What the ensemble needs to know of a tokenizer to tell whether two members read the same token
@@ -20,15 +20,20 @@ function describe(t: TokenizerIdentity): string {
 }
 
 /**
- * Checks every text member reads the token ids the data holds: each member's tokenizer (where
- * given) has the same `tokenizer.json` content, length and pad id as the data's (or, without a data
- * tokenizer, as the first member tokenizer given). A member tokenizing differently - e.g. a Hugging
- * Face teacher with its own vocabulary - cannot share the ensemble's one `input_ids`.
+ * Checks every text member reads the token ids it is given: each member's tokenizer (where given)
+ * has the same `tokenizer.json` content, length and pad id as the tokenizer of the data it reads -
+ * `memberData[i]`'s when that member has its own, else the shared data's (or, without one, the
+ * first member tokenizer given).
  *
  * @throws MemberMismatchError naming the first member whose tokenizer differs; ConfigError when
  *   `tokenizers` does not have one entry per member or a tokenizer file cannot be read.
  */
-export function checkMemberTokenizers(members: readonly Pick<Model, 'name'>[], tokenizers: readonly (TokenizerIdentity | undefined)[] | undefined, data: TokenizerIdentity | undefined): void {
+export function checkMemberTokenizers(
+  members: readonly Pick<Model, 'name'>[],
+  tokenizers: readonly (TokenizerIdentity | undefined)[] | undefined,
+  data: TokenizerIdentity | undefined,
+  memberData: readonly (TokenizerIdentity | undefined)[] = [],
+): void {
   if (!tokenizers) return;
   if (tokenizers.length !== members.length) throw new ConfigError('tokenizers', `expected ${members.length} entries (one per member, undefined for the data's), found ${tokenizers.length}`);
   const contents = new Map<string, string>();
@@ -45,39 +50,40 @@ export function checkMemberTokenizers(members: readonly Pick<Model, 'name'>[], t
     }
     return text;
   };
-  const reference = data ?? tokenizers.find((t) => t !== undefined);
-  if (!reference) return;
+  const shared = data ?? tokenizers.find((t, i) => t !== undefined && !memberData[i]);
   for (const [i, t] of tokenizers.entries()) {
-    if (!t || t === reference) continue;
+    const reference = memberData[i] ?? shared;
+    if (!t || !reference || t === reference) continue;
     if (t.maxLength === reference.maxLength && t.padId === reference.padId && content(t) === content(reference)) continue;
     throw new MemberMismatchError({
       member: members[i]!.name,
       index: i,
       what: 'tokenizer',
-      expected: `the token ids of ${describe(reference)}, which every member of one ensemble reads`,
+      expected: `the token ids of ${describe(reference)}, which ${memberData[i] ? 'its own data holds' : 'the members of one input read'} (give a member tokenizing differently its own data)`,
       found: describe(t),
     });
   }
 }
 
 /**
- * Checks a split fits the members' input: integer token ids `[L]` per example for text members (with
- * the `L` the members fix), float32 features otherwise.
+ * Checks a split fits the members that read it: integer token ids `[L]` per example for text members
+ * (the `L` each of `indices` fixes), float32 features otherwise.
  *
- * @throws MemberMismatchError naming the member whose sequence length differs from the data's;
+ * @throws MemberMismatchError naming the first member whose sequence length differs from the data's;
  *   ConfigError for data of the wrong kind.
  */
-export function checkInputFitsData(members: readonly Model[], signature: MemberSignature, data: Dataset, option: string): void {
-  const tokens = signature.input === 'tokens';
+export function checkInputFitsData(members: readonly Model[], input: MemberInput, data: Dataset, option: string, indices: readonly number[] = members.map((_, i) => i)): void {
+  const tokens = input === 'tokens';
   if (tokens !== (data.dtype !== 'float32')) {
     throw new ConfigError(option, `${data.name} holds ${data.dtype !== 'float32' ? `${data.dtype} token ids` : 'float32 features'} but the members read ${tokens ? 'token ids (text models)' : 'float features'}`);
   }
   if (!tokens) return;
-  const L = signature.inputShape[1];
   const found = data.exampleShape;
   if (found.length !== 1) throw new ConfigError(option, `${data.name}: token ids must be [L] per example, found [${found.join(',')}]`);
-  if (typeof L === 'number' && found[0] !== L) {
-    const index = members.findIndex((m) => m.inputShape[1] === L);
-    throw new MemberMismatchError({ member: members[index]!.name, index, what: 'sequence length', expected: `${L} tokens per text`, found: `${found[0]} in ${data.name} (tokenize to ${L}, e.g. --max-length ${L})` });
+  for (const index of indices) {
+    const L = members[index]!.inputShape[1];
+    if (typeof L === 'number' && found[0] !== L) {
+      throw new MemberMismatchError({ member: members[index]!.name, index, what: 'sequence length', expected: `${L} tokens per text`, found: `${found[0]} in ${data.name} (tokenize to ${L}, e.g. --max-length ${L})` });
+    }
   }
 }
