@@ -12,7 +12,8 @@ import { addTextOptions, type TextCliOptions } from './text.js';
 
 /** The `--json` result of `shrinkray ensemble` (CLI.md: `members[]`, `ensemble.accuracy`, `aggregator`, `files`). */
 export interface EnsembleResult {
-  members: { model: string; accuracy: number; nll: number; ece: number; weight: number | null }[];
+  /** `tokenizer` (text data): the `tokenizer.json` whose ids the member read. */
+  members: { model: string; accuracy: number; nll: number; ece: number; weight: number | null; tokenizer?: string }[];
   ensemble: { accuracy: number; nll: number; ece: number; samples: number };
   aggregator: string;
   files: string[];
@@ -62,6 +63,7 @@ function humanReport(result: EnsembleResult): string {
     `mean pairwise disagreement  ${pct(result.disagreement.mean)}`,
   ];
   if (result.tokenizer) lines.push(`tokenizer                   ${result.tokenizer}`);
+  for (const m of result.members) if (m.tokenizer && m.tokenizer !== result.tokenizer) lines.push(`  ${m.model} reads its own: ${m.tokenizer}`);
   if (result.fused) lines.push(`fused graph accuracy        ${pct(result.fused.accuracy)} (max |Δp| vs members run separately ${result.fused.maxAbsDiff.toExponential(2)})`);
   for (const note of result.notes) lines.push(`note: ${note}`);
   for (const file of result.files) lines.push(`wrote ${file}`);
@@ -112,8 +114,9 @@ export function registerEnsemble(program: Command, io: () => Io, globals: () => 
       try {
         let report: EnsembleReport;
         let tokenizer: string | undefined;
+        let memberTokenizers: string[] = [];
         if (text) {
-          ({ report, tokenizer } = await runTextEnsemble(files, options, { plugin, weights, validationFraction: fraction, seed, onEvent: onEvent() }));
+          ({ report, tokenizer, memberTokenizers } = await runTextEnsemble(files, options, { plugin, weights, validationFraction: fraction, seed, onEvent: onEvent() }));
         } else {
           for (const file of files) members.push(await openModel(file));
           const data = await openData(options.data, openDataOptions(options, { inputShape: members[0]!.inputShape, seed }));
@@ -131,7 +134,7 @@ export function registerEnsemble(program: Command, io: () => Io, globals: () => 
         }
         progress.stop();
         const result: EnsembleResult = {
-          members: report.members.map((m) => ({ model: m.name, accuracy: m.accuracy, nll: m.nll, ece: m.ece, weight: m.weight })),
+          members: report.members.map((m, i) => ({ model: m.name, accuracy: m.accuracy, nll: m.nll, ece: m.ece, weight: m.weight, ...(memberTokenizers[i] ? { tokenizer: memberTokenizers[i] } : {}) })),
           ensemble: report.ensemble,
           aggregator: report.aggregator,
           files: report.files,

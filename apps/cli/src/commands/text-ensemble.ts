@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { TextTokenizer } from '@shrinkray/datasets';
+import { type TextDatasetSplits, TextTokenizer } from '@shrinkray/datasets';
 import { openTextTeacher } from '@shrinkray/distill';
 import { type AggregatorPlugin, ensemble, type EnsembleEvent, type EnsembleReport, type TokenizerIdentity } from '@shrinkray/ensemble';
 import { OnnxTextModel } from '@shrinkray/onnx-io';
@@ -18,8 +18,15 @@ export async function isTextEnsemble(files: readonly string[], data: string, opt
 /** What the text ensemble ran and wrote. */
 export interface TextEnsembleRun {
   report: EnsembleReport;
-  /** The tokenizer whose ids every member read. */
+  /** The data's tokenizer (`--tokenizer` or the first member's). */
   tokenizer: string;
+  /** Per member, the tokenizer whose ids it read: the data's, or its own when it differs. */
+  memberTokenizers: string[];
+}
+
+/** What makes two tokenizers give the same ids: the `tokenizer.json` content, the length and the pad id. */
+async function identityOf(tokenizer: TextTokenizer): Promise<string> {
+  return `${tokenizer.maxLength}|${tokenizer.padId}|${JSON.stringify(JSON.parse(await readFile(tokenizer.file, 'utf8')))}`;
 }
 
 /** The tokenizer written beside the fused model: the data tokenizer's `tokenizer.json`, its truncation set to the length the ids were made at. */
@@ -34,10 +41,11 @@ async function tokenizerJsonFor(tokenizer: TextTokenizer): Promise<string> {
 /**
  * `shrinkray ensemble M1 M2 … --data jsonl:…|csv:…|text-csv:…`: text members - student `model.json`
  * / `.onnx` files (their tokenizer: the `tokenizer.json` beside them) and transformers.js folders
- * (`hf:DIR`, with their own tokenizer) - on one tokenization of the texts: `--tokenizer`, else the
- * first member's. A member whose tokenizer differs is refused (the library's `MemberMismatchError`,
- * before any member runs). With `--fuse -o FILE.onnx` the data tokenizer's `tokenizer.json` is
- * written beside FILE so `shrinkray eval FILE.onnx --data …` reads the same ids.
+ * (`hf:DIR`, with their own tokenizer). The texts are tokenized by `--tokenizer`, else the first
+ * member's tokenizer; a member whose tokenizer differs reads the same texts tokenized by its own
+ * (the library's `memberData`), except with `--fuse` (one graph, one `input_ids`), where it is
+ * refused before the data is read. With `--fuse -o FILE.onnx` the data tokenizer's
+ * `tokenizer.json` is written beside FILE so `shrinkray eval FILE.onnx --data …` reads the same ids.
  */
 export async function runTextEnsemble(
   files: readonly string[],
@@ -81,12 +89,29 @@ export async function runTextEnsemble(
     for (const [i, c] of classesOf.entries()) {
       if (c && classes && c.join('\n') !== classes.join('\n')) throw new UsageError(`${files[i]}: its classes (${c.join(', ')}) are not in the order of ${files[first]}'s (${classes.join(', ')})`);
     }
-    const data = await openTextSplits(options.data, options, dataTokenizer, { seed: args.seed, ...(classes ? { classes } : {}) });
+    // Members tokenizing like the data read its ids; each other tokenizer tokenizes the same texts once more.
+    const dataIdentity = await identityOf(dataTokenizer);
+    const identities = await Promise.all(tokenizersOf.map((t) => (t ? identityOf(t) : dataIdentity)));
+    const differs = identities.findIndex((id) => id !== dataIdentity);
+    if (options.fuse && differs >= 0) {
+      throw new UsageError(`--fuse: ${files[differs]} tokenizes with ${tokenizersOf[differs]!.file}, not as the data (${dataTokenizer.file}); one fused graph reads one input_ids (leave out --fuse to score the members each on its own ids)`);
+    }
+    const openSplits = (t: TextTokenizer) => openTextSplits(options.data, options, t, { seed: args.seed, ...(classes ? { classes } : {}) });
+    const data = await openSplits(dataTokenizer);
+    const splitsOf = new Map<string, TextDatasetSplits>([[dataIdentity, data]]);
+    const memberData: (TextDatasetSplits | undefined)[] = [];
+    for (const [i, id] of identities.entries()) {
+      if (id === dataIdentity) continue;
+      if (!splitsOf.has(id)) splitsOf.set(id, await openSplits(tokenizersOf[i]!));
+      memberData[i] = splitsOf.get(id);
+    }
+    memberData.length = files.length;
     const tokenizers: (TokenizerIdentity | undefined)[] = tokenizersOf;
     const { report } = await ensemble({
       models: models as Model[],
       data,
       tokenizers,
+      ...(differs >= 0 ? { memberData } : {}),
       aggregator: args.plugin,
       validationFraction: args.validationFraction,
       seed: args.seed,
@@ -108,7 +133,7 @@ export async function runTextEnsemble(
         report.files.push(configBeside);
       }
     }
-    return { report, tokenizer: dataTokenizer.file };
+    return { report, tokenizer: dataTokenizer.file, memberTokenizers: identities.map((id, i) => (id === dataIdentity ? dataTokenizer.file : tokenizersOf[i]!.file)) };
   } finally {
     await Promise.all(models.map((m) => m?.dispose()));
   }
