@@ -38,9 +38,10 @@ export interface EnsembleDriverOptions {
   data: EnsembleData;
   /**
    * Text members: the tokenizer each member was trained with (`undefined` for one that reads the
-   * data's ids as they are). Every one must match `data.tokenizer` - same `tokenizer.json`, length
-   * and pad id - or the ensemble is refused with a `MemberMismatchError` naming the member, before
-   * any member runs: members of one ensemble read one `input_ids`.
+   * data's ids as they are). Every one must match the tokenizer of the data it reads - same
+   * `tokenizer.json`, length and pad id as `memberData[i].tokenizer` for a member with data of its
+   * own, else as `data.tokenizer` - or the ensemble is refused with a `MemberMismatchError` naming
+   * the member, before any member runs.
    */
   tokenizers?: readonly (TokenizerIdentity | undefined)[];
   /**
