@@ -111,6 +111,12 @@ describe('shrinkray ensemble', () => {
     expect(result.fused!.maxAbsDiff).toBeLessThan(1e-4);
     const check = execFileSync('/usr/bin/python3', ['-c', 'import sys, onnx; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True); print("ok")', out], { encoding: 'utf8' });
     expect(check.trim()).toBe('ok');
+    // The graph declares its output as probabilities (shrinkray.output_kind): eval scores what the report says, NLL included.
+    const evalRun = shrinkray(['eval', out, '--data', 'mnist', '--json']);
+    expect(evalRun.code, evalRun.stderr).toBe(0);
+    const evaluated = JSON.parse(evalRun.stdout) as { accuracy: number; nll: number };
+    expect(evaluated.accuracy).toBe(result.ensemble.accuracy);
+    expect(evaluated.nll).toBeCloseTo(result.ensemble.nll, 4);
   });
 
   it('--weights picks the weighted aggregator and normalises the weights', () => {

@@ -1,11 +1,13 @@
-import { ConfigError, checkDatasetOption, checkModelFitsData, type Dataset, evaluate, type Model, predictEach, stratifiedSplit, Tensor, writeFileAtomic } from '@shrinkray/tensor-core';
+import { ConfigError, checkDatasetOption, checkModelFitsData, type Dataset, evaluate, type Model, stratifiedSplit, Tensor, writeFileAtomic } from '@shrinkray/tensor-core';
 import { aggregators as defaultRegistry } from './aggregators/builtins.js';
 import type { AggregatorRegistry } from './aggregators/registry.js';
 import type { AggregatorPlugin, FitProgress } from './aggregators/types.js';
-import { createEnsemble, type Ensemble } from './ensemble.js';
+import { checkSharedInput, createEnsemble, type Ensemble } from './ensemble.js';
 import { evaluateEnsemble } from './evaluate.js';
-import { checkMembers } from './members.js';
-import { saveFusedEnsemble, serveEnsemble } from './serve.js';
+import { checkMemberData, predictPerMember } from './member-data.js';
+import { checkMembers, type MemberSignature, memberInput } from './members.js';
+import { type ServeOptions, saveFusedEnsemble, serveEnsemble } from './serve.js';
+import { checkInputFitsData, checkMemberTokenizers, type TokenizerIdentity } from './tokenizers.js';
 
 /** Default share of the training split held out to fit an aggregator when no validation split is given. */
 export const DEFAULT_VALIDATION_FRACTION = 0.1;
@@ -18,13 +20,38 @@ export interface EnsembleData {
   validation?: Dataset;
   /** Where every member and the ensemble are scored. */
   test: Dataset;
+  /**
+   * Text data: the tokenizer that made the token ids (`openData` on text sets it), which every
+   * text member must read (see `tokenizers`); its pad id feeds `attention_mask` in the fused graph.
+   */
+  tokenizer?: TokenizerIdentity;
 }
 
 /** Options of {@link ensemble}. */
 export interface EnsembleDriverOptions {
-  /** Two or more models (tfjs or ONNX) with the same classes and input size. */
+  /**
+   * Two or more models (tfjs or ONNX) with the same classes and input size: all image/feature
+   * models, or all text models reading int32 token ids `[N, L]` (tfjs text students, onnx-io
+   * `OnnxTextModel`s such as a Hugging Face folder's model).
+   */
   models: readonly Model[];
   data: EnsembleData;
+  /**
+   * Text members: the tokenizer each member was trained with (`undefined` for one that reads the
+   * data's ids as they are). Every one must match the tokenizer of the data it reads - same
+   * `tokenizer.json`, length and pad id as `memberData[i].tokenizer` for a member with data of its
+   * own, else as `data.tokenizer` - or the ensemble is refused with a `MemberMismatchError` naming
+   * the member, before any member runs.
+   */
+  tokenizers?: readonly (TokenizerIdentity | undefined)[];
+  /**
+   * Text members that tokenize the texts themselves (e.g. a Hugging Face teacher with its own
+   * vocabulary next to students on another): per member, its own splits - the same texts in the same
+   * order, tokenized by its tokenizer (`openData` with that tokenizer) - or `undefined` for a member
+   * reading `data`. Each member runs on its own ids; the report is as usual, but the ensemble has no
+   * one input: `fuse`, `predict` and `serveEnsemble` refuse it.
+   */
+  memberData?: readonly (EnsembleData | undefined)[];
   /** A registered aggregator name or a plugin object; `weighted` when `weights` is given, else `mean`. */
   aggregator?: string | AggregatorPlugin;
   /** One non-negative weight per member (for `weighted`). */
@@ -36,6 +63,8 @@ export interface EnsembleDriverOptions {
   /** Share of `data.train` held out (stratified, seeded) when the aggregator needs a validation split. Default 0.1. */
   validationFraction?: number;
   seed?: number;
+  /** Text members, fused graph: the type of its integer inputs (default INT64 when a member reads INT64, else INT32). */
+  tokenIds?: 'int32' | 'int64';
   /** Also build the fused ONNX graph, run the test split through it and report its accuracy and largest difference from the JS ensemble. */
   fuse?: boolean;
   /** Write the ensemble here: the fused graph (`.onnx`, with `fuse`) or a JSON description (report + aggregator state). */
@@ -82,23 +111,24 @@ export interface EnsembleResult {
   report: EnsembleReport;
 }
 
-function labelledSplit(ds: Dataset | undefined, option: string, members: readonly Model[]): Dataset | undefined {
+function labelledSplit(ds: Dataset | undefined, option: string, members: readonly Model[], signature: MemberSignature, shared: readonly number[]): Dataset | undefined {
   if (!ds) return undefined;
   checkDatasetOption(ds, option);
   if (!ds.labelled) throw new ConfigError(option, `${ds.name} has unlabelled examples; ${option} must be labelled`);
   checkModelFitsData(members[0]!, ds);
+  checkInputFitsData(members, signature.input, ds, option, shared);
   return ds;
 }
 
 /** The fused graph's probabilities on `test`, batch by batch, and their largest difference from `reference`. */
-async function fusedParity(model: Ensemble, test: Dataset, reference: Tensor<'float32'>, emit: (e: EnsembleEvent) => void, signal?: AbortSignal): Promise<{ accuracy: number; maxAbsDiff: number }> {
-  const server = await serveEnsemble(model, { mode: 'fused' });
+async function fusedParity(model: Ensemble, test: Dataset, reference: Tensor<'float32'>, emit: (e: EnsembleEvent) => void, serve: Omit<ServeOptions, 'mode'>, signal?: AbortSignal): Promise<{ accuracy: number; maxAbsDiff: number }> {
+  const server = await serveEnsemble(model, { mode: 'fused', ...serve });
   try {
     const classes = model.numClasses;
     const probabilities = new Float32Array(test.size * classes);
     let done = 0;
     for await (const batch of test.batches({ batchSize: 1000, ...(signal ? { signal } : {}) })) {
-      const p = await server.run(batch.x as Tensor<'float32'>);
+      const p = await server.run(batch.x);
       probabilities.set(p.data, done * classes);
       done += batch.indices.length;
       emit({ type: 'predict', split: 'fused', done, total: test.size });
@@ -126,44 +156,69 @@ export async function ensemble(options: EnsembleDriverOptions): Promise<Ensemble
   const emit = (event: EnsembleEvent): void => options.onEvent?.(event);
   const { models, signal } = options;
   if (!Array.isArray(models) || models.length === 0) throw new ConfigError('models', 'needs at least one model');
-  checkMembers(models);
+  const input = memberInput(models[0]!);
+  if (!options.data?.test) throw new ConfigError('data.test', 'is required: members and ensemble are scored on it');
+  const ownIds = checkMemberData(models, input, options.data, options.memberData);
+  const signature = checkMembers(models, { ownIds });
+  const shared = models.map((_, i) => i).filter((i) => !ownIds[i]);
+  const memberData = options.memberData ?? [];
+  checkMemberTokenizers(models, options.tokenizers, options.data.tokenizer, memberData.map((d) => d?.tokenizer));
+  if (options.fuse) checkSharedInput(models, ownIds, 'fused');
   const registry = options.registry ?? defaultRegistry;
   const plugin = typeof options.aggregator === 'object' ? options.aggregator : registry.get(options.aggregator ?? (options.weights ? 'weighted' : 'mean'));
   if (options.weights && !plugin.requiresWeights) throw new ConfigError('weights', `apply to the weighted aggregator, not ${plugin.name}`);
   if (options.fuse && options.output && !options.output.toLowerCase().endsWith('.onnx')) throw new ConfigError('output', `${options.output}: a fused ensemble is an ONNX graph; use a .onnx file name`);
   if (!options.fuse && options.output?.toLowerCase().endsWith('.onnx')) throw new ConfigError('output', `${options.output}: an ONNX file needs fuse: true (otherwise the output is a JSON description)`);
-  const test = labelledSplit(options.data?.test, 'data.test', models);
-  if (!test) throw new ConfigError('data.test', 'is required: members and ensemble are scored on it');
-  if (options.data.train) checkModelFitsData(models[0]!, options.data.train);
-  let validation = labelledSplit(options.data.validation, 'data.validation', models);
+  const test = labelledSplit(options.data.test, 'data.test', models, signature, shared)!;
+  if (options.data.train) {
+    checkModelFitsData(models[0]!, options.data.train);
+    checkInputFitsData(models, signature.input, options.data.train, 'data.train', shared);
+  }
+  let validation = labelledSplit(options.data.validation, 'data.validation', models, signature, shared);
+  let ownValidation = memberData.map((d) => d?.validation);
   let fraction: number | null = null;
   if (plugin.requiresValidation && !validation) {
     const train = options.data.train;
     if (!train) throw new ConfigError('data', `aggregator ${plugin.name} is fitted on a validation split: give data.validation or data.train to carve one from`);
     fraction = options.validationFraction ?? DEFAULT_VALIDATION_FRACTION;
     if (!(fraction > 0 && fraction < 1)) throw new ConfigError('validationFraction', `must be in (0, 1), got ${fraction}`);
-    validation = labelledSplit(stratifiedSplit(train, fraction, options.seed ?? 0, [`${train.name} (rest)`, `${train.name} (validation)`]).second, 'data.train', models);
+    const split = stratifiedSplit(train, fraction, options.seed ?? 0, [`${train.name} (rest)`, `${train.name} (validation)`]);
+    validation = labelledSplit(split.second, 'data.train', models, signature, shared);
+    // A member's own data holds the same rows: the same positions are its validation split.
+    ownValidation = memberData.map((d) => d?.train?.subset(split.secondIndices, `${d.train.name} (validation)`));
   }
 
+  const progress = (split: 'validation' | 'test') => ({ onProgress: (done: number, total: number) => emit({ type: 'predict', split, done, total }), ...(signal ? { signal } : {}) });
+  const anyOwn = ownIds.some(Boolean);
+  // Members reading ids of their own are run here, each on its own split, and the aggregator is fitted from their outputs.
+  const validationOutputs = anyOwn && plugin.requiresValidation && validation ? { logits: await predictPerMember(models, validation, ownValidation, progress('validation')), labels: validation.labels } : undefined;
   const model = await createEnsemble(models, {
     aggregator: plugin,
     seed: options.seed ?? 0,
     ...(options.weights ? { weights: options.weights } : {}),
     ...(options.aggregatorOptions ? { aggregatorOptions: options.aggregatorOptions } : {}),
-    ...(plugin.requiresValidation && validation ? { validation } : {}),
+    ...(validationOutputs ? { validationOutputs } : plugin.requiresValidation && validation ? { validation } : {}),
+    ...(anyOwn ? { ownIds } : {}),
     onEvent: emit,
     ...(signal ? { signal } : {}),
   });
-  const memberLogits = await predictEach(models, test, { onProgress: (done, total) => emit({ type: 'predict', split: 'test', done, total }), ...(signal ? { signal } : {}) });
+  const memberLogits = await predictPerMember(
+    models,
+    test,
+    memberData.map((d) => d?.test),
+    progress('test'),
+  );
   const probabilities = model.aggregator.combine(memberLogits);
   const evaluation = evaluateEnsemble({ memberLogits, memberNames: model.memberNames, probabilities, labels: test.labels });
 
   const files: string[] = [];
   let fused: EnsembleReport['fused'] = null;
   if (options.fuse) {
-    fused = await fusedParity(model, test, probabilities, emit, signal);
+    const padId = options.data.tokenizer?.padId;
+    const tokenIds = options.tokenIds ? { tokenIds: options.tokenIds } : {};
+    fused = await fusedParity(model, test, probabilities, emit, { ...tokenIds, ...(padId !== undefined ? { padId } : {}) }, signal);
     if (options.output) {
-      await saveFusedEnsemble(model, options.output);
+      await saveFusedEnsemble(model, options.output, tokenIds);
       files.push(options.output);
       emit({ type: 'saved', file: options.output });
     }

@@ -1,9 +1,10 @@
-import { checkModelFitsData, type Dataset, type Model, predictEach, type Tensor } from '@shrinkray/tensor-core';
+import { ConfigError, checkModelFitsData, type Dataset, type ExampleDType, type Model, predictEach, type Tensor } from '@shrinkray/tensor-core';
 import { aggregators as defaultRegistry } from './aggregators/builtins.js';
 import type { AggregatorRegistry } from './aggregators/registry.js';
 import type { AggregatorPlugin, FitProgress, FittedAggregator, LabelledOutputs } from './aggregators/types.js';
 import type { EnsembleEvent } from './driver.js';
 import { type EnsembleEvaluation, evaluateEnsemble } from './evaluate.js';
+import { EnsembleServingError } from './errors/serving-error.js';
 import { checkMembers, type MemberSignature } from './members.js';
 
 /** Options of `createEnsemble`. */
@@ -24,6 +25,12 @@ export interface EnsembleOptions {
   readonly aggregatorOptions?: Readonly<Record<string, unknown>>;
   /** Where aggregator names are looked up; the shared `aggregators` registry by default. */
   readonly registry?: AggregatorRegistry;
+  /**
+   * Text members: `true` for a member that reads token ids of its own tokenizer (fit it from
+   * `validationOutputs`). Such an ensemble scores and reports, but takes no one shared input:
+   * `predict` and `serveEnsemble` refuse it.
+   */
+  readonly ownIds?: readonly boolean[];
   readonly onEvent?: (event: EnsembleEvent) => void;
   readonly signal?: AbortSignal;
 }
@@ -37,11 +44,22 @@ export class Ensemble {
   readonly members: readonly Model[];
   readonly aggregator: FittedAggregator;
   readonly signature: MemberSignature;
+  /** Per member: `true` when it reads token ids of its own tokenizer rather than the shared input. */
+  readonly ownIds: readonly boolean[];
 
-  constructor(members: readonly Model[], aggregator: FittedAggregator) {
-    this.signature = checkMembers(members);
+  constructor(members: readonly Model[], aggregator: FittedAggregator, options: { ownIds?: readonly boolean[] } = {}) {
+    this.ownIds = members.map((_, i) => options.ownIds?.[i] === true);
+    this.signature = checkMembers(members, { ownIds: this.ownIds });
     this.members = members;
     this.aggregator = aggregator;
+  }
+
+  /**
+   * Throws `EnsembleServingError` when a member reads token ids of its own: the ensemble then has no
+   * one input to run on (`what`: the operation refused).
+   */
+  requireSharedInput(what: string): void {
+    checkSharedInput(this.members, this.ownIds, what);
   }
 
   get memberNames(): string[] {
@@ -52,13 +70,14 @@ export class Ensemble {
     return this.signature.numClasses;
   }
 
-  /** Every member's logits `[N, C]` on `x`, in member order (members run concurrently). */
-  async predictMembers(x: Tensor<'float32'>): Promise<Tensor<'float32'>[]> {
+  /** Every member's logits `[N, C]` on `x` (float32 features, or int32 token ids for text members), in member order (members run concurrently). */
+  async predictMembers(x: Tensor<ExampleDType>): Promise<Tensor<'float32'>[]> {
+    this.requireSharedInput('predict');
     return Promise.all(this.members.map((m) => m.predict(x)));
   }
 
   /** Ensemble probabilities `[N, C]` on `x`. */
-  async predict(x: Tensor<'float32'>): Promise<Tensor<'float32'>> {
+  async predict(x: Tensor<ExampleDType>): Promise<Tensor<'float32'>> {
     return this.aggregator.combine(await this.predictMembers(x));
   }
 
@@ -69,6 +88,7 @@ export class Ensemble {
    * @throws DataError when the data's classes differ in number from the members'.
    */
   async evaluate(data: Dataset, options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<EnsembleEvaluation> {
+    this.requireSharedInput('evaluate');
     checkModelFitsData(this.members[0]!, data);
     const memberLogits = await predictEach(this.members, data, options);
     return evaluateEnsemble({ memberLogits, memberNames: this.memberNames, probabilities: this.aggregator.combine(memberLogits), labels: data.labels });
@@ -81,6 +101,17 @@ export class Ensemble {
 }
 
 /**
+ * Throws `EnsembleServingError` (`what`: the operation refused) naming the first member that reads
+ * token ids of its own: such members take no one shared input to run, fuse or serve them on.
+ */
+export function checkSharedInput(members: readonly Pick<Model, 'name'>[], ownIds: readonly boolean[], what: string): void {
+  const own = ownIds.indexOf(true);
+  if (own >= 0) {
+    throw new EnsembleServingError(what, `member ${own} (${members[own]!.name}) reads token ids of its own tokenizer; the members take no one shared input (tokenize every member's texts alike to run or serve them as one)`);
+  }
+}
+
+/**
  * Checks the members agree (input shape, class count), fits the aggregator - on the validation split
  * if it needs one - and returns the ensemble.
  *
@@ -89,12 +120,14 @@ export class Ensemble {
  * const probabilities = await ensemble.predict(testX);
  */
 export async function createEnsemble(members: readonly Model[], options: EnsembleOptions = {}): Promise<Ensemble> {
-  const signature = checkMembers(members);
+  const ownIds = options.ownIds ?? [];
+  const signature = checkMembers(members, { ownIds });
   const registry = options.registry ?? defaultRegistry;
   const plugin = typeof options.aggregator === 'object' ? options.aggregator : registry.get(options.aggregator ?? 'mean');
   let validation = options.validationOutputs;
   const onEvent = options.onEvent;
   if (!validation && plugin.requiresValidation && options.validation) {
+    if (ownIds.some(Boolean)) throw new ConfigError('validation', 'members reading token ids of their own are fitted from validationOutputs (each member run on its own ids), not one validation Dataset');
     const data = options.validation;
     checkModelFitsData(members[0]!, data);
     const logits = await predictEach(members, data, {
@@ -113,5 +146,5 @@ export async function createEnsemble(members: readonly Model[], options: Ensembl
     ...(options.aggregatorOptions ? { options: options.aggregatorOptions } : {}),
     ...(onEvent ? { onProgress: (event: FitProgress) => onEvent({ type: 'fit', ...event }) } : {}),
   });
-  return new Ensemble(members, fitted);
+  return new Ensemble(members, fitted, { ownIds });
 }

@@ -7,7 +7,7 @@ const m = (name: string, inputShape: (number | null | string)[], numClasses = 10
 describe('checkMembers', () => {
   it('accepts NHWC, NCHW and flat members of the same size', () => {
     const s = checkMembers([m('a.json', [null, 28, 28, 1]), m('b.onnx', ['N', 1, 28, 28]), m('c.onnx', [null, 784])]);
-    expect(s).toEqual({ inputShape: [null, 28, 28, 1], valuesPerExample: 784, numClasses: 10 });
+    expect(s).toEqual({ input: 'features', inputShape: [null, 28, 28, 1], valuesPerExample: 784, numClasses: 10 });
   });
 
   it('names the member with a different class count', () => {

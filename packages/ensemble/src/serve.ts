@@ -1,8 +1,9 @@
-import { attr, encodeOnnx, exportTfjs, type ModelProto, mergeGraphs, type NodeProto, OnnxModel, type OnnxModelOptions, runtimeInputs, saveOnnx, shapeOf, tensorToProto, valueInfo } from '@shrinkray/onnx-io';
-import { adaptInput, type DeclaredShape, formatShape, MIN_PROBABILITY, type Model, sizeOf, Tensor, TfjsModel } from '@shrinkray/tensor-core';
+import { attr, DataType, encodeOnnx, exportTfjs, type ModelProto, mergeGraphs, type NodeProto, OnnxModel, type OnnxModelOptions, OnnxTextModel, OUTPUT_KIND_METADATA_KEY, runtimeInputs, saveOnnx, shapeOf, tensorToProto, valueInfo } from '@shrinkray/onnx-io';
+import { adaptInput, type DeclaredShape, type ExampleDType, formatShape, MIN_PROBABILITY, type Model, sizeOf, Tensor, TfjsModel } from '@shrinkray/tensor-core';
 import type { FittedAggregator } from './aggregators/types.js';
 import type { Ensemble } from './ensemble.js';
 import { EnsembleServingError } from './errors/serving-error.js';
+import { type MergeTextOptions, mergeTextMembers } from './onnx/merge-text.js';
 import { fragmentToProto } from './onnx/to-proto.js';
 
 /** How an ensemble is served by ONNX Runtime. */
@@ -16,6 +17,13 @@ export interface ServeOptions {
   readonly session?: Omit<OnnxModelOptions, 'name' | 'outputKind'>;
   /** Turns a member that is not an ONNX model into one; tfjs members use onnx-io's `exportTfjs` by default. */
   readonly exportMember?: (member: Model) => Promise<ModelProto>;
+  /**
+   * Text members: the pad token id, from which `attention_mask` (`ids != padId`) is fed to graphs
+   * that read one. Default: the first `OnnxTextModel` member's, else 0.
+   */
+  readonly padId?: number;
+  /** Text members, fused graph: the type of its integer inputs (default INT64 when a member reads INT64, else INT32). */
+  readonly tokenIds?: 'int32' | 'int64';
 }
 
 /** An ensemble running in ONNX Runtime. */
@@ -24,8 +32,11 @@ export interface EnsembleServer {
   /** The declared input shape data is adapted to (the first member's). */
   readonly inputShape: DeclaredShape;
   readonly numClasses: number;
-  /** Ensemble probabilities `[N, C]` for a float32 batch (NHWC, flat, or the first member's layout). */
-  run(x: Tensor<'float32'>): Promise<Tensor<'float32'>>;
+  /**
+   * Ensemble probabilities `[N, C]` for a float32 batch (NHWC, flat, or the first member's layout),
+   * or for int32 token ids `[N, L]` when the members are text models.
+   */
+  run(x: Tensor<ExampleDType>): Promise<Tensor<'float32'>>;
   /** The fused ONNX model (fused mode only). */
   readonly fusedModel: ModelProto | undefined;
   dispose(): Promise<void>;
@@ -42,11 +53,11 @@ function outputKindOf(member: Model): 'logits' | 'probabilities' {
 }
 
 /**
- * A member as an ONNX `ModelProto`: an onnx-io `OnnxModel`'s own graph, a tfjs member exported with
+ * A member as an ONNX `ModelProto`: an onnx-io `OnnxModel`'s or `OnnxTextModel`'s own graph, a tfjs member exported with
  * `exportTfjs`, or whatever `exportMember` returns.
  */
 export async function memberToOnnx(member: Model, exportMember?: (member: Model) => Promise<ModelProto>): Promise<ModelProto> {
-  if (member instanceof OnnxModel) return member.proto;
+  if (member instanceof OnnxModel || member instanceof OnnxTextModel) return member.proto;
   if (exportMember) return exportMember(member);
   if (member instanceof TfjsModel) {
     try {
@@ -107,15 +118,15 @@ function withInputShape(model: ModelProto, sharedShape: DeclaredShape, prefix: s
  * Softmax), then the aggregator's nodes. Outputs: `probabilities` `[N, C]` float32 and `label` `[N]`
  * int64 (ArgMax). Opset: the highest of the members' and the aggregator's.
  */
-export function buildFusedModel(members: readonly { proto: ModelProto; outputKind: 'logits' | 'probabilities' }[], aggregator: FittedAggregator, sharedInputShape: DeclaredShape, numClasses: number): ModelProto {
+export function buildFusedModel(
+  members: readonly { proto: ModelProto; outputKind: 'logits' | 'probabilities' }[],
+  aggregator: FittedAggregator,
+  sharedInputShape: DeclaredShape,
+  numClasses: number,
+  options: MergeTextOptions = {},
+): ModelProto {
   if (!aggregator.toOnnx) throw new EnsembleServingError('fused', `aggregator "${aggregator.name}" has no ONNX form; serve it in sessions mode`);
-  const prepared = members.map((m, i) => {
-    const outputs = m.proto.graph.output;
-    if (outputs.length !== 1) throw new EnsembleServingError('fused', `member ${i} has ${outputs.length} outputs; expected one`);
-    return withInputShape(m.proto, sharedInputShape, `m${i}_`);
-  });
-  const merged = mergeGraphs(prepared, { inputName: 'input', name: 'shrinkray_ensemble' });
-  merged.graph.input = [valueInfo('input', 'float32', ['N', ...sharedInputShape.slice(1)])];
+  const merged = readsTokens(members[0]?.proto) ? mergeTextMembers(members.map((m) => m.proto), options).model : mergeFeatureMembers(members, sharedInputShape);
   const nodes: NodeProto[] = [];
   const initializers: ReturnType<typeof tensorToProto>[] = [];
   const memberLogits = merged.graph.output.map((o, i) => {
@@ -137,17 +148,37 @@ export function buildFusedModel(members: readonly { proto: ModelProto; outputKin
   const opset = Math.max(fragment.minOpset, ...merged.opsetImport.filter((o) => (o.domain ?? '') === '' || o.domain === 'ai.onnx').map((o) => o.version));
   merged.opsetImport = [{ domain: '', version: opset }];
   merged.docString = `shrinkray ensemble of ${members.length} members, aggregator ${aggregator.name}`;
+  merged.metadataProps = [{ key: OUTPUT_KIND_METADATA_KEY, value: 'probabilities' }];
+  return merged;
+}
+
+/** True when a member graph's first runtime input is integer (token ids). */
+function readsTokens(model: ModelProto | undefined): boolean {
+  const elem = model ? runtimeInputs(model.graph)[0]?.type?.tensorType?.elemType : undefined;
+  return elem === DataType.INT32 || elem === DataType.INT64;
+}
+
+/** Feature members merged on one float32 `input` (a layout node in front of members that need one). */
+function mergeFeatureMembers(members: readonly { proto: ModelProto }[], sharedInputShape: DeclaredShape): ModelProto {
+  const prepared = members.map((m, i) => {
+    const outputs = m.proto.graph.output;
+    if (outputs.length !== 1) throw new EnsembleServingError('fused', `member ${i} has ${outputs.length} outputs; expected one`);
+    return withInputShape(m.proto, sharedInputShape, `m${i}_`);
+  });
+  const merged = mergeGraphs(prepared, { inputName: 'input', name: 'shrinkray_ensemble' });
+  merged.graph.input = [valueInfo('input', 'float32', ['N', ...sharedInputShape.slice(1)])];
   return merged;
 }
 
 /** The fused ONNX model of an ensemble (members exported to ONNX where needed). */
-export async function fuseEnsemble(ensemble: Ensemble, options: Pick<ServeOptions, 'exportMember'> = {}): Promise<ModelProto> {
+export async function fuseEnsemble(ensemble: Ensemble, options: Pick<ServeOptions, 'exportMember' | 'tokenIds'> = {}): Promise<ModelProto> {
+  ensemble.requireSharedInput('fused');
   const members = await Promise.all(ensemble.members.map(async (m) => ({ proto: await memberToOnnx(m, options.exportMember), outputKind: outputKindOf(m) })));
-  return buildFusedModel(members, ensemble.aggregator, ensemble.signature.inputShape, ensemble.numClasses);
+  return buildFusedModel(members, ensemble.aggregator, ensemble.signature.inputShape, ensemble.numClasses, options.tokenIds ? { tokenIds: options.tokenIds } : {});
 }
 
 /** Writes the fused ONNX model to `file` atomically; returns the model and its size in bytes. */
-export async function saveFusedEnsemble(ensemble: Ensemble, file: string, options: Pick<ServeOptions, 'exportMember'> = {}): Promise<{ model: ModelProto; bytes: number }> {
+export async function saveFusedEnsemble(ensemble: Ensemble, file: string, options: Pick<ServeOptions, 'exportMember' | 'tokenIds'> = {}): Promise<{ model: ModelProto; bytes: number }> {
   const model = await fuseEnsemble(ensemble, options);
   const bytes = await saveOnnx(model, file);
   return { model, bytes: bytes.length };
@@ -165,12 +196,21 @@ export async function saveFusedEnsemble(ensemble: Ensemble, file: string, option
  * await server.dispose();
  */
 export async function serveEnsemble(ensemble: Ensemble, options: ServeOptions): Promise<EnsembleServer> {
+  ensemble.requireSharedInput(String(options.mode));
   const session = options.session ?? {};
   const inputShape = ensemble.signature.inputShape;
   const numClasses = ensemble.numClasses;
+  const text = ensemble.signature.input === 'tokens';
+  const padId = options.padId ?? ensemble.members.find((m): m is OnnxTextModel => m instanceof OnnxTextModel)?.padId ?? 0;
+  /** One ORT session: token members behind `OnnxTextModel` (integer inputs), feature members behind `OnnxModel`. */
+  const open = (proto: ModelProto, name: string, outputKind: 'logits' | 'probabilities'): Promise<OnnxModel | OnnxTextModel> => {
+    if (!text) return OnnxModel.create(encodeOnnx(proto), { ...session, name, outputKind });
+    const { worker: _worker, ...textSession } = session;
+    return OnnxTextModel.create(encodeOnnx(proto), { ...textSession, name, padId, outputKind });
+  };
   if (options.mode === 'fused') {
     const fusedModel = await fuseEnsemble(ensemble, options);
-    const model = await OnnxModel.create(encodeOnnx(fusedModel), { ...session, name: 'ensemble (fused)', outputKind: 'probabilities' });
+    const model = await open(fusedModel, 'ensemble (fused)', 'probabilities');
     return {
       mode: 'fused',
       inputShape,
@@ -181,16 +221,14 @@ export async function serveEnsemble(ensemble: Ensemble, options: ServeOptions): 
     };
   }
   if (options.mode !== 'sessions') throw new EnsembleServingError(String(options.mode), 'unknown mode; expected sessions or fused');
-  const sessions = await Promise.all(
-    ensemble.members.map(async (m) => OnnxModel.create(encodeOnnx(await memberToOnnx(m, options.exportMember)), { ...session, name: m.name, outputKind: outputKindOf(m) })),
-  );
+  const sessions = await Promise.all(ensemble.members.map(async (m) => open(await memberToOnnx(m, options.exportMember), m.name, outputKindOf(m))));
   return {
     mode: 'sessions',
     inputShape,
     numClasses,
     fusedModel: undefined,
     async run(x) {
-      const logits = await Promise.all(sessions.map((s) => s.predict(adaptInput(x, [null, ...s.inputShape.slice(1)], `${s.name} input`))));
+      const logits = await Promise.all(sessions.map((s) => (s instanceof OnnxTextModel ? s.predict(x) : s.predict(adaptInput(x as Tensor<'float32'>, [null, ...s.inputShape.slice(1)], `${s.name} input`)))));
       return ensemble.aggregator.combine(logits);
     },
     async dispose() {

@@ -26,3 +26,4 @@ export { inThreadSession, type SessionRunner } from './session-runner.js';
 export { directSession } from './direct-session.js';
 export { registerOnnxIoBuiltins } from './register.js';
 export { OnnxTextModel, type OnnxTextModelOptions, type TextInputName } from './text-model.js';
+export { declaredOutputKind, OUTPUT_KIND_METADATA_KEY } from './output-kind.js';

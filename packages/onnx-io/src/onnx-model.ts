@@ -9,6 +9,7 @@ import { directSession } from './direct-session.js';
 import { OnnxFormatError } from './errors/onnx-format-error.js';
 import { runtimeInputs } from './graph-utils.js';
 import { decodeOnnx } from './io.js';
+import { declaredOutputKind } from './output-kind.js';
 import { inThreadSession, type SessionRunner } from './session-runner.js';
 import { dataTypeName } from './tensor-proto.js';
 import { DataType, type ModelProto } from './types.js';
@@ -28,7 +29,10 @@ export interface OnnxModelOptions {
   allowSpinning?: boolean;
   /** Largest batch sent to ORT in one run (default 512); a fixed batch dimension in the model wins. */
   maxBatchSize?: number;
-  /** Force how the output is read; `auto` (default) treats a final Softmax as probabilities. */
+  /**
+   * Force how the output is read; `auto` (default) follows the model's `shrinkray.output_kind`
+   * metadata when present, else treats a final Softmax as probabilities.
+   */
   outputKind?: OutputKind | 'auto';
   /** Largest tensor accepted when parsing the file (bytes). */
   maxTensorBytes?: number;
@@ -161,7 +165,7 @@ export class OnnxModel implements Model {
     const inputShape: DeclaredShape = declared.map((d, i) => (i === 0 && typeof d !== 'number' ? null : d));
     const outShape = shapeOf(output) ?? [];
     let classes = outShape[outShape.length - 1];
-    const kind: OutputKind = options.outputKind && options.outputKind !== 'auto' ? options.outputKind : endsInSoftmax(proto, output.name) ? 'probabilities' : 'logits';
+    const kind: OutputKind = options.outputKind && options.outputKind !== 'auto' ? options.outputKind : (declaredOutputKind(proto) ?? (endsInSoftmax(proto, output.name) ? 'probabilities' : 'logits'));
     const model = new OnnxModel({
       name: options.name ?? (typeof source === 'string' ? path.basename(source) : '<bytes>'),
       proto,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type DeclaredShape, DTypeError, formatShape, type Model, ShapeMismatchError, Tensor } from '@shrinkray/tensor-core';
+import { type DeclaredShape, DTypeError, formatShape, logitsFromProbabilities, type Model, type OutputKind, ShapeMismatchError, Tensor } from '@shrinkray/tensor-core';
 import * as ort from 'onnxruntime-node';
 import { runInBatches } from './batched-run.js';
 import { shapeOf } from './builder.js';
@@ -9,6 +9,7 @@ import { OnnxFormatError } from './errors/onnx-format-error.js';
 import { runtimeInputs } from './graph-utils.js';
 import { decodeOnnx } from './io.js';
 import { OnnxModel, type OnnxModelOptions } from './onnx-model.js';
+import { declaredOutputKind } from './output-kind.js';
 import { inThreadSession, type SessionRunner } from './session-runner.js';
 import { dataTypeName } from './tensor-proto.js';
 import { DataType, type ModelProto } from './types.js';
@@ -21,6 +22,11 @@ const TEXT_INPUTS: readonly TextInputName[] = ['input_ids', 'attention_mask', 't
 export interface OnnxTextModelOptions extends Pick<OnnxModelOptions, 'name' | 'intraOpNumThreads' | 'interOpNumThreads' | 'graphOptimizationLevel' | 'allowSpinning' | 'maxBatchSize' | 'maxTensorBytes' | 'lowLatency'> {
   /** The pad token id: `attention_mask = ids != padId`. Default 0. */
   padId?: number;
+  /**
+   * How the first output is read; `auto` (default) follows the model's `shrinkray.output_kind`
+   * metadata (a fused ensemble declares `probabilities`), else logits.
+   */
+  outputKind?: OutputKind | 'auto';
 }
 
 /**
@@ -45,6 +51,8 @@ export class OnnxTextModel implements Model {
   /** The graph's inputs and their element types, in graph order. */
   readonly inputs: readonly { name: TextInputName; type: 'int64' | 'int32' }[];
   readonly outputName: string;
+  /** What the first output holds; `predict` turns probabilities into logits (`log p`). */
+  readonly outputKind: OutputKind;
   /** Size of the model file in bytes. */
   readonly bytes: number;
   maxBatchSize: number;
@@ -58,6 +66,7 @@ export class OnnxTextModel implements Model {
     this.padId = args.padId;
     this.inputs = args.inputs;
     this.outputName = args.outputName;
+    this.outputKind = args.outputKind;
     this.bytes = args.bytes;
     this.maxBatchSize = args.maxBatchSize;
   }
@@ -110,6 +119,7 @@ export class OnnxTextModel implements Model {
       padId: options.padId ?? 0,
       inputs,
       outputName: output.name,
+      outputKind: options.outputKind && options.outputKind !== 'auto' ? options.outputKind : (declaredOutputKind(proto) ?? 'logits'),
       bytes: bytes.length,
       maxBatchSize: options.maxBatchSize ?? 512,
     });
@@ -162,13 +172,13 @@ export class OnnxTextModel implements Model {
     });
   }
 
-  /** Logits `[N, numClasses]` for token ids `[N, L]`. */
+  /** Logits `[N, numClasses]` for token ids `[N, L]` (`log p` for a model whose output is probabilities). */
   async predict(x: Tensor): Promise<Tensor<'float32'>> {
     const y = await this.run(x);
     if (y.rank !== 2 || y.shape[1] !== this.numClasses) {
       throw new ShapeMismatchError({ tensor: `${this.name} output '${this.outputName}'`, expected: `[N,${this.numClasses}]`, found: formatShape(y.shape) });
     }
-    return y;
+    return this.outputKind === 'probabilities' ? logitsFromProbabilities(y, true) : y;
   }
 
   async dispose(): Promise<void> {

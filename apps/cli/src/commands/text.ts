@@ -28,7 +28,8 @@ export function addTextOptions(command: Command): Command {
     .option('--max-length <n>', 'text data: tokens per text (default the tokenizer\'s)');
 }
 
-async function isDir(p: string): Promise<boolean> {
+/** True when `p` is a directory. */
+export async function isDir(p: string): Promise<boolean> {
   try {
     return (await stat(p)).isDirectory();
   } catch {
@@ -37,7 +38,7 @@ async function isDir(p: string): Promise<boolean> {
 }
 
 /** A transformers.js model folder: `hf:DIR`, or a folder without a tfjs `model.json` (a tfjs model folder is not one). */
-async function isTextModelFolder(model: string): Promise<boolean> {
+export async function isTextModelFolder(model: string): Promise<boolean> {
   return model.startsWith('hf:') || ((await isDir(model)) && !existsSync(path.join(model, 'model.json')));
 }
 
@@ -60,7 +61,8 @@ export async function isTextJob(model: string | undefined, data: string, options
   return TEXT_DATA.test(data) || (await isTextCsv(data, options)) || (model !== undefined && (await isTextModelFolder(model)));
 }
 
-function maxLengthOf(options: TextCliOptions): number | undefined {
+/** `--max-length` as a number (`undefined` when absent); a UsageError unless an integer >= 2. */
+export function maxLengthOf(options: TextCliOptions): number | undefined {
   if (options.maxLength === undefined) return undefined;
   const n = Number(options.maxLength);
   if (!Number.isInteger(n) || n < 2) throw new UsageError(`--max-length ${options.maxLength}: expected an integer >= 2`);
@@ -71,7 +73,8 @@ function dataOptions(options: TextCliOptions, tokenizer: TextTokenizer, extra: P
   return { tokenizer, ...(options.textColumn ? { textColumn: options.textColumn } : {}), ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}), ...extra };
 }
 
-async function openTextSplits(spec: string, options: TextCliOptions, tokenizer: TextTokenizer, extra: Partial<OpenDataOptions> = {}): Promise<TextDatasetSplits> {
+/** The text splits of `--data` (jsonl:, text-csv: or csv: of texts) tokenized by `tokenizer`. */
+export async function openTextSplits(spec: string, options: TextCliOptions, tokenizer: TextTokenizer, extra: Partial<OpenDataOptions> = {}): Promise<TextDatasetSplits> {
   if (!TEXT_DATA.test(spec) && !spec.startsWith('csv:')) throw new UsageError(`--data ${spec}: a text model needs text data (jsonl:TRAIN[,TEST], csv:TRAIN[,TEST] with a text column, or text-csv:TRAIN[,TEST])`);
   // `csv:` here is text data even when its header has more than text, label and id columns.
   const csvText = spec.startsWith('csv:') && options.textColumn === undefined ? { textColumn: 'text' } : {};
