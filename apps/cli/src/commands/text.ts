@@ -86,6 +86,24 @@ async function studentTokenizer(options: TextCliOptions, modelFile: string | und
   return TextTokenizer.load(source, maxLength !== undefined ? { maxLength } : {});
 }
 
+/** A text student's tokenizer and splits (see {@link openStudentText}). */
+export interface StudentText {
+  tokenizer: TextTokenizer;
+  splits: TextDatasetSplits;
+}
+
+/**
+ * The tokenizer of a text student (`--tokenizer`, else `tokenizer.json` beside `modelFile`; tokens per
+ * text `--max-length`, else `sequenceLength`, the model's input length when it declares one) and the
+ * splits of `data` tokenized by it, in the class order of `--classes` when given (else the data's).
+ */
+export async function openStudentText(modelFile: string, data: string, options: TextCliOptions & { classes?: string[] }, context: { sequenceLength?: number | null; seed: number }): Promise<StudentText> {
+  const length = options.maxLength === undefined && typeof context.sequenceLength === 'number' ? { maxLength: String(context.sequenceLength) } : {};
+  const tokenizer = await studentTokenizer({ ...options, ...length }, modelFile);
+  const splits = await openTextSplits(data, options, tokenizer, { seed: context.seed, ...(options.classes ? { classes: options.classes } : {}) });
+  return { tokenizer, splits };
+}
+
 /**
  * `shrinkray eval MODEL --data jsonl:…|csv:…|text-csv:…`: a text model on the test split. MODEL is a
  * transformers.js folder (`hf:DIR` or `DIR`, run on its own tokenizer) or a student `.onnx` /
