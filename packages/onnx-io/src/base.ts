@@ -25,4 +25,4 @@ export { WorkerSession } from './worker-session.js';
 export { inThreadSession, type SessionRunner } from './session-runner.js';
 export { directSession } from './direct-session.js';
 export { registerOnnxIoBuiltins } from './register.js';
-export { OnnxTextModel, type OnnxTextModelOptions, type TextInputName } from './text-model.js';
+export { isTextGraph, OnnxTextModel, type OnnxTextModelOptions, type TextInput, type TextInputName, textFeeds, textInputs } from './text-model.js';

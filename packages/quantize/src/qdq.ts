@@ -18,7 +18,8 @@ interface ActivationParams {
  * QuantizeLinear -> DequantizeLinear pair right after its producer (scale and zero point from its
  * calibrated range, int8 asymmetric), shared activations reuse their source's pair parameters, weights
  * become int8 initializers read through DequantizeLinear (per-channel with `axis`), biases int32 with
- * scale `inputScale * weightScale`. Folded Relu/Clip nodes are removed. Returns a new model.
+ * scale `inputScale * weightScale`, embedding tables int8 with their gathered rows dequantized. Folded
+ * Relu/Clip nodes are removed. Returns a new model.
  *
  * @throws Error when a planned activation has no calibrated range (a bug in the caller).
  */
@@ -129,6 +130,26 @@ export function applyStatic(model: ModelProto, plan: StaticPlan, ranges: Readonl
     if (zp) newInits.push(int32Tensor(zp, new Int32Array(qb.scales.length), scaleDims));
     push(before, node, { opType: 'DequantizeLinear', input: zp ? [base, scale, zp] : [base, scale], output: [dq], attribute: perChannel ? [attr.int('axis', 0)] : [] });
     node.input[2] = dq;
+    replaced.add(name);
+  }
+  // Embedding tables: int8 table, Gather of int8 rows, DequantizeLinear of the rows (per column: axis -1).
+  for (const g of plan.gathers) {
+    const node = at(g.node);
+    const name = node.input[0]!;
+    const t = index.initializers.get(name)!;
+    const dims = (t.dims ?? []).map(Number);
+    const qw = quantizeWeight(floatsFromProto(t), dims, g.axis);
+    const base = index.fresh(`${name}_q`);
+    const scale = index.fresh(`${name}_s`);
+    const zp = index.fresh(`${name}_zp`);
+    const scaleDims = qw.axis === undefined ? [] : [qw.scales.length];
+    newInits.push(int8Tensor(base, qw.values, dims), floatTensor(scale, qw.scales, scaleDims), int8Tensor(zp, new Int8Array(qw.scales.length), scaleDims));
+    const output = node.output[0]!;
+    const rows = index.fresh(`${output}_int8`);
+    node.input[0] = base;
+    node.output[0] = rows;
+    // first after the Gather: activation Q nodes placed after it read the dequantized rows
+    after.set(node, [{ opType: 'DequantizeLinear', input: [rows, scale, zp], output: [output], attribute: qw.axis === undefined ? [] : [attr.int('axis', -1)] }, ...(after.get(node) ?? [])]);
     replaced.add(name);
   }
   const nodes: NodeProto[] = [...(after.get('inputs') ?? [])];

@@ -37,7 +37,7 @@ async function isDir(p: string): Promise<boolean> {
 }
 
 /** A transformers.js model folder: `hf:DIR`, or a folder without a tfjs `model.json` (a tfjs model folder is not one). */
-async function isTextModelFolder(model: string): Promise<boolean> {
+export async function isTextModelFolder(model: string): Promise<boolean> {
   return model.startsWith('hf:') || ((await isDir(model)) && !existsSync(path.join(model, 'model.json')));
 }
 
@@ -102,6 +102,33 @@ export async function openStudentText(modelFile: string, data: string, options: 
   const tokenizer = await studentTokenizer({ ...options, ...length }, modelFile);
   const splits = await openTextSplits(data, options, tokenizer, { seed: context.seed, ...(options.classes ? { classes: options.classes } : {}) });
   return { tokenizer, splits };
+}
+
+/** A transformers.js text classifier folder opened for a job on its ONNX file (see {@link openTeacherText}). */
+export interface TeacherText {
+  /** The folder (without `hf:`). */
+  dir: string;
+  /** Its ONNX file: `onnx/model.onnx`, else `model.onnx`. */
+  file: string;
+  tokenizer: TextTokenizer;
+  classNames: readonly string[];
+  /** The splits of `data` tokenized by the folder's tokenizer in its class order (when data is given). */
+  splits: TextDatasetSplits | undefined;
+}
+
+/**
+ * A transformers.js folder (`hf:DIR` or `DIR`): its ONNX file, tokenizer (`--max-length` applies) and
+ * class names (`config.json` `id2label`), and `data` tokenized by that tokenizer in that class order.
+ */
+export async function openTeacherText(modelArg: string, data: string | undefined, options: TextCliOptions, seed: number): Promise<TeacherText> {
+  const maxLength = maxLengthOf(options);
+  const teacher = await openTextTeacher(modelArg, maxLength !== undefined ? { maxLength } : {});
+  await teacher.dispose();
+  const dir = modelArg.startsWith('hf:') ? modelArg.slice(3) : modelArg;
+  const nested = path.join(dir, 'onnx', 'model.onnx');
+  const file = existsSync(nested) ? nested : path.join(dir, 'model.onnx');
+  const splits = data === undefined ? undefined : await openTextSplits(data, options, teacher.tokenizer, { classes: teacher.classNames, seed });
+  return { dir, file, tokenizer: teacher.tokenizer, classNames: teacher.classNames, splits };
 }
 
 /**
