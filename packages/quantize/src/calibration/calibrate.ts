@@ -48,6 +48,7 @@ export async function collectRanges(model: ModelProto, tensors: readonly string[
   const { file, method } = options;
   const feeder = modelFeeder(model, file, options.padId ?? 0);
   feeder.check(data);
+  if (tensors.length === 0) return new Map();
   const augmented = structuredClone(model);
   const existing = new Set(augmented.graph.output.map((o) => o.name));
   // No declared type: ORT infers it (a float declaration on an integer tensor would fail to load).
