@@ -59,3 +59,32 @@ describe('shrinkray prune on a text student', () => {
     expect(evalAccuracy(path.join(out, 'model.onnx'))).toBeCloseTo(r.after.accuracy, 6);
   }, 120_000);
 });
+
+describe('shrinkray quantize on text models', () => {
+  it('static int8 of a text student .onnx calibrated on --data jsonl: within 1 point, tokenizer.json beside OUT.onnx, eval scores what the report says', () => {
+    const out = path.join(tempDir(), 'student.int8.onnx');
+    const r = json<{ mode: string; before: { accuracy: number; bytes: number }; after: { accuracy: number; bytes: number }; quantized: { opType: string }[]; tokenizer: string; files: string[] }>(
+      shrinkray(['quantize', path.join(student, 'model.onnx'), '--data', data, '--mode', 'static', '--no-throughput', '-o', out, '--json']),
+    );
+    expect(r.mode).toBe('static');
+    expect(r.quantized.map((q) => q.opType)).toEqual(expect.arrayContaining(['Gather', 'Conv', 'Gemm']));
+    expect(Math.abs(r.after.accuracy - r.before.accuracy)).toBeLessThanOrEqual(0.01);
+    expect(r.after.bytes).toBeLessThan(0.4 * r.before.bytes);
+    expect(r.files).toEqual([out, path.join(path.dirname(out), 'tokenizer.json')]);
+    expect(checkOnnx(out)).toBe('ok');
+    expect(evalAccuracy(out)).toBeCloseTo(r.after.accuracy, 6);
+  }, 120_000);
+
+  it('static int8 of hf:DIR fed by its own tokenizer: -o OUTDIR is a transformers.js folder that eval hf:OUTDIR scores as the report says, within 1 point of float', () => {
+    const out = tempDir();
+    const r = json<{ before: { accuracy: number }; after: { accuracy: number }; tokenizer: string; files: string[] }>(
+      shrinkray(['quantize', `hf:${f('teacher')}`, '--data', data, '--mode', 'static', '--calibration-samples', '256', '--no-throughput', '-o', out, '--json']),
+    );
+    expect(r.tokenizer).toBe(f('teacher/tokenizer.json'));
+    expect(r.files).toEqual(expect.arrayContaining([path.join(out, 'config.json'), path.join(out, 'tokenizer.json'), path.join(out, 'onnx', 'model.onnx')]));
+    expect(Math.abs(r.after.accuracy - r.before.accuracy)).toBeLessThanOrEqual(0.01);
+    expect(checkOnnx(path.join(out, 'onnx', 'model.onnx'))).toBe('ok');
+    expect(evalAccuracy(`hf:${out}`)).toBeCloseTo(r.after.accuracy, 6);
+    expect(evalAccuracy(`hf:${f('teacher')}`)).toBeCloseTo(r.before.accuracy, 6);
+  }, 120_000);
+});
