@@ -38,7 +38,7 @@ function checkClasses(model: ModelProto, file: string, data: Dataset): void {
 
 /**
  * The feeder of a graph: a text classifier (every input one of `input_ids`, `attention_mask`,
- * `token_type_ids`, integer-typed) is fed int32 token ids `[N, L]` from the data, with the attention
+ * `token_type_ids`, integer-typed) is fed the data's token ids `[N, L]` (int32 or int64), with the attention
  * mask `ids != padId` and zero segment ids, each in its declared integer type; any other graph must
  * have one runtime input, fed float examples.
  *
@@ -54,14 +54,15 @@ export function modelFeeder(model: ModelProto, file: string, padId = 0): ModelFe
       fixedBatch,
       check(data) {
         const length = shape[1];
-        if (data.dtype !== 'int32' || data.exampleShape.length !== 1 || (typeof length === 'number' && data.exampleShape[0] !== length)) {
-          throw new CalibrationDataError({ file, node: 'input_ids', expected: `int32 token ids [N,${length ?? 'L'}]`, found: `${data.dtype} examples of shape [${data.exampleShape.join(',')}]`, data: data.name });
+        // int64 ids (a Dataset dtype to come) feed the same way: values are converted per input type
+        if (!['int32', 'int64'].includes(data.dtype as string) || data.exampleShape.length !== 1 || (typeof length === 'number' && data.exampleShape[0] !== length)) {
+          throw new CalibrationDataError({ file, node: 'input_ids', expected: `int32/int64 token ids [N,${length ?? 'L'}]`, found: `${data.dtype} examples of shape [${data.exampleShape.join(',')}]`, data: data.name });
         }
         checkClasses(model, file, data);
       },
       feeds(x) {
         const [rows, length] = x.shape as [number, number];
-        return textFeeds(inputs, x.data as ArrayLike<number>, rows, length, padId);
+        return textFeeds(inputs, x.data as ArrayLike<number | bigint>, rows, length, padId);
       },
     };
   }

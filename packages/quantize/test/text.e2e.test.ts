@@ -3,8 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openData, type TextDatasetSplits, TextTokenizer } from '@shrinkray/datasets';
 import { decodeOnnx, encodeOnnx, exportTfjs, floatsFromProto, OnnxTextModel } from '@shrinkray/onnx-io';
-import { initBackend, MaskedMeanPooling1D, type Tensor, tfl, train } from '@shrinkray/tensor-core';
+import { Dataset, initBackend, MaskedMeanPooling1D, Tensor, tfl, train } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CalibrationDataError } from '../src/errors/calibration-data-error.js';
 import { quantize } from '../src/quantize.js';
 import { checkOnnx, pythonJson } from '../src/testing.test.util.js';
 
@@ -105,4 +106,12 @@ describe('static int8 of text models calibrated on token ids', () => {
       expect(checkOnnx([bytes])).toMatch(/^ok/);
     }
   }, 120_000);
+
+  it('float examples for a text model, or ids of the wrong length, are a CalibrationDataError naming input_ids, before any calibration', async () => {
+    const floats = Dataset.fromArrays(new Tensor('float32', [4, 32], new Float32Array(128)), Int32Array.from([0, 1, 2, 3]), { numClasses: 8, name: 'floats' });
+    await expect(quantize({ model: f('teacher/onnx/model.onnx'), data: floats, mode: 'static' })).rejects.toSatisfy((e: unknown) => CalibrationDataError.isInstance(e) && e.node === 'input_ids' && /float32 examples of shape \[32\]/.test(e.message));
+    const onnx = await student(true);
+    const short = Dataset.fromArrays(new Tensor('int32', [4, 8], new Int32Array(32)), Int32Array.from([0, 1, 2, 3]), { numClasses: 8, name: 'short' });
+    await expect(quantize({ model: onnx, data: short, mode: 'static' })).rejects.toSatisfy((e: unknown) => CalibrationDataError.isInstance(e) && /\[N,32\]/.test(e.message));
+  }, 60_000);
 });
