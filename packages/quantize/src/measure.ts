@@ -87,7 +87,7 @@ export async function measureThroughput(
       const inputs = sessions.map((s): Record<string, ort.Tensor> => {
         if ('inputs' in s) {
           const ids = options.examples;
-          if (!ids || ids.rank !== 2 || ids.shape[0] === 0) throw new Error(`${s.name}: timing a text classifier needs token ids (options.examples [N, L])`);
+          if (ids?.rank !== 2 || ids.shape[0] === 0) throw new Error(`${s.name}: timing a text classifier needs token ids (options.examples [N, L])`);
           const [n, length] = ids.shape as [number, number];
           const rows = Int32Array.from({ length: batch * length }, (_, i) => Number(ids.data[((Math.floor(i / length) % n) * length + (i % length))]));
           return textFeeds(s.inputs, rows, batch, length, s.padId);
