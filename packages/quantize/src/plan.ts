@@ -1,4 +1,5 @@
 import { getAttr, type ModelProto, type NodeProto } from '@shrinkray/onnx-io';
+import { gatherTableRefusal, int8TableHow } from './gather.js';
 import { GraphIndex, nodeLabel } from './graph.js';
 
 /** A node the quantized model runs in int8 (or whose work was folded into an int8 neighbour). */
@@ -45,9 +46,9 @@ export interface StaticPlan {
   folded: { activation: NodeProto; producer: NodeProto }[];
   /**
    * Gathers from a constant table (embeddings): the table is stored int8 (symmetric, per column with
-   * `axis` 1) and the gathered rows are dequantized (a weight-only int8 lookup; the output stays float).
+   * `perColumn`) and the gathered rows are dequantized (a weight-only int8 lookup; the output stays float).
    */
-  gathers: { node: NodeProto; axis: number | undefined }[];
+  gathers: { node: NodeProto; perColumn: boolean }[];
   quantized: QuantizedNode[];
   skipped: SkippedNode[];
 }
@@ -141,14 +142,11 @@ export function planStatic(model: ModelProto, options: PlanOptions): StaticPlan 
     }
     const op = node.opType;
     if (op === 'Gather') {
-      const table = index.initializers.get(node.input[0] ?? '');
-      const dims = (table?.dims ?? []).map(Number);
-      if (options.gather === false) skip('embedding tables kept float (gather: false)');
-      else if (!table || dims.length !== 2 || getAttr.int(node, 'axis', 0) !== 0 || table.dataType !== 1) skip('a Gather of a non-constant or non-float tensor (index arithmetic) runs as it is');
-      else if (dims[1]! < 2) skip('a lookup of single values (a mask table) stays exact in float32');
+      const refusal = options.gather === false ? 'embedding tables kept float (gather: false)' : gatherTableRefusal(node, index);
+      if (refusal) skip(refusal);
       else {
-        plan.gathers.push({ node, axis: options.perChannel ? 1 : undefined });
-        plan.quantized.push({ node: label, opType: op, how: `int8 table${options.perChannel ? ' (per-column scales)' : ''}, rows dequantized after the lookup` });
+        plan.gathers.push({ node, perColumn: options.perChannel });
+        plan.quantized.push({ node: label, opType: op, how: int8TableHow(options.perChannel) });
       }
       return;
     }

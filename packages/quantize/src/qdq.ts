@@ -1,5 +1,6 @@
 import { attr, floatsFromProto, type ModelProto, type NodeProto, type TensorProto } from '@shrinkray/onnx-io';
 import type { CalibrationRange } from './calibration/methods.js';
+import { int8Table } from './gather.js';
 import { floatTensor, GraphIndex, int8Tensor, int32Tensor, uint8Tensor } from './graph.js';
 import type { StaticPlan, WeightPlan } from './plan.js';
 import { asymmetricParams, type QParams, quantizeBias, quantizeWeight } from './quant-math.js';
@@ -132,25 +133,14 @@ export function applyStatic(model: ModelProto, plan: StaticPlan, ranges: Readonl
     node.input[2] = dq;
     replaced.add(name);
   }
-  // Embedding tables: int8 table, Gather of int8 rows, DequantizeLinear of the rows (per column: axis -1).
+  // Embedding tables: int8 table, Gather of int8 rows, DequantizeLinear of the rows.
   for (const g of plan.gathers) {
     const node = at(g.node);
-    const name = node.input[0]!;
-    const t = index.initializers.get(name)!;
-    const dims = (t.dims ?? []).map(Number);
-    const qw = quantizeWeight(floatsFromProto(t), dims, g.axis);
-    const base = index.fresh(`${name}_q`);
-    const scale = index.fresh(`${name}_s`);
-    const zp = index.fresh(`${name}_zp`);
-    const scaleDims = qw.axis === undefined ? [] : [qw.scales.length];
-    newInits.push(int8Tensor(base, qw.values, dims), floatTensor(scale, qw.scales, scaleDims), int8Tensor(zp, new Int8Array(qw.scales.length), scaleDims));
-    const output = node.output[0]!;
-    const rows = index.fresh(`${output}_int8`);
-    node.input[0] = base;
-    node.output[0] = rows;
+    const table = int8Table(node, index, g.perColumn);
+    newInits.push(...table.initializers);
     // first after the Gather: activation Q nodes placed after it read the dequantized rows
-    after.set(node, [{ opType: 'DequantizeLinear', input: [rows, scale, zp], output: [output], attribute: qw.axis === undefined ? [] : [attr.int('axis', -1)] }, ...(after.get(node) ?? [])]);
-    replaced.add(name);
+    after.set(node, [table.dequantize, ...(after.get(node) ?? [])]);
+    replaced.add(table.replaced);
   }
   const nodes: NodeProto[] = [...(after.get('inputs') ?? [])];
   for (const n of graph.node) {

@@ -47,7 +47,7 @@ export interface QuantizeOptions {
   /** Node names or op types left in float32. */
   exclude?: readonly string[];
   /**
-   * Static: store embedding tables (Gather of a constant 2-D table) in int8 and dequantize the rows
+   * int8 modes: store embedding tables (Gather of a constant 2-D table) in int8 and dequantize the rows
    * looked up (default true: text models, whose tables are most of their bytes, come out about 3x
    * smaller with unchanged accuracy on the bench's fixtures; the lookup's dequantization costs some batch-1 speed).
    */
@@ -170,8 +170,8 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   let onlyNode: ((node: string) => ModelProto) | undefined;
   let layers: { node: string; opType: string }[] = [];
   const opTypeOf = new Map(float.graph.node.map((n, i) => [nodeLabel(n, i), n.opType] as const));
+  const gather = options.gather ?? true;
   if (mode === 'static') {
-    const gather = options.gather ?? true;
     const tensorsOf = (p: ReturnType<typeof planStatic>): string[] => [...p.activations, ...p.shared.keys()];
     const collect = (tensors: string[]) =>
       collectRanges(float, tensors, calibrationData!, {
@@ -206,12 +206,12 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     onlyNode = (node) => applyStatic(float, planStatic(float, { perChannel, gather, nonFloat, only: new Set([node]) }), ranges);
     layers = quantizableNodes(float, { perChannel, gather, nonFloat }).map((node) => ({ node, opType: opTypeOf.get(node) ?? '' }));
   } else if (mode === 'dynamic') {
-    const r = applyDynamic(float, { perChannel, exclude });
+    const r = applyDynamic(float, { perChannel, exclude, gather });
     quantizedModel = r.model;
     quantized = r.quantized;
     skipped = r.skipped;
-    onlyNode = (node) => applyDynamic(float, { perChannel, only: new Set([node]) }).model;
-    layers = applyDynamic(float, { perChannel }).quantized.map((q) => ({ node: q.node, opType: q.opType }));
+    onlyNode = (node) => applyDynamic(float, { perChannel, gather, only: new Set([node]) }).model;
+    layers = applyDynamic(float, { perChannel, gather }).quantized.map((q) => ({ node: q.node, opType: q.opType }));
   } else {
     const r = applyFp16(float, { exclude });
     quantizedModel = r.model;

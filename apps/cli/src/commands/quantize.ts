@@ -119,7 +119,7 @@ export function registerQuantize(program: Command, io: () => Io, globals: () => 
     .option('--exclude <node-or-op>', 'leave this node (by name) or op type in float32 (repeatable)', collect, [])
     .option('--sensitivity [n]', 'per-layer report: accuracy and output error with only that layer quantized, on n test examples (default 1000)')
     .option('--no-throughput', 'skip the ORT throughput comparison')
-    .option('--no-gather', 'static: keep embedding tables (Gather of a constant table) in float32')
+    .option('--no-gather', 'int8 modes: keep embedding tables (Gather of a constant table) in float32')
     .requiredOption('-o, --output <file>', 'output .onnx file (for hf:DIR: a folder, written as a copy of DIR with the quantized onnx/model.onnx)');
   addTextOptions(command).action(async (modelArg: string, options: QuantizeCliOptions & { gather: boolean }) => {
       const out = io();
