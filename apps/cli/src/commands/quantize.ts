@@ -124,12 +124,10 @@ export function registerQuantize(program: Command, io: () => Io, globals: () => 
   addTextOptions(command).action(async (modelArg: string, options: QuantizeCliOptions & { gather: boolean }) => {
       const out = io();
       const seed = globals().seed ?? 0;
-      // A transformers.js folder: its ONNX file, fed by its own tokenizer in its class order.
-      const teacher = (await isTextModelFolder(modelArg)) ? await openTeacherText(modelArg, options.data, options, seed) : undefined;
-      const modelPath = teacher?.file ?? modelArg;
-      if (!existsSync(modelPath)) throw new UsageError(`${modelPath}: no such file`);
-      if (!modelPath.toLowerCase().endsWith('.onnx')) throw new UsageError(`${modelPath}: expected an .onnx file (export a tfjs model with shrinkray export first)`);
-      const folderOutput = teacher !== undefined && !options.output.toLowerCase().endsWith('.onnx');
+      const folder = await isTextModelFolder(modelArg);
+      if (!folder && !existsSync(modelArg)) throw new UsageError(`${modelArg}: no such file`);
+      if (!folder && !modelArg.toLowerCase().endsWith('.onnx')) throw new UsageError(`${modelArg}: expected an .onnx file (export a tfjs model with shrinkray export first)`);
+      const folderOutput = folder && !options.output.toLowerCase().endsWith('.onnx');
       if (options.mode !== undefined && !['static', 'dynamic', 'fp16'].includes(options.mode)) throw new UsageError(`--mode ${options.mode}: expected static, dynamic or fp16`);
       if (options.perChannel && options.perTensor) throw new UsageError('--per-channel and --per-tensor exclude each other');
       const samples = Number(options.calibrationSamples);
@@ -141,6 +139,9 @@ export function registerQuantize(program: Command, io: () => Io, globals: () => 
       }
       if (!folderOutput && !options.output.toLowerCase().endsWith('.onnx')) throw new UsageError(`-o ${options.output}: expected an .onnx file name (or a folder for a hf:DIR model)`);
       calibrationMethods.get(options.calibration);
+      // A transformers.js folder: its ONNX file, fed by its own tokenizer in its class order.
+      const teacher = folder ? await openTeacherText(modelArg, options.data, options, seed) : undefined;
+      const modelPath = teacher?.file ?? modelArg;
       const inputShape = await declaredInput(modelPath);
       // A text student (.onnx of token ids) with text data: its tokenizer (--tokenizer, else the one beside it).
       const student = !teacher && options.data && (await isTextJob(undefined, options.data, options)) ? await openStudentText(modelPath, options.data, options, { sequenceLength: typeof inputShape?.[1] === 'number' ? inputShape[1] : null, seed }) : undefined;
@@ -172,7 +173,7 @@ export function registerQuantize(program: Command, io: () => Io, globals: () => 
         },
       });
       progress.stop();
-      const files = folderOutput ? await writeModelFolder(teacher.dir, options.output, bytes) : [options.output];
+      const files = folderOutput && teacher ? await writeModelFolder(teacher.dir, options.output, bytes) : [options.output];
       if (!folderOutput) await writeFileAtomic(options.output, bytes);
       if (student) {
         // the tokenizer travels with the quantized student, so `shrinkray eval OUT.onnx` finds it
