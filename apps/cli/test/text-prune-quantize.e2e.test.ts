@@ -73,6 +73,13 @@ describe('shrinkray quantize on text models', () => {
     expect(r.files).toEqual([out, path.join(path.dirname(out), 'tokenizer.json')]);
     expect(checkOnnx(out)).toBe('ok');
     expect(evalAccuracy(out)).toBeCloseTo(r.after.accuracy, 6);
+    // --no-gather: the embedding table stays float32 (a Gather of the float table, no int8 lookup)
+    const floatTables = json<{ quantized: { opType: string }[]; skipped: { opType: string; reason: string }[]; after: { bytes: number } }>(
+      shrinkray(['quantize', path.join(student, 'model.onnx'), '--data', data, '--mode', 'static', '--no-gather', '--no-throughput', '-o', path.join(tempDir(), 'm.onnx'), '--json']),
+    );
+    expect(floatTables.quantized.some((q) => q.opType === 'Gather')).toBe(false);
+    expect(floatTables.skipped.find((s) => s.opType === 'Gather' && s.reason.includes('gather: false'))).toBeDefined();
+    expect(floatTables.after.bytes).toBeGreaterThan(2 * r.after.bytes);
   }, 120_000);
 
   it('static int8 of hf:DIR fed by its own tokenizer: -o OUTDIR is a transformers.js folder that eval hf:OUTDIR scores as the report says, within 1 point of float', () => {
