@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadOnnx, type OnnxModel, type OnnxTextModel, textFeeds } from '@shrinkray/onnx-io';
-import { Rng, Tensor } from '@shrinkray/tensor-core';
+import { ConfigError, Rng, Tensor } from '@shrinkray/tensor-core';
 import type * as ort from 'onnxruntime-node';
 import { openScoringModel } from './scoring-model.js';
 import { openSession } from './session.js';
@@ -87,7 +87,7 @@ export async function measureThroughput(
       const inputs = sessions.map((s): Record<string, ort.Tensor> => {
         if ('inputs' in s) {
           const ids = options.examples;
-          if (ids?.rank !== 2 || ids.shape[0] === 0) throw new Error(`${s.name}: timing a text classifier needs token ids (options.examples [N, L])`);
+          if (ids?.rank !== 2 || ids.shape[0] === 0) throw new ConfigError('examples', `${s.name}: timing a text classifier needs token ids [N, L]`);
           const [n, length] = ids.shape as [number, number];
           const rows = Int32Array.from({ length: batch * length }, (_, i) => Number(ids.data[((Math.floor(i / length) % n) * length + (i % length))]));
           return textFeeds(s.inputs, rows, batch, length, s.padId);

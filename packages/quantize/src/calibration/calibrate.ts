@@ -21,8 +21,8 @@ export interface CollectOptions {
 }
 
 /**
- * Checks that examples of `data` fit the model's input (float examples, or int32 token ids for a text
- * classifier) and that its class count matches the model's output (when the output declares it),
+ * Checks that examples of `data` fit the model's input (float examples, or int32/int64 token ids for a
+ * text classifier) and that its class count matches the model's output (when the output declares it),
  * before any long work.
  *
  * @throws CalibrationDataError naming the file and the input or output node.
