@@ -25,5 +25,5 @@ export { WorkerSession } from './worker-session.js';
 export { inThreadSession, type SessionRunner } from './session-runner.js';
 export { directSession } from './direct-session.js';
 export { registerOnnxIoBuiltins } from './register.js';
-export { OnnxTextModel, type OnnxTextModelOptions, type TextInputName } from './text-model.js';
+export { isTextGraph, OnnxTextModel, type OnnxTextModelOptions, type TextInput, type TextInputName, textFeeds, textInputs } from './text-model.js';
 export { declaredOutputKind, OUTPUT_KIND_METADATA_KEY } from './output-kind.js';

@@ -29,6 +29,69 @@ export interface OnnxTextModelOptions extends Pick<OnnxModelOptions, 'name' | 'i
   outputKind?: OutputKind | 'auto';
 }
 
+/** One declared input of a text classifier and its integer element type. */
+export interface TextInput {
+  name: TextInputName;
+  type: 'int64' | 'int32';
+}
+
+/**
+ * The inputs of a text classifier graph, in graph order: every runtime input must be `input_ids`,
+ * `attention_mask` or `token_type_ids` with an INT64/INT32 type, and `input_ids` must be there.
+ *
+ * @throws OnnxFormatError naming `file` and the offending input.
+ */
+export function textInputs(proto: ModelProto, file: string): TextInput[] {
+  const declared = runtimeInputs(proto.graph);
+  const inputs: TextInput[] = [];
+  for (const input of declared) {
+    if (!TEXT_INPUTS.includes(input.name as TextInputName)) {
+      throw new OnnxFormatError(file, `input '${input.name}' is not a text input (expected ${TEXT_INPUTS.join(', ')})`);
+    }
+    const elem = input.type?.tensorType?.elemType;
+    if (elem !== DataType.INT64 && elem !== DataType.INT32) throw new OnnxFormatError(file, `input '${input.name}' is ${dataTypeName(elem)}, expected INT64 or INT32 token ids`);
+    inputs.push({ name: input.name as TextInputName, type: elem === DataType.INT64 ? 'int64' : 'int32' });
+  }
+  if (!inputs.some((i) => i.name === 'input_ids')) throw new OnnxFormatError(file, `no 'input_ids' input (found ${declared.map((i) => i.name).join(', ') || 'none'})`);
+  return inputs;
+}
+
+/** True when every runtime input of the graph is a text input (`textInputs` would accept it). */
+export function isTextGraph(proto: ModelProto): boolean {
+  const declared = runtimeInputs(proto.graph);
+  return (
+    declared.some((i) => i.name === 'input_ids') &&
+    declared.every((i) => TEXT_INPUTS.includes(i.name as TextInputName) && (i.type?.tensorType?.elemType === DataType.INT64 || i.type?.tensorType?.elemType === DataType.INT32))
+  );
+}
+
+/**
+ * ORT feeds of a text classifier for `rows` rows of `length` token ids: `input_ids` as given,
+ * `attention_mask = ids != padId`, `token_type_ids` zeros (one segment), each as its declared type.
+ */
+export function textFeeds(inputs: readonly TextInput[], ids: ArrayLike<number | bigint>, rows: number, length: number, padId: number): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  const n = rows * length;
+  for (const input of inputs) {
+    const values = (i: number): number => {
+      const id = Number(ids[i]!);
+      if (input.name === 'input_ids') return id;
+      if (input.name === 'attention_mask') return id === padId ? 0 : 1;
+      return 0;
+    };
+    if (input.type === 'int64') {
+      const data = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) data[i] = BigInt(Math.trunc(values(i)));
+      feeds[input.name] = new ort.Tensor('int64', data, [rows, length]);
+    } else {
+      const data = new Int32Array(n);
+      for (let i = 0; i < n; i++) data[i] = values(i);
+      feeds[input.name] = new ort.Tensor('int32', data, [rows, length]);
+    }
+  }
+  return feeds;
+}
+
 /**
  * An ONNX text classifier (e.g. a BERT-style encoder exported by Optimum or `torch.onnx.export`)
  * behind the tensor-core `Model` interface. `predict` takes token ids `[N, L]` (int32, or float32
@@ -49,7 +112,7 @@ export class OnnxTextModel implements Model {
   readonly numClasses: number;
   readonly padId: number;
   /** The graph's inputs and their element types, in graph order. */
-  readonly inputs: readonly { name: TextInputName; type: 'int64' | 'int32' }[];
+  readonly inputs: readonly TextInput[];
   readonly outputName: string;
   /** What the first output holds; `predict` turns probabilities into logits (`log p`). */
   readonly outputKind: OutputKind;
@@ -86,18 +149,8 @@ export class OnnxTextModel implements Model {
       throw new OnnxFormatError(file, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot be read (${(error as Error).message})`, { cause: error });
     }
     const proto = decodeOnnx(bytes, { name: file, ...(options.maxTensorBytes ? { maxTensorBytes: options.maxTensorBytes } : {}) });
-    const declared = runtimeInputs(proto.graph);
-    const inputs: { name: TextInputName; type: 'int64' | 'int32' }[] = [];
-    for (const input of declared) {
-      if (!TEXT_INPUTS.includes(input.name as TextInputName)) {
-        throw new OnnxFormatError(file, `input '${input.name}' is not a text input (expected ${TEXT_INPUTS.join(', ')})`);
-      }
-      const elem = input.type?.tensorType?.elemType;
-      if (elem !== DataType.INT64 && elem !== DataType.INT32) throw new OnnxFormatError(file, `input '${input.name}' is ${dataTypeName(elem)}, expected INT64 or INT32 token ids`);
-      inputs.push({ name: input.name as TextInputName, type: elem === DataType.INT64 ? 'int64' : 'int32' });
-    }
-    const ids = declared.find((i) => i.name === 'input_ids');
-    if (!ids) throw new OnnxFormatError(file, `no 'input_ids' input (found ${declared.map((i) => i.name).join(', ') || 'none'})`);
+    const inputs = textInputs(proto, file);
+    const ids = runtimeInputs(proto.graph).find((i) => i.name === 'input_ids')!;
     const idShape = shapeOf(ids) ?? [null, null];
     if (idShape.length !== 2) throw new OnnxFormatError(file, `input 'input_ids' must be [batch, sequence], found ${formatShape(idShape)}`);
     const output = proto.graph.output[0];
@@ -147,28 +200,7 @@ export class OnnxTextModel implements Model {
       outputName: this.outputName,
       rows: n,
       chunk: Math.max(1, this.maxBatchSize),
-      feeds: (start, rows) => {
-        const src = x.data.subarray(start * L, (start + rows) * L);
-        const feeds: Record<string, ort.Tensor> = {};
-        for (const input of this.inputs) {
-          const values = (i: number): number => {
-            const id = Number(src[i]!);
-            if (input.name === 'input_ids') return id;
-            if (input.name === 'attention_mask') return id === this.padId ? 0 : 1;
-            return 0;
-          };
-          if (input.type === 'int64') {
-            const data = new BigInt64Array(src.length);
-            for (let i = 0; i < src.length; i++) data[i] = BigInt(Math.trunc(values(i)));
-            feeds[input.name] = new ort.Tensor('int64', data, [rows, L]);
-          } else {
-            const data = new Int32Array(src.length);
-            for (let i = 0; i < src.length; i++) data[i] = values(i);
-            feeds[input.name] = new ort.Tensor('int32', data, [rows, L]);
-          }
-        }
-        return feeds;
-      },
+      feeds: (start, rows) => textFeeds(this.inputs, x.data.subarray(start * L, (start + rows) * L), rows, L, this.padId),
     });
   }
 

@@ -1,5 +1,5 @@
 import { adaptInput, type Dataset, Rng, sparseCrossEntropy, type Tensor, tf, type tfl } from '@shrinkray/tensor-core';
-import { weightRole } from './graph.js';
+import { kernelRoles, weightRole } from './graph.js';
 
 function lastIsSoftmax(model: tfl.LayersModel): boolean {
   const last = model.layers[model.layers.length - 1];
@@ -7,7 +7,7 @@ function lastIsSoftmax(model: tfl.LayersModel): boolean {
 }
 
 /**
- * Mean gradient of the cross-entropy w.r.t. each named layer's kernel (or depthwise kernel) over
+ * Mean gradient of the cross-entropy w.r.t. each named layer's kernel (depthwise kernel, embedding table) over
  * `batches` random batches of `batchSize` consecutive examples (seeded starts), for the `taylor` criterion.
  */
 export async function kernelGradients(model: tfl.LayersModel, layers: readonly string[], data: Dataset, options: { batches?: number; batchSize?: number; seed?: number } = {}): Promise<Map<string, Float32Array>> {
@@ -16,7 +16,7 @@ export async function kernelGradients(model: tfl.LayersModel, layers: readonly s
   const rng = new Rng(options.seed ?? 0);
   const inputShape = model.inputs[0]!.shape;
   const variables = layers.map((name) => {
-    const kernel = model.getLayer(name).weights.find((w) => weightRole(w) === 'kernel' || weightRole(w) === 'depthwise_kernel')!;
+    const kernel = model.getLayer(name).weights.find((w) => kernelRoles.has(weightRole(w)) || weightRole(w) === 'depthwise_kernel')!;
     return kernel.read() as tf.Variable;
   });
   const sums = variables.map((v) => new Float32Array(v.size));

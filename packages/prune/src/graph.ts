@@ -2,8 +2,19 @@ import type { tfl } from '@shrinkray/tensor-core';
 
 type Layer = tfl.layers.Layer;
 
-/** Layer classes whose kernel can be pruned (their output units are the kernel's last axis). */
-export const prunableClasses: ReadonlySet<string> = new Set(['Dense', 'Conv2D']);
+/**
+ * Layer classes whose kernel can be pruned (their output units are the kernel's last axis): Dense,
+ * Conv2D, Conv1D, and Embedding (its table `[vocab, E]`: the E output dimensions are the units).
+ */
+export const prunableClasses: ReadonlySet<string> = new Set(['Dense', 'Conv2D', 'Conv1D', 'Embedding']);
+
+/** Roles of the weight a prunable layer is pruned on: `kernel`, or an Embedding's `embeddings` table. */
+export const kernelRoles: ReadonlySet<string> = new Set(['kernel', 'embeddings']);
+
+/** The weight a prunable layer is pruned on (its kernel, or an Embedding's table). */
+export function kernelOf(layer: Layer): Layer['weights'][number] | undefined {
+  return layer.weights.find((w) => kernelRoles.has(weightRole(w)));
+}
 
 /** Layers that act on each channel (last axis) separately, so removed channels pass through them. */
 export const channelwiseClasses: ReadonlySet<string> = new Set([

@@ -34,7 +34,7 @@ function scoredWeight(layer: tfl.layers.Layer, member: GroupMember): { variable:
     const gamma = byRole('gamma');
     return gamma ? { variable: gamma, axis: 0 } : undefined;
   }
-  const kernel = byRole('kernel') ?? byRole('depthwise_kernel');
+  const kernel = byRole('kernel') ?? byRole('embeddings') ?? byRole('depthwise_kernel');
   if (!kernel) return undefined;
   const rank = kernel.shape.length;
   return { variable: kernel, axis: member.role === 'out' ? rank - 1 : member.role === 'in' ? rank - 2 : 2 };
@@ -42,7 +42,7 @@ function scoredWeight(layer: tfl.layers.Layer, member: GroupMember): { variable:
 
 /**
  * Importance of every channel of every group, like DepGraph's group magnitude importance: each member
- * (producer kernel columns, consumer kernel rows, depthwise kernel slices, BatchNormalization gamma) is
+ * (producer kernel columns, embedding table columns, consumer kernel rows, depthwise kernel slices, BatchNormalization gamma) is
  * scored per channel by the criterion, its scores are divided by their mean over the group's channels
  * (so members of different fan-in weigh the same), and the member scores of a channel are reduced with
  * `mean`, `sum` or `max`. Returns a map from group id to one score per channel class.

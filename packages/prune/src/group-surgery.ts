@@ -16,7 +16,8 @@ function keptPositions(member: GroupMember, removed: ReadonlySet<number>): Int32
 
 /** Which member role indexes which axis of a layer's weight (axes counted from 0, no batch axis). */
 function axisRoles(className: string, role: string, rank: number): { axis: number; role: MemberRole }[] {
-  if (className === 'Conv2D' || className === 'Dense') {
+  if (className === 'Embedding') return [{ axis: rank - 1, role: 'out' }];
+  if (className === 'Conv2D' || className === 'Conv1D' || className === 'Dense') {
     if (role === 'kernel') return [{ axis: rank - 2, role: 'in' }, { axis: rank - 1, role: 'out' }];
     return [{ axis: 0, role: 'out' }];
   }
@@ -48,7 +49,7 @@ export function elementsOf(graph: DependencyGraph, removed: ReadonlyMap<string, 
 
 /**
  * Removes channel classes of dependency groups from every member layer (producer filters/units,
- * consumer input rows/channels, BatchNormalization and depthwise slices) and returns a new, smaller
+ * embedding table columns, consumer input rows/channels, BatchNormalization and depthwise slices) and returns a new, smaller
  * LayersModel; the input model is left untouched. When the removed channels are dead (zero in every
  * producer, BatchNormalization gamma/beta and depthwise slice, with activations where f(0)=0), the
  * result computes exactly the same function.

@@ -5,8 +5,8 @@ type Layer = tfl.layers.Layer;
 
 /**
  * How a layer's weights touch a channel space:
- * - `out`: the layer makes the channels (Conv2D filters, Dense units; kernel last axis, bias);
- * - `in`: the layer reads them (Conv2D/Dense kernel input axis);
+ * - `out`: the layer makes the channels (Conv2D/Conv1D filters, Dense units, Embedding dimensions; kernel last axis, bias);
+ * - `in`: the layer reads them (Conv2D/Conv1D/Dense kernel input axis);
  * - `channel`: the layer keeps them apart, one parameter slice per channel (BatchNormalization,
  *   DepthwiseConv2D with depth multiplier 1).
  */
@@ -37,7 +37,7 @@ export interface Blocker {
 export interface DependencyGroup {
   /** `g0`, `g1`, … in layer order. */
   readonly id: string;
-  /** Layers whose output channels belong to the group (Conv2D/Dense producers). */
+  /** Layers whose output channels belong to the group (Conv2D/Conv1D/Dense/Embedding producers). */
   readonly producers: readonly string[];
   /** Every member touching the group, as `layer:role`. */
   readonly members: readonly { layer: string; className: string; role: MemberRole }[];
@@ -112,7 +112,8 @@ function fixed(size: number, axis: number): ChannelMap {
 
 /**
  * Builds the dependency groups of a tfjs LayersModel (imported ONNX models included): a producer's
- * output channels joined with every consumer's input channels, through residual merges (Add, Subtract,
+ * (Dense, Conv2D, Conv1D, Embedding) output channels joined with every consumer's input channels,
+ * through masked mean pooling and 1-D/2-D global pooling (text models), residual merges (Add, Subtract,
  * Multiply, Average, Maximum, Minimum: every input loses the same channels), DepthwiseConv2D (channel
  * in = channel out), Concatenate (offsets), BatchNormalization, element-wise activations, pooling,
  * global pooling → Dense, Flatten → Dense and Permute.
@@ -142,6 +143,19 @@ export function buildGroups(model: tfl.LayersModel): DependencyGraph {
     members.push({ layer: layer.name, className: layer.getClassName(), role, positions });
   };
 
+  /** New output channels of a producer (one element each, on its output's last axis). */
+  const produce = (layer: Layer, units: number): ChannelMap => {
+    const first = uf.size;
+    for (let i = 0; i < units; i++) {
+      uf.add();
+      elementVec.push(producers.length);
+    }
+    producers.push({ layer: layer.name, first, count: units });
+    const el = Int32Array.from({ length: units }, (_, i) => first + i);
+    addMember(layer, 'out', el);
+    return { axis: shapeOf(layer, 'output').length - 1, el };
+  };
+
   for (const layer of model.layers) {
     const cls = layer.getClassName();
     const name = layer.name;
@@ -166,7 +180,13 @@ export function buildGroups(model: tfl.LayersModel): DependencyGraph {
       out = refuse(`the layer is shared by ${layer.inboundNodes.length} call sites`);
     } else if ((layer as unknown as { layers?: unknown }).layers !== undefined) {
       out = refuse('a nested model');
-    } else if (cls === 'Conv2D' || cls === 'Dense') {
+    } else if (cls === 'Embedding') {
+      // A lookup table [vocab, E]: its E columns are output channels, like a producer's filters; the
+      // token ids it reads are not channels.
+      const table = layer.weights.find((w) => weightRole(w) === 'embeddings');
+      if (!table) out = refuse('no embeddings table');
+      else out = produce(layer, (table.shape as number[])[1]!);
+    } else if (cls === 'Conv2D' || cls === 'Conv1D' || cls === 'Dense') {
       const kernel = layer.weights.find((w) => weightRole(w) === 'kernel');
       const config = layer.getConfig() as { groups?: number };
       if (!kernel) out = refuse('no kernel');
@@ -177,16 +197,7 @@ export function buildGroups(model: tfl.LayersModel): DependencyGraph {
         const inSize = shape[shape.length - 2]!;
         if (input && input.el.length === inSize) addMember(layer, 'in', input.el);
         else if (input?.el.some((e) => e >= 0)) block(input, { layer: name, className: cls, reason: `reads ${inSize} channels, the input map has ${input.el.length}` });
-        const units = shape[shape.length - 1]!;
-        const first = uf.size;
-        for (let i = 0; i < units; i++) {
-          uf.add();
-          elementVec.push(producers.length);
-        }
-        producers.push({ layer: name, first, count: units });
-        const el = Int32Array.from({ length: units }, (_, i) => first + i);
-        addMember(layer, 'out', el);
-        out = { axis: outRank - 1, el };
+        out = produce(layer, shape[shape.length - 1]!);
       }
     } else if (cls === 'DepthwiseConv2D') {
       const mult = (layer.getConfig() as { depthMultiplier?: number }).depthMultiplier ?? 1;
@@ -211,6 +222,10 @@ export function buildGroups(model: tfl.LayersModel): DependencyGraph {
       out = input ?? outFixed();
     } else if (spatial.has(cls)) {
       out = input && onLastAxis(input) ? input : refuse('its channels are not on the last axis');
+    } else if (cls === 'MaskedMeanPooling1D') {
+      // [embeddings [N, L, E], ids [N, L]] -> [N, E]: a mean over the sequence of each channel; the
+      // ids only make the mask.
+      out = input && input.axis === 2 && inRank === 3 ? { axis: 1, el: input.el } : refuse('its channels are not on the last axis of a [N, L, E] input');
     } else if (globalPooling.has(cls)) {
       out = input && onLastAxis(input) ? { axis: 1, el: input.el } : refuse('its channels are not on the last axis');
     } else if (merges.has(cls)) {

@@ -20,8 +20,8 @@ function product(dims: readonly (number | null)[]): number {
 
 /**
  * Multiply-accumulates of a forward pass for one example, per layer and in total: Conv2D
- * `Hout·Wout·kh·kw·Cin·Cout`, DepthwiseConv2D `Hout·Wout·kh·kw·Cin·multiplier`, Dense `in·out` times
- * the positions it is applied at. Layers without a kernel (activations, BatchNormalization, pooling,
+ * `Hout·Wout·kh·kw·Cin·Cout`, Conv1D `Lout·k·Cin·Cout`, DepthwiseConv2D `Hout·Wout·kh·kw·Cin·multiplier`,
+ * Dense `in·out` times the positions it is applied at; an Embedding is listed with 0 (a lookup). Layers without a kernel (activations, BatchNormalization, pooling,
  * merges) are counted as 0, as Torch-Pruning's and most papers' MAC counts do.
  *
  * @example
@@ -30,6 +30,11 @@ function product(dims: readonly (number | null)[]): number {
 export function countMacs(model: tfl.LayersModel): MacsReport {
   const layers: LayerMacs[] = [];
   for (const layer of model.layers) {
+    if (layer.getClassName() === 'Embedding') {
+      // a table lookup copies L·E values and multiplies nothing
+      layers.push({ layer: layer.name, className: 'Embedding', macs: 0 });
+      continue;
+    }
     const kernel = layer.weights.find((w) => ['kernel', 'depthwise_kernel'].includes(weightRole(w)));
     if (!kernel) continue;
     const out = layer.outputShape as (number | null)[];

@@ -4,6 +4,7 @@ import { modelAccuracy } from './evaluate.js';
 import { onnxSize, toOnnxBytes } from './files.js';
 import type { GroupReduction } from './group-importance.js';
 import { type GroupReport, pruneByGroups } from './group-prune.js';
+import { kernelOf } from './graph.js';
 import { type Blocker, buildGroups } from './groups.js';
 import { compareMacs, countMacs, type MacsComparison } from './macs.js';
 import { kernelGradients } from './gradients.js';
@@ -157,7 +158,7 @@ function resolve<T extends { name: string }>(value: string | T | undefined, fall
 }
 
 function kernelZeros(model: tfl.LayersModel, layer: string): { total: number; zeros: number } {
-  const kernel = model.getLayer(layer).weights.find((w) => (w.originalName ?? w.name).endsWith('kernel'))!;
+  const kernel = kernelOf(model.getLayer(layer))!;
   const data = kernel.read().dataSync();
   let zeros = 0;
   for (let i = 0; i < data.length; i++) if (data[i] === 0) zeros++;
@@ -345,7 +346,7 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
 
   const layerReports: LayerReport[] = layers.map((l) => {
     const { total, zeros } = kernelZeros(pruned, l.name);
-    const unitsAfter = structured ? (pruned.getLayer(l.name).weights.find((w) => (w.originalName ?? w.name).endsWith('kernel'))!.shape.at(-1) as number) : l.units;
+    const unitsAfter = structured ? (kernelOf(pruned.getLayer(l.name))!.shape.at(-1) as number) : l.units;
     const before = l.kernelShape.reduce((a, b) => a * b, 1);
     return {
       layer: l.name,

@@ -1,6 +1,6 @@
 import { ConfigError, Rng, tf, type tfl } from '@shrinkray/tensor-core';
 import { type Criterion, scoreUnits, unitCount } from './criteria.js';
-import { followingBatchNorms, outputLayerNames, prunableClasses, weightRole } from './graph.js';
+import { followingBatchNorms, kernelOf, outputLayerNames, prunableClasses, weightRole } from './graph.js';
 import { type LayerScores, type Scope, selectMasks, sparsityOf } from './masks.js';
 import type { Mode } from './modes.js';
 
@@ -13,7 +13,7 @@ export interface LayerSelection {
   exclude?: readonly string[];
   /** Prune the layer that produces the model output too (off by default: it would remove classes). */
   includeOutputLayer?: boolean;
-  /** Prune only these layers (default: every Dense and Conv2D not excluded). */
+  /** Prune only these layers (default: every Dense, Conv2D, Conv1D and Embedding not excluded). */
   only?: readonly string[];
 }
 
@@ -22,16 +22,12 @@ export interface PrunableLayer {
   readonly name: string;
   readonly className: string;
   readonly kernelShape: readonly number[];
-  /** Output units (Dense) or filters (Conv2D). */
+  /** Output units (Dense), filters (Conv2D/Conv1D) or embedding dimensions (Embedding). */
   readonly units: number;
 }
 
-function kernelOf(layer: Layer): LayerVariable | undefined {
-  return layer.weights.find((w) => weightRole(w) === 'kernel');
-}
-
 /**
- * The Dense and Conv2D layers of a model that will be pruned: all with a kernel, minus excluded ones,
+ * The Dense, Conv2D, Conv1D and Embedding layers of a model that will be pruned: all with a kernel, minus excluded ones,
  * minus the output layer unless `includeOutputLayer`. Throws `ConfigError` for a named layer the
  * model does not have.
  */
@@ -146,7 +142,7 @@ export class Pruner {
         scores = mean > 0 ? scores.map((s) => s / mean) : scores;
       }
       const override = overrides?.[l.info.name];
-      const what = structured ? (l.info.className === 'Conv2D' ? ('filters' as const) : ('units' as const)) : ('weights' as const);
+      const what = structured ? (l.info.className.startsWith('Conv') ? ('filters' as const) : ('units' as const)) : ('weights' as const);
       return { layer: l.info.name, scores, what, ...(override !== undefined ? { override: scaleOverride(override, sparsity, this.finalTarget) } : {}) };
     });
     const masks = selectMasks(scored, sparsity, scope);

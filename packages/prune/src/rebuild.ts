@@ -1,7 +1,7 @@
 import { type tf, tfl } from '@shrinkray/tensor-core';
 
 /**
- * A new LayersModel with the topology of `model`, the Dense `units` / Conv2D `filters` of the layers in
+ * A new LayersModel with the topology of `model`, the Dense `units` / Conv `filters` / Embedding `outputDim` of the layers in
  * `sizes` changed, the weights in `weights` set on their layers and every other layer's weights copied.
  * Shapes of layers that infer them from their input (BatchNormalization, DepthwiseConv2D, …) follow.
  */
@@ -11,6 +11,7 @@ export async function rebuildModel(model: tfl.LayersModel, sizes: ReadonlyMap<st
     const size = sizes.get(entry.config['name'] as string);
     if (size === undefined) continue;
     if ('units' in entry.config) entry.config['units'] = size;
+    else if ('output_dim' in entry.config) entry.config['output_dim'] = size;
     else entry.config['filters'] = size;
   }
   const rebuilt = await tfl.models.modelFromJSON({ modelTopology: topology } as unknown as Parameters<typeof tfl.models.modelFromJSON>[0]);

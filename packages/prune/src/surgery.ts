@@ -2,7 +2,7 @@ import { ConfigError, tf, type tfl } from '@shrinkray/tensor-core';
 import { UnprunableStructureError } from './errors/unprunable-structure-error.js';
 import { rebuildModel } from './rebuild.js';
 import { LayerEmptiedError } from './errors/layer-emptied-error.js';
-import { channelwiseClasses, inboundLayers, outputLayerNames, prunableClasses, weightRole } from './graph.js';
+import { channelwiseClasses, inboundLayers, kernelOf, kernelRoles, outputLayerNames, prunableClasses, weightRole } from './graph.js';
 
 type Layer = tfl.layers.Layer;
 /** Indices removed along one axis of a layer's output (axis counted with the batch axis as 0). */
@@ -70,7 +70,7 @@ export async function removeUnits(model: tfl.LayersModel, removals: ReadonlyMap<
   for (const name of removals.keys()) {
     const layer = model.layers.find((l) => l.name === name);
     if (!layer) throw new ConfigError('removals', `model ${model.name} has no layer '${name}'`);
-    if (!prunableClasses.has(layer.getClassName())) throw new UnprunableStructureError(name, `${layer.getClassName()} has no units to remove (Dense and Conv2D only)`);
+    if (!prunableClasses.has(layer.getClassName())) throw new UnprunableStructureError(name, `${layer.getClassName()} has no units to remove (Dense, Conv2D, Conv1D and Embedding only)`);
   }
   const outputs = outputLayerNames(model);
   try {
@@ -91,12 +91,12 @@ export async function removeUnits(model: tfl.LayersModel, removals: ReadonlyMap<
       } else if (prunableClasses.has(cls)) {
         const own = Int32Array.from(removals.get(layer.name) ?? []).sort();
         const weights = layer.weights;
-        const kernelShape = weights.find((w) => weightRole(w) === 'kernel')!.shape as number[];
+        const kernelShape = kernelOf(layer)!.shape as number[];
         const units = kernelShape[kernelShape.length - 1]!;
         if (own.some((i) => i < 0 || i >= units)) throw new ConfigError('removals', `layer ${layer.name}: unit index out of range [0, ${units})`);
         const ownSet = Int32Array.from(new Set(own));
         const inputIdx = lastAxis(input, cls);
-        if (ownSet.length >= units) throw new LayerEmptiedError(layer.name, cls === 'Conv2D' ? 'filters' : 'units', units, ownSet.length / units);
+        if (ownSet.length >= units) throw new LayerEmptiedError(layer.name, cls.startsWith('Conv') ? 'filters' : 'units', units, ownSet.length / units);
         if (ownSet.length > 0 || inputIdx.length > 0) {
           const keepOut = keepIndices(units, ownSet);
           const inAxis = kernelShape.length - 2;
@@ -106,7 +106,7 @@ export async function removeUnits(model: tfl.LayersModel, removals: ReadonlyMap<
             weights.map((w) =>
               tf.tidy(() => {
                 const v = w.read();
-                if (weightRole(w) === 'kernel') return materialize(tf.gather(tf.gather(v, keepIn, inAxis), keepOut, kernelShape.length - 1));
+                if (kernelRoles.has(weightRole(w))) return materialize(tf.gather(tf.gather(v, keepIn, inAxis), keepOut, kernelShape.length - 1));
                 return materialize(tf.gather(v, keepOut, 0));
               }),
             ),
@@ -129,7 +129,11 @@ export async function removeUnits(model: tfl.LayersModel, removals: ReadonlyMap<
           );
         }
         if (cls !== 'BatchNormalization') lastAxis(input, cls);
-        out = input;
+        // global pooling drops the sequence/spatial axes: the channels become axis 1
+        out = cls.startsWith('Global') && input.idx.length > 0 ? { axis: 1, idx: input.idx } : input;
+      } else if (cls === 'MaskedMeanPooling1D') {
+        // [embeddings [N, L, E], ids] -> [N, E]
+        out = input.idx.length > 0 ? { axis: 1, idx: lastAxis(input, cls) } : none;
       } else if (cls === 'Permute') {
         if (input.idx.length > 0) {
           const dims = (layer.getConfig() as { dims: number[] }).dims;

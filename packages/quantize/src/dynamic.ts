@@ -1,6 +1,7 @@
 import { attr, DataType, floatsFromProto, getAttr, type ModelProto, type NodeProto, type TensorProto } from '@shrinkray/onnx-io';
 import { floatTensor, int8Tensor, nodeLabel } from './graph.js';
 import type { QuantizedNode, SkippedNode } from './plan.js';
+import { gatherTableRefusal, int8Table, int8TableHow } from './gather.js';
 import { quantizeWeight } from './quant-math.js';
 import { startRewrite } from './rewrite.js';
 
@@ -11,6 +12,8 @@ export interface DynamicOptions {
   exclude?: readonly string[];
   /** Only these nodes (for the sensitivity report). */
   only?: ReadonlySet<string>;
+  /** Store embedding tables (Gather of a constant `[rows, columns]` table, axis 0) in int8 (default true). */
+  gather?: boolean;
 }
 
 /** Transposes a row-major `[rows, cols]` matrix. */
@@ -25,7 +28,9 @@ function transpose(values: Float32Array, rows: number, cols: number): Float32Arr
  * as int8 `[K, N]` (symmetric, per tensor or per output column), the activation is quantized at run
  * time by DynamicQuantizeLinear (uint8, its own scale per run), multiplied by MatMulInteger into int32,
  * cast to float and scaled by `activationScale * weightScale`, and the Gemm bias is added in float.
- * ONNX Runtime fuses this chain into one DynamicQuantizeMatMul kernel. Other nodes stay float.
+ * ONNX Runtime fuses this chain into one DynamicQuantizeMatMul kernel. Embedding tables (a Gather of a
+ * constant 2-D table) are stored in int8 with their looked-up rows dequantized, unless `gather: false`.
+ * Other nodes stay float.
  */
 export function applyDynamic(model: ModelProto, options: DynamicOptions): { model: ModelProto; quantized: QuantizedNode[]; skipped: SkippedNode[] } {
   const { out, graph, index, exclude, quantized, skipped } = startRewrite(model, options.exclude);
@@ -39,6 +44,19 @@ export function applyDynamic(model: ModelProto, options: DynamicOptions): { mode
       skipped.push({ node: label, opType: node.opType, reason });
       nodes.push(node);
     };
+    if (node.opType === 'Gather') {
+      const refusal = options.gather === false ? 'embedding tables kept float (gather: false)' : exclude.has(label) || exclude.has(node.opType) ? 'excluded' : options.only && !options.only.has(label) ? 'not selected' : gatherTableRefusal(node, index);
+      if (refusal) {
+        keep(refusal);
+        return;
+      }
+      const table = int8Table(node, index, options.perChannel);
+      newInits.push(...table.initializers);
+      replaced.add(table.replaced);
+      nodes.push(node, table.dequantize);
+      quantized.push({ node: label, opType: node.opType, how: int8TableHow(options.perChannel) });
+      return;
+    }
     if (node.opType !== 'MatMul' && node.opType !== 'Gemm') {
       keep(`dynamic mode quantizes MatMul and Gemm only (${node.opType} runs in float32)`);
       return;

@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { loadOnnx, OnnxModel } from '@shrinkray/onnx-io';
-import { Rng, Tensor } from '@shrinkray/tensor-core';
+import { loadOnnx, type OnnxModel, type OnnxTextModel, textFeeds } from '@shrinkray/onnx-io';
+import { ConfigError, Rng, Tensor } from '@shrinkray/tensor-core';
+import type * as ort from 'onnxruntime-node';
+import { openScoringModel } from './scoring-model.js';
 import { openSession } from './session.js';
 
 /** Size of a model file, raw and gzip-compressed. */
@@ -38,6 +40,12 @@ export interface ThroughputOptions {
    * calling thread): steadier ratios on a loaded machine.
    */
   clock?: 'wall' | 'cpu';
+  /**
+   * Text classifiers: token ids `[N, L]` whose rows (repeated as needed) make the batches, fed with the
+   * attention mask of `padId` (random values would not be token ids). Float models get random inputs.
+   */
+  examples?: Tensor;
+  padId?: number;
   signal?: AbortSignal;
 }
 
@@ -48,8 +56,7 @@ function clockMs(clock: 'wall' | 'cpu'): number {
   return (user + system) / 1000;
 }
 
-async function samplesPerSecond(model: OnnxModel, x: Tensor, minMs: number, clock: 'wall' | 'cpu'): Promise<number> {
-  const feeds = { [model.inputName]: x.toOrt() };
+async function samplesPerSecond(model: OnnxModel | OnnxTextModel, feeds: Record<string, ort.Tensor>, batch: number, minMs: number, clock: 'wall' | 'cpu'): Promise<number> {
   await model.session.run(feeds);
   let runs = 0;
   const start = clockMs(clock);
@@ -59,7 +66,7 @@ async function samplesPerSecond(model: OnnxModel, x: Tensor, minMs: number, cloc
     runs++;
     elapsed = clockMs(clock) - start;
   }
-  return (runs * (x.shape[0] ?? 1)) / (elapsed / 1000);
+  return (runs * batch) / (elapsed / 1000);
 }
 
 /**
@@ -71,21 +78,28 @@ export async function measureThroughput(
   models: readonly { name: string; bytes: Uint8Array }[],
   options: ThroughputOptions = {},
 ): Promise<Map<string, Map<number, number>>> {
-  const sessions = [];
-  for (const m of models) sessions.push(await OnnxModel.create(m.bytes, { name: m.name, intraOpNumThreads: 1, lowLatency: true }));
+  const sessions: (OnnxModel | OnnxTextModel)[] = [];
+  for (const m of models) sessions.push(await openScoringModel(m.bytes, { name: m.name, lowLatency: true, ...(options.padId !== undefined ? { padId: options.padId } : {}) }));
   const best = new Map<string, Map<number, number>>(models.map((m) => [m.name, new Map()] as const));
   try {
     const rng = new Rng(0);
     for (const batch of options.batchSizes ?? [1, 64]) {
-      const inputs = sessions.map((s) => {
+      const inputs = sessions.map((s): Record<string, ort.Tensor> => {
+        if ('inputs' in s) {
+          const ids = options.examples;
+          if (ids?.rank !== 2 || ids.shape[0] === 0) throw new ConfigError('examples', `${s.name}: timing a text classifier needs token ids [N, L]`);
+          const [n, length] = ids.shape as [number, number];
+          const rows = Int32Array.from({ length: batch * length }, (_, i) => Number(ids.data[((Math.floor(i / length) % n) * length + (i % length))]));
+          return textFeeds(s.inputs, rows, batch, length, s.padId);
+        }
         const x = Tensor.zeros('float32', [batch, ...s.inputShape.slice(1).map((d) => (typeof d === 'number' ? d : 1))]);
         for (let i = 0; i < x.size; i++) x.data[i] = rng.next();
-        return x;
+        return { [s.inputName]: x.toOrt() };
       });
       for (let r = 0; r < (options.rounds ?? 5); r++) {
         for (const [k, s] of sessions.entries()) {
           options.signal?.throwIfAborted();
-          const sps = await samplesPerSecond(s, inputs[k]!, options.minMs ?? 200, options.clock ?? 'wall');
+          const sps = await samplesPerSecond(s, inputs[k]!, batch, options.minMs ?? 200, options.clock ?? 'wall');
           const byBatch = best.get(s.name)!;
           byBatch.set(batch, Math.max(byBatch.get(batch) ?? 0, sps));
         }

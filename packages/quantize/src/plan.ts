@@ -1,4 +1,5 @@
 import { getAttr, type ModelProto, type NodeProto } from '@shrinkray/onnx-io';
+import { gatherTableRefusal, int8TableHow } from './gather.js';
 import { GraphIndex, nodeLabel } from './graph.js';
 
 /** A node the quantized model runs in int8 (or whose work was folded into an int8 neighbour). */
@@ -43,6 +44,11 @@ export interface StaticPlan {
   biases: { node: NodeProto; weight: WeightPlan }[];
   /** Relu/Clip nodes removed: their producer writes their output directly. */
   folded: { activation: NodeProto; producer: NodeProto }[];
+  /**
+   * Gathers from a constant table (embeddings): the table is stored int8 (symmetric, per column with
+   * `perColumn`) and the gathered rows are dequantized (a weight-only int8 lookup; the output stays float).
+   */
+  gathers: { node: NodeProto; perColumn: boolean }[];
   quantized: QuantizedNode[];
   skipped: SkippedNode[];
 }
@@ -52,6 +58,10 @@ export interface PlanOptions {
   perChannel: boolean;
   exclude?: readonly string[];
   only?: ReadonlySet<string>;
+  /** Store embedding tables (Gather of a constant `[rows, columns]` table, axis 0) in int8 (default true). */
+  gather?: boolean;
+  /** Tensors that are not float32 (found by running the graph): nodes reading or writing them stay as they are. */
+  nonFloat?: ReadonlySet<string>;
 }
 
 function clipIsRelu(node: NodeProto, index: GraphIndex): boolean {
@@ -78,13 +88,34 @@ function weightAxis(node: NodeProto, rank: number, perChannel: boolean): number 
  * weights (int8, symmetric) and output; their bias becomes int32; Add, average pooling and Concat get
  * int8 inputs and output; MaxPool/Reshape/Flatten/Transpose/... reuse their input's range; a Relu (or a
  * Clip from <= 0) right after a quantized node is folded into that node's output range. Graph outputs
- * stay float32.
+ * stay float32. A Gather from a constant 2-D float table (an embedding) stores the table in int8 and
+ * dequantizes the looked-up rows (unless `gather: false`).
  */
+/**
+ * Tensors computed from constants and integer graph inputs alone, without any weight: attention-mask
+ * biases (`(1 - mask) · -10000`), position ids, LayerNorm's epsilon. Quantizing an Add with one of
+ * them would give the sum the mask's range (a -10000 bias leaves attention scores one int8 step).
+ */
+function inputOnlyTensors(model: ModelProto, index: GraphIndex): Set<string> {
+  const out = new Set<string>();
+  for (const input of model.graph.input) {
+    const elem = input.type?.tensorType?.elemType;
+    if (!index.initializers.has(input.name) && elem !== undefined && elem !== 1) out.add(input.name);
+  }
+  const known = (t: string): boolean => t === '' || out.has(t) || index.initializers.has(t);
+  for (const node of model.graph.node) {
+    const weighted = (node.opType === 'Gather' || COMPUTE_OPS.has(node.opType)) && node.input.some((t, k) => (node.opType === 'Gather' ? k === 0 : k === 1) && index.initializers.has(t));
+    if (!weighted && node.input.every(known)) for (const o of node.output) out.add(o);
+  }
+  return out;
+}
+
 export function planStatic(model: ModelProto, options: PlanOptions): StaticPlan {
   const graph = model.graph;
   const index = new GraphIndex(graph);
+  const inputOnly = inputOnlyTensors(model, index);
   const exclude = new Set(options.exclude ?? []);
-  const plan: StaticPlan = { activations: new Set(), shared: new Map(), weights: [], biases: [], folded: [], quantized: [], skipped: [] };
+  const plan: StaticPlan = { activations: new Set(), shared: new Map(), weights: [], biases: [], folded: [], gathers: [], quantized: [], skipped: [] };
   /** Activations that will be int8 (own range or shared). */
   const isQuantized = (name: string): boolean => plan.activations.has(name) || plan.shared.has(name);
   const activation = (name: string): void => {
@@ -110,6 +141,19 @@ export function planStatic(model: ModelProto, options: PlanOptions): StaticPlan 
       return;
     }
     const op = node.opType;
+    if (op === 'Gather') {
+      const refusal = options.gather === false ? 'embedding tables kept float (gather: false)' : gatherTableRefusal(node, index);
+      if (refusal) skip(refusal);
+      else {
+        plan.gathers.push({ node, perColumn: options.perChannel });
+        plan.quantized.push({ node: label, opType: op, how: int8TableHow(options.perChannel) });
+      }
+      return;
+    }
+    if (options.nonFloat && [...node.input, ...node.output].some((t) => options.nonFloat!.has(t))) {
+      skip('reads or writes integer tensors (shape arithmetic)');
+      return;
+    }
     if (COMPUTE_OPS.has(op)) {
       const w = node.input[1] ?? '';
       const weight = index.initializers.get(w);
@@ -152,6 +196,11 @@ export function planStatic(model: ModelProto, options: PlanOptions): StaticPlan 
       skip(`${op} of a constant has no fused int8 kernel here`);
       return;
     }
+      const computed = node.input.find((n) => inputOnly.has(n));
+      if (computed !== undefined) {
+        skip(`${op} of '${computed}', computed from constants and integer inputs alone (a mask, an epsilon, shape arithmetic): its range would swamp the other input's`);
+        return;
+      }
       for (const input of node.input) activation(input);
       activation(node.output[0] ?? '');
       quantizedProducers.add(node);

@@ -1,5 +1,6 @@
 import { attr, floatsFromProto, type ModelProto, type NodeProto, type TensorProto } from '@shrinkray/onnx-io';
 import type { CalibrationRange } from './calibration/methods.js';
+import { int8Table } from './gather.js';
 import { floatTensor, GraphIndex, int8Tensor, int32Tensor, uint8Tensor } from './graph.js';
 import type { StaticPlan, WeightPlan } from './plan.js';
 import { asymmetricParams, type QParams, quantizeBias, quantizeWeight } from './quant-math.js';
@@ -18,7 +19,8 @@ interface ActivationParams {
  * QuantizeLinear -> DequantizeLinear pair right after its producer (scale and zero point from its
  * calibrated range, int8 asymmetric), shared activations reuse their source's pair parameters, weights
  * become int8 initializers read through DequantizeLinear (per-channel with `axis`), biases int32 with
- * scale `inputScale * weightScale`. Folded Relu/Clip nodes are removed. Returns a new model.
+ * scale `inputScale * weightScale`, embedding tables int8 with their gathered rows dequantized. Folded
+ * Relu/Clip nodes are removed. Returns a new model.
  *
  * @throws Error when a planned activation has no calibrated range (a bug in the caller).
  */
@@ -130,6 +132,15 @@ export function applyStatic(model: ModelProto, plan: StaticPlan, ranges: Readonl
     push(before, node, { opType: 'DequantizeLinear', input: zp ? [base, scale, zp] : [base, scale], output: [dq], attribute: perChannel ? [attr.int('axis', 0)] : [] });
     node.input[2] = dq;
     replaced.add(name);
+  }
+  // Embedding tables: int8 table, Gather of int8 rows, DequantizeLinear of the rows.
+  for (const g of plan.gathers) {
+    const node = at(g.node);
+    const table = int8Table(node, index, g.perColumn);
+    newInits.push(...table.initializers);
+    // first after the Gather: activation Q nodes placed after it read the dequantized rows
+    after.set(node, [table.dequantize, ...(after.get(node) ?? [])]);
+    replaced.add(table.replaced);
   }
   const nodes: NodeProto[] = [...(after.get('inputs') ?? [])];
   for (const n of graph.node) {

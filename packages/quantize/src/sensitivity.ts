@@ -1,5 +1,6 @@
-import { encodeOnnx, type ModelProto, OnnxModel } from '@shrinkray/onnx-io';
+import { encodeOnnx, type ModelProto } from '@shrinkray/onnx-io';
 import { type Dataset, predictBatched, type Tensor } from '@shrinkray/tensor-core';
+import { openScoringModel } from './scoring-model.js';
 
 /** One layer quantized on its own: how much the model's accuracy and outputs move. */
 export interface LayerSensitivity {
@@ -38,9 +39,9 @@ function accuracyOf(logits: Tensor<'float32'>, labels: Int32Array): number {
   return labels.length === 0 ? 0 : correct / labels.length;
 }
 
-/** Logits of an ONNX model on a dataset (ORT, one intra-op thread). */
-export async function logitsOf(model: ModelProto | Uint8Array, data: Dataset, name: string): Promise<Tensor<'float32'>> {
-  const m = await OnnxModel.create(model instanceof Uint8Array ? model : encodeOnnx(model), { name, intraOpNumThreads: 1 });
+/** Logits of an ONNX model on a dataset (ORT, one intra-op thread; text classifiers fed token ids with `padId`). */
+export async function logitsOf(model: ModelProto | Uint8Array, data: Dataset, name: string, padId = 0): Promise<Tensor<'float32'>> {
+  const m = await openScoringModel(model instanceof Uint8Array ? model : encodeOnnx(model), { name, padId });
   try {
     return await predictBatched(m, data, { batchSize: 256 });
   } finally {
@@ -57,14 +58,14 @@ export async function layerSensitivity(
   layers: readonly { node: string; opType: string }[],
   quantizeOnly: (node: string) => ModelProto,
   data: Dataset,
-  options: { signal?: AbortSignal; onProgress?: (done: number, total: number, node: string) => void } = {},
+  options: { signal?: AbortSignal; onProgress?: (done: number, total: number, node: string) => void; padId?: number } = {},
 ): Promise<LayerSensitivity[]> {
-  const reference = await logitsOf(float, data, 'float');
+  const reference = await logitsOf(float, data, 'float', options.padId);
   const floatAccuracy = accuracyOf(reference, data.labels);
   const out: LayerSensitivity[] = [];
   for (const [i, layer] of layers.entries()) {
     options.signal?.throwIfAborted();
-    const logits = await logitsOf(quantizeOnly(layer.node), data, layer.node);
+    const logits = await logitsOf(quantizeOnly(layer.node), data, layer.node, options.padId);
     const accuracy = accuracyOf(logits, data.labels);
     const accuracyDrop = (floatAccuracy - accuracy) * 100;
     const outputError = relativeError(logits, reference);

@@ -1,12 +1,15 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { openData } from '@shrinkray/datasets';
 import { criteria, loadModelForPruning, modes, planGroups, type PruneEvent, type PruneReport, prune, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
-import { type OptimizerConfig, TfjsModel, type tfl } from '@shrinkray/tensor-core';
+import { type OptimizerConfig, TfjsModel, type tfl, writeFileAtomic } from '@shrinkray/tensor-core';
 import type { Command } from 'commander';
 import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '../data-options.js';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { logdirFor, logdirOption } from '../logdir.js';
 import { checkModelPath } from '../models.js';
 import { createProgress, type Progress } from '../progress.js';
+import { addTextOptions, isTextJob, openStudentText, type TextCliOptions } from './text.js';
 
 /** The `--json` result of `shrinkray prune` (CLI.md keys: `before.accuracy`, `after.accuracy`, `sparsity`, `params.before`, `params.after`, `files`). */
 export interface PruneCliResult {
@@ -36,9 +39,11 @@ export interface PruneCliResult {
   unsupported: NonNullable<PruneReport['unsupported']>;
   /** `--structured`: pruning steps. */
   steps: number;
+  /** Text data: the tokenizer.json the token ids came from (copied beside the pruned model), else null. */
+  tokenizer: string | null;
 }
 
-interface PruneCliOptions extends DataCliOptions {
+interface PruneCliOptions extends DataCliOptions, TextCliOptions {
   data: string;
   sparsity: string;
   structured?: boolean;
@@ -104,13 +109,20 @@ function progressHandler(progress: Progress, epochs: number): (event: PruneEvent
   };
 }
 
+/** The model file a model argument stands for (a tfjs model folder stands for its model.json). */
+async function modelFileOf(modelPath: string): Promise<string> {
+  const isDir = await stat(modelPath).then((s) => s.isDirectory(), () => false);
+  return isDir ? path.join(modelPath, 'model.json') : modelPath;
+}
+
 /**
  * `shrinkray prune <model> --data D --sparsity S [...] -o DIR`: pruning + fine-tuning
  * (`@shrinkray/prune`). Takes a tfjs model.json or an .onnx file (PyTorch exports included, imported
- * to tfjs); writes DIR/model.json + weights.bin and DIR/model.onnx.
+ * to tfjs); writes DIR/model.json + weights.bin and DIR/model.onnx. With text data (`jsonl:`, text
+ * `csv:`), the model is a text student fed by its tokenizer, copied to DIR/tokenizer.json.
  */
 export function registerPrune(program: Command, io: () => Io, globals: () => GlobalOptions): void {
-  addDataOptions(program.command('prune'))
+  const command = addDataOptions(program.command('prune'))
     .description('prune a model (unstructured masks or structured removal of units/filters) and fine-tune it; writes tfjs + ONNX')
     .argument('<model>', 'tfjs model.json or .onnx file')
     .requiredOption('--data <spec>', dataHelp())
@@ -133,8 +145,8 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
     .option('--round-to <n>', '--structured: keep every group\'s channel count a multiple of n (e.g. 8 or 16)')
     .option('--ignore <layer|group>', '--structured: never prune the dependency group of this layer (or group id, e.g. g0) (repeatable)', collect, [])
     .option('--steps <k>', '--structured: prune in k equal steps, fine-tuning --finetune-epochs after each', undefined)
-    .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and model.onnx')
-    .action(async (modelPath: string, options: PruneCliOptions) => {
+    .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and model.onnx (and tokenizer.json with text data)');
+  addTextOptions(command).action(async (modelPath: string, options: PruneCliOptions) => {
       const out = io();
       const seed = globals().seed ?? 0;
       const sparsity = number(options.sparsity, '--sparsity', (v) => v >= 0 && v < 1, 'a number in [0, 1)');
@@ -168,7 +180,10 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
         if (options.structured && schedule === 'one-shot' && options.mode === 'hard') {
           planGroups(model, { sparsity, ...(roundTo !== undefined ? { roundTo } : {}), ignore: options.ignore, layers: { exclude: options.exclude, ...(Object.keys(overrides).length > 0 ? { overrides } : {}) } });
         }
-        const data = await openData(options.data, openDataOptions(options, { inputShape: new TfjsModel(model).inputShape, seed }));
+        const inputShape = new TfjsModel(model).inputShape;
+        // Text students read token ids made by their tokenizer (--tokenizer, else the one beside the model).
+        const text = (await isTextJob(undefined, options.data, options)) ? await openStudentText(await modelFileOf(modelPath), options.data, options, { sequenceLength: typeof inputShape[1] === 'number' ? inputShape[1] : null, seed }) : undefined;
+        const data = text?.splits ?? (await openData(options.data, openDataOptions(options, { inputShape, seed })));
         const progress = createProgress(out);
         let lastOnnx: Uint8Array | undefined;
         const result = await prune({
@@ -205,6 +220,11 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
         pruned = result.model;
         const r = result.report;
         const files = await savePrunedModel(pruned, options.output, lastOnnx);
+        if (text) {
+          const copy = path.join(options.output, 'tokenizer.json');
+          if (path.resolve(copy) !== path.resolve(text.tokenizer.file)) await writeFileAtomic(copy, await readFile(text.tokenizer.file));
+          files.push(copy);
+        }
         const report: PruneCliResult = {
           model: modelPath,
           data: options.data,
@@ -225,6 +245,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
           groups: r.groups ?? [],
           unsupported: r.unsupported ?? [],
           steps: r.steps ?? 1,
+          tokenizer: text?.tokenizer.file ?? null,
         };
         emit(out, globals(), report, () => humanReport(report));
       } finally {

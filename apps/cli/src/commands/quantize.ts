@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { openData } from '@shrinkray/datasets';
 import { decodeOnnx, runtimeInputs, shapeOf } from '@shrinkray/onnx-io';
 import { calibrationMethods, type QuantizeMode, type QuantizeReport, quantize } from '@shrinkray/quantize';
@@ -8,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '../data-options.js';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { createProgress } from '../progress.js';
+import { addTextOptions, isTextJob, isTextModelFolder, openStudentText, openTeacherText, type TextCliOptions } from './text.js';
 
 /**
  * The `--json` result of `shrinkray quantize` (CLI.md keys: `before.accuracy`, `after.accuracy`,
@@ -31,10 +34,12 @@ export interface QuantizeCliResult {
   opsetUpgradedFrom: number | null;
   clamped: number | null;
   sensitivity: QuantizeReport['sensitivity'];
+  /** Text models: the tokenizer.json the token ids came from, else null. */
+  tokenizer: string | null;
   files: string[];
 }
 
-interface QuantizeCliOptions extends DataCliOptions {
+interface QuantizeCliOptions extends DataCliOptions, TextCliOptions {
   data?: string;
   mode?: string;
   calibration: string;
@@ -79,13 +84,32 @@ async function declaredInput(file: string): Promise<DeclaredShape | undefined> {
 }
 
 /**
+ * Writes `dir` as a copy of the transformers.js folder `source` (its top-level files: config.json,
+ * tokenizer.json, …) with `onnx/model.onnx` replaced by `onnx`; every file atomically. Returns the paths.
+ */
+async function writeModelFolder(source: string, dir: string, onnx: Uint8Array): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(source, { withFileTypes: true })) {
+    if (!entry.isFile() || entry.name.toLowerCase().endsWith('.onnx')) continue;
+    const target = path.join(dir, entry.name);
+    await writeFileAtomic(target, await readFile(path.join(source, entry.name)));
+    files.push(target);
+  }
+  const model = path.join(dir, 'onnx', 'model.onnx');
+  await writeFileAtomic(model, onnx);
+  return [...files, model];
+}
+
+/**
  * `shrinkray quantize <model.onnx> --data D [--mode static|dynamic|fp16] [...] -o OUT.onnx`: int8 or
- * float16 ONNX model (`@shrinkray/quantize`), written atomically after every check passed.
+ * float16 ONNX model (`@shrinkray/quantize`), written atomically after every check passed. Text
+ * models: a student `.onnx` with text data (its tokenizer.json is written beside OUT.onnx), or a
+ * transformers.js folder `hf:DIR` fed by its own tokenizer (`-o OUTDIR` writes a copy of the folder).
  */
 export function registerQuantize(program: Command, io: () => Io, globals: () => GlobalOptions): void {
-  addDataOptions(program.command('quantize'))
+  const command = addDataOptions(program.command('quantize'))
     .description('quantize an ONNX model: static int8 (QDQ, calibrated on the data), dynamic int8, or float16')
-    .argument('<model>', '.onnx file')
+    .argument('<model>', '.onnx file, or a transformers.js text model folder (hf:DIR)')
     .option('--data <spec>', `calibration (train split) and evaluation (test split) data: ${dataHelp()}`)
     .option('--mode <mode>', 'static | dynamic | fp16 (default: static when the model has a Conv, else dynamic)')
     .option('--calibration <method>', `static: ${calibrationMethods.list().join(', ')} (or a plugin's)`, 'minmax')
@@ -95,11 +119,15 @@ export function registerQuantize(program: Command, io: () => Io, globals: () => 
     .option('--exclude <node-or-op>', 'leave this node (by name) or op type in float32 (repeatable)', collect, [])
     .option('--sensitivity [n]', 'per-layer report: accuracy and output error with only that layer quantized, on n test examples (default 1000)')
     .option('--no-throughput', 'skip the ORT throughput comparison')
-    .requiredOption('-o, --output <file>', 'output .onnx file')
-    .action(async (modelPath: string, options: QuantizeCliOptions) => {
+    .option('--no-gather', 'int8 modes: keep embedding tables (Gather of a constant table) in float32')
+    .requiredOption('-o, --output <file>', 'output .onnx file (for hf:DIR: a folder, written as a copy of DIR with the quantized onnx/model.onnx)');
+  addTextOptions(command).action(async (modelArg: string, options: QuantizeCliOptions & { gather: boolean }) => {
       const out = io();
-      if (!existsSync(modelPath)) throw new UsageError(`${modelPath}: no such file`);
-      if (!modelPath.toLowerCase().endsWith('.onnx')) throw new UsageError(`${modelPath}: expected an .onnx file (export a tfjs model with shrinkray export first)`);
+      const seed = globals().seed ?? 0;
+      const folder = await isTextModelFolder(modelArg);
+      if (!folder && !existsSync(modelArg)) throw new UsageError(`${modelArg}: no such file`);
+      if (!folder && !modelArg.toLowerCase().endsWith('.onnx')) throw new UsageError(`${modelArg}: expected an .onnx file (export a tfjs model with shrinkray export first)`);
+      const folderOutput = folder && !options.output.toLowerCase().endsWith('.onnx');
       if (options.mode !== undefined && !['static', 'dynamic', 'fp16'].includes(options.mode)) throw new UsageError(`--mode ${options.mode}: expected static, dynamic or fp16`);
       if (options.perChannel && options.perTensor) throw new UsageError('--per-channel and --per-tensor exclude each other');
       const samples = Number(options.calibrationSamples);
@@ -109,10 +137,16 @@ export function registerQuantize(program: Command, io: () => Io, globals: () => 
         sensitivity = options.sensitivity === true ? 1000 : Number(options.sensitivity);
         if (!Number.isInteger(sensitivity) || sensitivity < 1) throw new UsageError(`--sensitivity ${options.sensitivity}: expected a positive integer`);
       }
-      if (!options.output.toLowerCase().endsWith('.onnx')) throw new UsageError(`-o ${options.output}: expected an .onnx file name`);
+      if (!folderOutput && !options.output.toLowerCase().endsWith('.onnx')) throw new UsageError(`-o ${options.output}: expected an .onnx file name (or a folder for a hf:DIR model)`);
       calibrationMethods.get(options.calibration);
-      const seed = globals().seed ?? 0;
-      const data = options.data ? await openData(options.data, openDataOptions(options, { inputShape: await declaredInput(modelPath), seed })) : undefined;
+      // A transformers.js folder: its ONNX file, fed by its own tokenizer in its class order.
+      const teacher = folder ? await openTeacherText(modelArg, options.data, options, seed) : undefined;
+      const modelPath = teacher?.file ?? modelArg;
+      const inputShape = await declaredInput(modelPath);
+      // A text student (.onnx of token ids) with text data: its tokenizer (--tokenizer, else the one beside it).
+      const student = !teacher && options.data && (await isTextJob(undefined, options.data, options)) ? await openStudentText(modelPath, options.data, options, { sequenceLength: typeof inputShape?.[1] === 'number' ? inputShape[1] : null, seed }) : undefined;
+      const tokenizer = teacher?.tokenizer ?? student?.tokenizer;
+      const data = teacher?.splits ?? student?.splits ?? (options.data ? await openData(options.data, openDataOptions(options, { inputShape, seed })) : undefined);
       const progress = createProgress(out);
       let phase = '';
       const step = (label: string, done: number, total: number, info: string): void => {
@@ -128,6 +162,8 @@ export function registerQuantize(program: Command, io: () => Io, globals: () => 
         calibrationSamples: samples,
         perChannel: !options.perTensor,
         exclude: options.exclude,
+        gather: options.gather,
+        ...(tokenizer ? { padId: tokenizer.padId } : {}),
         sensitivity,
         throughput: options.throughput ? [1, 64] : false,
         seed,
@@ -137,7 +173,14 @@ export function registerQuantize(program: Command, io: () => Io, globals: () => 
         },
       });
       progress.stop();
-      await writeFileAtomic(options.output, bytes);
+      const files = folderOutput && teacher ? await writeModelFolder(teacher.dir, options.output, bytes) : [options.output];
+      if (!folderOutput) await writeFileAtomic(options.output, bytes);
+      if (student) {
+        // the tokenizer travels with the quantized student, so `shrinkray eval OUT.onnx` finds it
+        const copy = path.join(path.dirname(options.output), 'tokenizer.json');
+        if (path.resolve(copy) !== path.resolve(student.tokenizer.file)) await writeFileAtomic(copy, await readFile(student.tokenizer.file));
+        files.push(copy);
+      }
       const perBatch = (pick: (t: NonNullable<QuantizeReport['throughput']>[number]) => number) => Object.fromEntries((r.throughput ?? []).map((t) => [String(t.batch), pick(t)]));
       const result: QuantizeCliResult = {
         model: modelPath,
@@ -155,7 +198,8 @@ export function registerQuantize(program: Command, io: () => Io, globals: () => 
         opsetUpgradedFrom: r.opsetUpgradedFrom,
         clamped: r.clamped,
         sensitivity: r.sensitivity,
-        files: [options.output],
+        tokenizer: tokenizer?.file ?? null,
+        files,
       };
       emit(out, globals(), result, () => humanReport(result));
     });

@@ -89,6 +89,51 @@ async function studentTokenizer(options: TextCliOptions, modelFile: string | und
   return TextTokenizer.load(source, maxLength !== undefined ? { maxLength } : {});
 }
 
+/** A text student's tokenizer and splits (see {@link openStudentText}). */
+export interface StudentText {
+  tokenizer: TextTokenizer;
+  splits: TextDatasetSplits;
+}
+
+/**
+ * The tokenizer of a text student (`--tokenizer`, else `tokenizer.json` beside `modelFile`; tokens per
+ * text `--max-length`, else `sequenceLength`, the model's input length when it declares one) and the
+ * splits of `data` tokenized by it, in the class order of `--classes` when given (else the data's).
+ */
+export async function openStudentText(modelFile: string, data: string, options: TextCliOptions & { classes?: string[] }, context: { sequenceLength?: number | null; seed: number }): Promise<StudentText> {
+  const length = options.maxLength === undefined && typeof context.sequenceLength === 'number' ? { maxLength: String(context.sequenceLength) } : {};
+  const tokenizer = await studentTokenizer({ ...options, ...length }, modelFile);
+  const splits = await openTextSplits(data, options, tokenizer, { seed: context.seed, ...(options.classes ? { classes: options.classes } : {}) });
+  return { tokenizer, splits };
+}
+
+/** A transformers.js text classifier folder opened for a job on its ONNX file (see {@link openTeacherText}). */
+export interface TeacherText {
+  /** The folder (without `hf:`). */
+  dir: string;
+  /** Its ONNX file: `onnx/model.onnx`, else `model.onnx`. */
+  file: string;
+  tokenizer: TextTokenizer;
+  classNames: readonly string[];
+  /** The splits of `data` tokenized by the folder's tokenizer in its class order (when data is given). */
+  splits: TextDatasetSplits | undefined;
+}
+
+/**
+ * A transformers.js folder (`hf:DIR` or `DIR`): its ONNX file, tokenizer (`--max-length` applies) and
+ * class names (`config.json` `id2label`), and `data` tokenized by that tokenizer in that class order.
+ */
+export async function openTeacherText(modelArg: string, data: string | undefined, options: TextCliOptions, seed: number): Promise<TeacherText> {
+  const maxLength = maxLengthOf(options);
+  const teacher = await openTextTeacher(modelArg, maxLength !== undefined ? { maxLength } : {});
+  await teacher.dispose();
+  const dir = modelArg.startsWith('hf:') ? modelArg.slice(3) : modelArg;
+  const nested = path.join(dir, 'onnx', 'model.onnx');
+  const file = existsSync(nested) ? nested : path.join(dir, 'model.onnx');
+  const splits = data === undefined ? undefined : await openTextSplits(data, options, teacher.tokenizer, { classes: teacher.classNames, seed });
+  return { dir, file, tokenizer: teacher.tokenizer, classNames: teacher.classNames, splits };
+}
+
 /**
  * `shrinkray eval MODEL --data jsonl:…|csv:…|text-csv:…`: a text model on the test split. MODEL is a
  * transformers.js folder (`hf:DIR` or `DIR`, run on its own tokenizer) or a student `.onnx` /
