@@ -16,6 +16,7 @@ export { MaskedMeanPooling1D, type MaskedMeanPooling1DArgs } from './layers/mask
 export { PositionEmbedding, type PositionEmbeddingArgs } from './layers/position-embedding.js';
 export { MultiHeadSelfAttention, ATTENTION_MASK_VALUE, ATTENTION_PROJECTIONS, type MultiHeadSelfAttentionArgs } from './layers/multi-head-self-attention.js';
 export { registerWasmSegmentSum } from './layers/wasm-segment-sum.js';
+export { registerTileGradient } from './layers/tile-gradient.js';
 export {
   softmax,
   logSoftmax,
