@@ -7,6 +7,7 @@ import { encodeOnnx } from '../io.js';
 import { checkOnnx } from '../onnx-checker.test.util.js';
 import { registerOnnxIoBuiltins } from '../register.js';
 import { maxAbsDiff, randomizeWeights } from '../testing.test.util.js';
+import { OnnxTextModel } from '../text-model.js';
 import { exportTfjs } from './export-tfjs.js';
 
 beforeAll(async () => {
@@ -62,6 +63,14 @@ async function ortLogits(bytes: Uint8Array, ids: Tensor<'int32'>): Promise<Float
   }
 }
 
+/** text-bag: embedding, masked mean (mask looked up by Gather), logits. */
+function bagModel(): tfl.LayersModel {
+  const input = tfl.input({ shape: [L], dtype: 'int32', name: 'input_ids' });
+  const emb = tfl.layers.embedding({ inputDim: VOCAB, outputDim: 8 }).apply(input) as tfl.SymbolicTensor;
+  const pooled = new MaskedMeanPooling1D({ padId: 0 }).apply([emb, input]) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 4 }).apply(pooled) as tfl.SymbolicTensor });
+}
+
 const classes = (m: tfl.LayersModel) => m.layers.map((l) => l.getClassName()).filter((c) => c !== 'InputLayer');
 
 describe('transformer text encoders: export to ONNX and import back', () => {
@@ -107,8 +116,31 @@ describe('transformer text encoders: export to ONNX and import back', () => {
     await expect(importOnnx(onnx)).rejects.toThrow(UnsupportedOpError);
   });
 
+  it('integerInputs int64: input_ids as Hugging Face models take them; ORT on int64 ids, OnnxTextModel and import agree with tfjs', async () => {
+    for (const model of [encoder(1, 2, 8, 0, true), bagModel()]) {
+      randomizeWeights(model, 41);
+      const onnx = await exportTfjs(model, { integerInputs: 'int64' });
+      expect(onnx.graph.input[0]!.type!.tensorType!.elemType).toBe(7);
+      const bytes = encodeOnnx(onnx);
+      exported.push(bytes);
+      const ids = randomIds(6, 42, 0);
+      const session = await ort.InferenceSession.create(bytes);
+      const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('int64', BigInt64Array.from(ids.data, (v) => BigInt(v)), [...ids.shape]) });
+      await session.release();
+      const expected = tfjsLogits(model, ids);
+      expect(maxAbsDiff(out[session.outputNames[0]!]!.data as Float32Array, expected)).toBeLessThan(1e-4);
+      const text = await OnnxTextModel.create(bytes, { name: 'int64' });
+      expect(text.inputs).toEqual([{ name: 'input_ids', type: 'int64' }]);
+      expect(maxAbsDiff((await text.predict(ids)).data, expected)).toBeLessThan(1e-4);
+      await text.dispose();
+      const back = await importOnnx(onnx);
+      expect(back.inputs[0]!.dtype).toBe('int32');
+      expect(maxAbsDiff(tfjsLogits(back, ids), expected)).toBeLessThan(1e-5);
+    }
+  });
+
   it('the exported models pass the Python ONNX checker', () => {
-    expect(exported.length).toBe(cases.length);
+    expect(exported.length).toBe(cases.length + 2);
     expect(checkOnnx(exported)).toMatch(/^ok/);
   });
 });
