@@ -226,16 +226,16 @@ describe('npy/npz token ids: rank-2 int64/int32 arrays are read as int32 ids', (
     const splits = await openData(`npy:${f('ids-train.npy')},${f('ids-ytrain.npy')},${f('ids-test.npy')},${f('ids-ytest.npy')}`);
     for (const [split, rows] of [[splits.train, 30], [splits.test, 10]] as const) {
       expect([split.dtype, split.size, split.exampleShape]).toEqual(['int32', rows, [12]]);
-      const x = await split.source.read(Int32Array.from({ length: rows }, (_, i) => i));
+      const x = await split.read(Int32Array.from({ length: rows }, (_, i) => i));
       expect(x.dtype).toBe('int32');
       expect(Array.from(x.data)).toEqual(Array.from(ids().subarray(0, rows * 12)));
     }
     // Row 5 holds the largest id an int32 can: it survives.
-    const row5 = await splits.train.source.read(Int32Array.from([5]));
+    const row5 = await splits.train.read(Int32Array.from([5]));
     expect(Array.from(row5.data)).toEqual(new Array(12).fill(2 ** 31 - 1));
     const npz = await openData(`npz:${f('ids.npz')}`);
     expect(npz.train.dtype).toBe('int32');
-    expect(Array.from((await npz.train.source.read(Int32Array.from([0, 29]))).data)).toEqual([...ids().subarray(0, 12), ...ids().subarray(29 * 12, 30 * 12)]);
+    expect(Array.from((await npz.train.read(Int32Array.from([0, 29]))).data)).toEqual([...ids().subarray(0, 12), ...ids().subarray(29 * 12, 30 * 12)]);
   });
 
   it('ids outside int32, negative ids, normalisation options and mixed splits are typed errors naming file, row and column', async () => {
