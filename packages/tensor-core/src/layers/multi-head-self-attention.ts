@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { ConfigError } from '../errors/config-error.js';
 
 /** Config of {@link MultiHeadSelfAttention}. */
 export interface MultiHeadSelfAttentionArgs {
@@ -27,7 +28,8 @@ export const ATTENTION_PROJECTIONS = ['query', 'key', 'value', 'output'] as cons
  * id is `padId`, 0 elsewhere. Weights: `query/kernel`, `query/bias`, … `output/bias` (kernel `[E, E]`,
  * bias `[E]`, applied as `x·W + b`).
  *
- * Registered with tfjs serialization, so models using it save and load as any other.
+ * Registered with tfjs serialization, so models using it save and load as any other. Bad heads,
+ * pad id or input shape throw `ConfigError` naming the layer.
  */
 export class MultiHeadSelfAttention extends tfl.layers.Layer {
   static readonly className = 'MultiHeadSelfAttention';
@@ -38,8 +40,8 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
 
   constructor(args: MultiHeadSelfAttentionArgs) {
     super(args);
-    if (!Number.isInteger(args.heads) || args.heads < 1) throw new Error(`MultiHeadSelfAttention: heads must be a positive integer, got ${args.heads}`);
-    if (!Number.isInteger(args.padId)) throw new Error(`MultiHeadSelfAttention: padId must be an integer, got ${args.padId}`);
+    if (!Number.isInteger(args.heads) || args.heads < 1) throw new ConfigError('MultiHeadSelfAttention heads', `must be a positive integer, got ${args.heads}`);
+    if (!Number.isInteger(args.padId)) throw new ConfigError('MultiHeadSelfAttention padId', `must be an integer, got ${args.padId}`);
     this.heads = args.heads;
     this.padId = args.padId;
     this.seed = args.seed;
@@ -48,8 +50,8 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = (inputShape as tfl.Shape[])[0]!;
     const width = shape[2];
-    if (shape.length !== 3 || typeof width !== 'number') throw new Error(`MultiHeadSelfAttention '${this.name}': needs x [N, L, E] with known E, got [${shape.join(',')}]`);
-    if (width % this.heads !== 0) throw new Error(`MultiHeadSelfAttention '${this.name}': width ${width} is not divisible by ${this.heads} heads`);
+    if (shape.length !== 3 || typeof width !== 'number') throw new ConfigError(`layer ${this.name}`, `needs x [N, L, E] with known E, got [${shape.join(',')}]`);
+    if (width % this.heads !== 0) throw new ConfigError(`layer ${this.name}`, `width ${width} is not divisible by ${this.heads} heads`);
     this.projections = ATTENTION_PROJECTIONS.map((p, i) => ({
       kernel: this.addWeight(`${p}/kernel`, [width, width], 'float32', tfl.initializers.glorotUniform(this.seed === undefined ? {} : { seed: this.seed + i })),
       bias: this.addWeight(`${p}/bias`, [width], 'float32', tfl.initializers.zeros()),

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { ConfigError } from '../errors/config-error.js';
 
 /** Config of {@link PositionEmbedding}. */
 export interface PositionEmbeddingArgs {
@@ -29,7 +30,7 @@ export class PositionEmbedding extends tfl.layers.Layer {
     const shape = inputShape as tfl.Shape;
     const [, length, width] = shape;
     if (shape.length !== 3 || typeof length !== 'number' || typeof width !== 'number') {
-      throw new Error(`PositionEmbedding '${this.name}': needs input [N, L, E] with known L and E, got [${shape.join(',')}]`);
+      throw new ConfigError(`layer ${this.name}`, `needs input [N, L, E] with known L and E, got [${shape.join(',')}]`);
     }
     const init = tfl.initializers.randomUniform({ minval: -0.05, maxval: 0.05, ...(this.seed === undefined ? {} : { seed: this.seed }) });
     this.table = this.addWeight('positions', [length, width], 'float32', init);

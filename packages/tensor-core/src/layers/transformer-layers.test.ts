@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { Dataset } from '../data/dataset.js';
+import { ConfigError } from '../errors/config-error.js';
 import { Tensor } from '../tensor.js';
 import { train } from '../training/train.js';
 import { ATTENTION_PROJECTIONS, MultiHeadSelfAttention } from './multi-head-self-attention.js';
@@ -92,7 +93,8 @@ describe('MultiHeadSelfAttention', () => {
   it('rejects a width that the heads do not divide', () => {
     const x = tfl.input({ shape: [L, 6] });
     const t = tfl.input({ shape: [L], dtype: 'int32' });
-    expect(() => new MultiHeadSelfAttention({ heads: 4, padId: 0 }).apply([x, t])).toThrow(/not divisible by 4 heads/);
+    expect(() => new MultiHeadSelfAttention({ heads: 4, padId: 0, name: 'att' }).apply([x, t])).toThrow(/layer att: width 6 is not divisible by 4 heads/);
+    expect(() => new MultiHeadSelfAttention({ heads: 0, padId: 0 })).toThrow(ConfigError);
   });
 });
 
