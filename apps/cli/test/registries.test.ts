@@ -10,7 +10,7 @@ function node(code: string): unknown {
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: cliDir, encoding: 'utf8' }));
 }
 
-const kinds = ['criterion', 'schedule', 'mode', 'aggregator', 'loss', 'op-importer', 'layer-exporter', 'data-format'];
+const kinds = ['criterion', 'schedule', 'mode', 'aggregator', 'loss', 'op-importer', 'pattern-importer', 'layer-exporter', 'data-format'];
 const listAll = `Object.fromEntries(${JSON.stringify(kinds)}.map((k) => [k, globalThis[Symbol.for('shrinkray.registry.' + k)]?.list() ?? null]))`;
 
 describe('registries: shared on globalThis, built-ins registered by the entry points only', () => {
@@ -37,7 +37,9 @@ describe('registries: shared on globalThis, built-ins registered by the entry po
     };
     expect(result.before['op-importer']).toEqual([]);
     expect(result.before['layer-exporter']).toEqual([]);
+    expect(result.before['pattern-importer']).toEqual([]);
     expect(result.after['op-importer']).toContain('Conv');
+    expect(result.after['pattern-importer']).toContain('multi-head-self-attention');
     expect(result.after['layer-exporter']).toContain('Dense');
   });
 

@@ -51,6 +51,23 @@ describe('shrinkray eval / distill on text', () => {
     expect((JSON.parse(folderRun.stdout) as { accuracy: number }).accuracy).toBe((JSON.parse(tfjsRun.stdout) as { accuracy: number }).accuracy);
   }, 300_000);
 
+  it('distill hf:DIR → text-transformer:1,2,16: the ONNX and tfjs students written score what the report says', () => {
+    const out = tempDir();
+    const run = shrinkray(['distill', '--teacher', `hf:${f('teacher')}`, '--student', 'text-transformer:1,2,16', '--data', data, '--tokenizer', f('student-tokenizer'), '--labelled', '600', '--epochs', '2', '--batch-size', '32', '--learning-rate', '0.01', '-o', out, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { student: { spec: string; accuracy: number; params: number } };
+    // Embedding 600x16, positions 32x16, one block (2 LN, 4 projections, FFN 16->32->16), final LN, logits 16x8.
+    expect(report.student).toMatchObject({ spec: 'text-transformer:1,2,16', params: 600 * 16 + 32 * 16 + (4 * 16 + 4 * (16 * 16 + 16) + 16 * 32 + 32 + 32 * 16 + 16) + 2 * 16 + 16 * 8 + 8 });
+    // 8 classes: chance is 0.125.
+    expect(report.student.accuracy).toBeGreaterThan(0.3);
+    const onnxRun = shrinkray(['eval', path.join(out, 'model.onnx'), '--data', data, '--json']);
+    expect(onnxRun.code, onnxRun.stderr).toBe(0);
+    expect((JSON.parse(onnxRun.stdout) as { accuracy: number }).accuracy).toBeCloseTo(report.student.accuracy, 2);
+    const tfjsRun = shrinkray(['eval', path.join(out, 'model.json'), '--data', data, '--json']);
+    expect(tfjsRun.code, tfjsRun.stderr).toBe(0);
+    expect((JSON.parse(tfjsRun.stdout) as { accuracy: number }).accuracy).toBeCloseTo(report.student.accuracy, 6);
+  }, 300_000);
+
   it('eval MODEL.onnx --data csv:… --text-column/--tokenizer is a text job: the teacher ONNX scores what PyTorch scored', () => {
     const run = shrinkray(['eval', f('teacher/onnx/model.onnx'), '--data', `csv:${f('train.csv')},${f('test.csv')}`, '--text-column', 'text', '--tokenizer', f('teacher'), '--json']);
     expect(run.code, run.stderr).toBe(0);

@@ -92,6 +92,25 @@ def npy_cases(out):
     expect(os.path.join(out, 'big-x.expect.f64'), big)
     np.save(os.path.join(out, 'big-y.npy'), (np.arange(300) % 4).astype('>i8'))
 
+    # Token ids as Hugging Face pipelines save them: int64 [N, L], padded with 0 (and int32, big-endian).
+    ids = rng.integers(1, 50000, size=(30, 12)).astype(np.int64)
+    for r in range(30):
+        ids[r, 3 + r % 9:] = 0
+    ids[5, :] = 2 ** 31 - 1
+    np.save(os.path.join(out, 'ids-train.npy'), ids)
+    expect(os.path.join(out, 'ids-train.expect.f64'), ids)
+    np.save(os.path.join(out, 'ids-ytrain.npy'), np.arange(30) % 3)
+    np.save(os.path.join(out, 'ids-test.npy'), ids[:10].astype('>i4'))
+    np.save(os.path.join(out, 'ids-ytest.npy'), np.arange(10) % 3)
+    np.save(os.path.join(out, 'ids-float.npy'), ids[:10].astype(np.float32))
+    big = ids.copy()
+    big[4, 7] = 2 ** 40
+    np.save(os.path.join(out, 'ids-big.npy'), big)
+    neg = ids.copy()
+    neg[9, 2] = -1
+    np.save(os.path.join(out, 'ids-neg.npy'), neg)
+    np.savez_compressed(os.path.join(out, 'ids.npz'), x_train=ids, y_train=np.arange(30) % 3, x_test=ids[:10], y_test=np.arange(10) % 3)
+
     # npz archives: np.savez (stored) and np.savez_compressed (DEFLATE), Keras keys.
     xtr = rng.integers(0, 256, size=(40, 6, 6)).astype(np.uint8)
     ytr = (np.arange(40) % 5).astype(np.int64)

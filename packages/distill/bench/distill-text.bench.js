@@ -9,7 +9,8 @@
 // transformers.js/Optimum folder run by ONNX Runtime on its own tokenizer; its logits are computed
 // once. The students (tfjs) read the student tokenizer's ids.
 //
-// Per student (text-bag:16, text-cnn:16,32) and seed: the student trained alone on L labelled rows
+// Per student (text-bag:16, text-cnn:16,32, text-transformer:1,2,16; SHRINKRAY_BENCH_TEXT_STUDENTS,
+// space-separated, picks others) and seed: the student trained alone on L labelled rows
 // (SHRINKRAY_BENCH_TEXT_LABELLED, default 2000, a seeded sample of the training split) for
 // SHRINKRAY_BENCH_TEXT_EPOCHS (20), distilled on the same rows, and distilled on those rows plus every other training description as an
 // unlabelled transfer set (teacher soft targets only; SHRINKRAY_BENCH_TEXT_TRANSFER_EPOCHS, default 4,
@@ -38,7 +39,7 @@ const SCRIPT = path.join(here, '../../datasets/fixtures/text/make-text-fixtures.
 const BATCH = 64;
 const OPTIMIZER = { name: 'adam', learningRate: 5e-3 };
 const KD = { temperature: 2, alpha: 0.5 };
-const STUDENTS = ['text-bag:16', 'text-cnn:16,32'];
+const STUDENTS = (process.env.SHRINKRAY_BENCH_TEXT_STUDENTS ?? 'text-bag:16 text-cnn:16,32 text-transformer:1,2,16').split(/\s+/).filter((s) => s !== '');
 const CORPUS_ARGS = ['--teacher-vocab', '4000', '--student-vocab', '1000', '--teacher-dim', '64', '--teacher-layers', '4', '--teacher-heads', '4', '--teacher-ff', '256', '--epochs', '3', '--seq-len', '32', '--threads', '1'];
 
 function run(command, args, timeoutMs, log) {
@@ -105,7 +106,7 @@ function onnxParams(proto) {
 /** @type {import('../../../tooling/bench/registry.js').Benchmark} */
 const distillTextBenchmark = {
   name: 'distill-text',
-  description: 'transformer text teacher (ONNX, own tokenizer) → text-bag / text-cnn students on Debian package descriptions: alone vs distilled, with and without a transfer set; size and ORT batch-1 latency',
+  description: 'transformer text teacher (ONNX, own tokenizer) → text-bag / text-cnn / text-transformer students on Debian package descriptions: alone vs distilled, with and without a transfer set; size and ORT batch-1 latency',
   async run(ctx) {
     const loadBefore = os.loadavg()[0];
     const seeds = Array.from({ length: ctx.quick ? 1 : envInt('SHRINKRAY_BENCH_TEXT_SEEDS', 3) }, (_, i) => i + 1);

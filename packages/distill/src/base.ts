@@ -32,4 +32,4 @@ export { layerFeatures } from './teachers/features.js';
 export { parseStudentSpec, buildStudent, countParams, type StudentSpec, type BuildStudentOptions } from './student/spec.js';
 export { saveStudent, type SavedStudent } from './save.js';
 export { openTextTeacher, textTeacherLogits, textTeacherSource, type TextTeacher, type OpenTextTeacherOptions } from './teachers/text-teacher.js';
-export { parseTextStudentSpec, buildTextStudent, TEXT_STUDENT_KINDS, TEXT_CNN_KERNEL, type TextStudentSpec, type BuildTextStudentOptions } from './student/text.js';
+export { parseTextStudentSpec, buildTextStudent, TEXT_STUDENT_KINDS, TEXT_CNN_KERNEL, TRANSFORMER_FFN_MULTIPLE, TRANSFORMER_LN_EPSILON, type TextStudentSpec, type BuildTextStudentOptions } from './student/text.js';

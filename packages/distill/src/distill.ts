@@ -102,7 +102,7 @@ export interface DistillOptions {
   teacherBatchSize?: number;
   /** Input shape (without batch) for a spec student; default the data's example shape. */
   inputShape?: readonly number[];
-  /** Text student specs (`text-bag:…`, `text-cnn:…`): the student tokenizer's vocabulary size and pad id. */
+  /** Text student specs (`text-bag:…`, `text-cnn:…`, `text-transformer:…`): the student tokenizer's vocabulary size and pad id. */
   studentTokenizer?: { vocabSize: number; padId: number };
   onEvent?: (event: DistillEvent) => void;
   signal?: AbortSignal;

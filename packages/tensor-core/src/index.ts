@@ -13,7 +13,10 @@ export { recordFileSteps, killAtFileStep, SimulatedKill } from './kill-testing.j
 export { resolveInside } from './paths.js';
 export { loadTfjsModel, saveTfjsModel } from './tfjs-files.js';
 export { MaskedMeanPooling1D, type MaskedMeanPooling1DArgs } from './layers/masked-mean-pooling.js';
+export { PositionEmbedding, type PositionEmbeddingArgs } from './layers/position-embedding.js';
+export { MultiHeadSelfAttention, ATTENTION_MASK_VALUE, ATTENTION_PROJECTIONS, type MultiHeadSelfAttentionArgs } from './layers/multi-head-self-attention.js';
 export { registerWasmSegmentSum } from './layers/wasm-segment-sum.js';
+export { registerTileGradient } from './layers/tile-gradient.js';
 export {
   softmax,
   logSoftmax,

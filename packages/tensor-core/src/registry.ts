@@ -8,6 +8,7 @@ export type RegistryKind =
   | 'mode'
   | 'aggregator'
   | 'op-importer'
+  | 'pattern-importer'
   | 'layer-exporter'
   | 'data-format'
   | 'calibration'

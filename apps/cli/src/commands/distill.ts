@@ -109,7 +109,7 @@ export function registerDistill(program: Command, io: () => Io, globals: () => G
   const command = addDataOptions(program.command('distill'))
     .description('train a small student to mimic a teacher (knowledge distillation); writes tfjs + ONNX')
     .requiredOption('--teacher <model>', 'teacher: model.json, .onnx, .npy logits of the training split (repeat for an averaged ensemble), or a transformers.js text model folder (hf:DIR)', collect, [])
-    .requiredOption('--student <spec>', 'mlp:H1,H2,... | cnn:C1,C2,...[/D] | text-bag:E[/D] | text-cnn:E,C[/D] | a tfjs model.json to train')
+    .requiredOption('--student <spec>', 'mlp:H1,H2,... | cnn:C1,C2,...[/D] | text-bag:E[/D] | text-cnn:E,C[/D] | text-transformer:L,H,E | a tfjs model.json to train')
     .requiredOption('--data <spec>', dataHelp())
     .option('--temperature <T>', `softmax temperature τ > 0 (default ${DEFAULT_TEMPERATURE})`)
     .option('--alpha <A>', `soft-target weight α in [0,1] of the hinton loss (default ${DEFAULT_ALPHA})`)

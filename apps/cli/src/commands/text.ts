@@ -199,14 +199,14 @@ export interface TextDistillCliOptions extends TextCliOptions {
 }
 
 /**
- * `shrinkray distill --teacher hf:DIR --student text-bag:E|text-cnn:E,C --data jsonl:… -o OUT`: the
+ * `shrinkray distill --teacher hf:DIR --student text-bag:E|text-cnn:E,C|text-transformer:L,H,E --data jsonl:… -o OUT`: the
  * teacher runs on its own tokenizer over the raw texts (logits computed once), the student trains on
  * `--tokenizer`'s ids (default the teacher's tokenizer). Writes the student (tfjs + ONNX) and its
  * tokenizer to OUT, so `shrinkray eval OUT/model.onnx --data …` finds it.
  */
 export async function runTextDistill(out: Io, globals: GlobalOptions, options: TextDistillCliOptions): Promise<void> {
   if (options.teacher.length !== 1) throw new UsageError('text distillation takes one --teacher (a transformers.js folder, hf:DIR)');
-  if (!parseTextStudentSpec(options.student)) throw new UsageError(`--student ${options.student}: a text student is text-bag:E[/D] or text-cnn:E,C[/D]`);
+  if (!parseTextStudentSpec(options.student)) throw new UsageError(`--student ${options.student}: a text student is text-bag:E[/D], text-cnn:E,C[/D] or text-transformer:L,H,E`);
   // The text teacher is a logits source run once over the texts: the hint loss (which needs the
   // teacher's layers) and the additive loss's λ do not apply; say so rather than ignore them.
   const refused = (

@@ -1,5 +1,6 @@
 import { DataError, Dataset, type DatasetSplits, stratifiedSplit } from '@shrinkray/tensor-core';
 import { exampleShapeOf, NpyExampleSource } from './array-source.js';
+import { isTokenIdArray, NpyIdSource } from './npy-id-source.js';
 import type { OpenDataOptions } from '../formats.js';
 import { classesForIndices, integerLabels } from './labels.js';
 import type { NpyArray } from './npy-array.js';
@@ -30,12 +31,14 @@ async function labelsOf(y: NpyArray): Promise<Int32Array> {
  * Datasets over `.npy` arrays: the first pair is the training split, the second the test split and
  * the third (if any) validation. With one pair only, a seeded stratified split holds out
  * `testFraction` as the test split. All splits share one class count (the largest label + 1, or
- * `classes`).
+ * `classes`). Rank-2 int32/int64 x arrays are token ids (`Dataset<'int32'>`, see `NpyIdSource`);
+ * every other x array is float features.
  *
  * @throws DataError when x and y differ in length, labels are not class indices, example shapes
- *   differ between splits, or an in-memory array holds NaN/Inf.
+ *   differ between splits, splits mix token ids and features, token ids get a normalisation or are
+ *   out of int32 range, or an in-memory array holds NaN/Inf.
  */
-export async function arraySplits(pairs: readonly ArrayPair[], options: OpenDataOptions): Promise<DatasetSplits<'float32'>> {
+export async function arraySplits(pairs: readonly ArrayPair[], options: OpenDataOptions): Promise<DatasetSplits> {
   const labels: Int32Array[] = [];
   const shape0 = pairs[0]!.x.header.shape.slice(1).join(',');
   for (const { x, y } of pairs) {
@@ -48,8 +51,21 @@ export async function arraySplits(pairs: readonly ArrayPair[], options: OpenData
     labels.push(await labelsOf(y));
   }
   const { numClasses, classNames } = classesForIndices(labels, options.classes);
-  const datasets: Dataset<'float32'>[] = [];
+  const ids = isTokenIdArray(pairs[0]!.x);
+  for (const { x } of pairs) {
+    if (isTokenIdArray(x) !== ids) throw new DataError('unsupported', x.where, `a ${x.header.dtype} array in a split whose training x is ${ids ? 'token ids' : 'features'}: splits must agree`);
+  }
+  if (ids && (options.mean !== undefined || options.std !== undefined)) {
+    throw new DataError('unsupported', pairs[0]!.x.where, 'token ids (a [N, L] int32/int64 array) take no mean/std normalisation');
+  }
+  const datasets: Dataset[] = [];
   for (const [i, { name, x }] of pairs.entries()) {
+    if (ids) {
+      const source = new NpyIdSource(name, x);
+      if (source.inMemory) await source.checkRange();
+      datasets.push(Dataset.fromSource(source, labels[i]!, { name, numClasses, classNames, notes: [source.note] }));
+      continue;
+    }
     const channels = exampleShapeOf(x.header.shape).at(-1)!;
     const source = new NpyExampleSource(name, x, channelNormaliser(options.mean, options.std, channels, name));
     if (source.inMemory) await source.checkFinite();

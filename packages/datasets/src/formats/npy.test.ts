@@ -218,3 +218,38 @@ describe('npz', () => {
     expect(bad.location).toEqual({ source: f('damaged.npz'), entry: 'x_train.npy' });
   });
 });
+
+describe('npy/npz token ids: rank-2 int64/int32 arrays are read as int32 ids', () => {
+  const ids = () => readF64(f('ids-train.expect.f64'));
+
+  it('an int64 [N, L] array (and a big-endian int32 one) become Dataset<int32> rows equal to numpy\'s', async () => {
+    const splits = await openData(`npy:${f('ids-train.npy')},${f('ids-ytrain.npy')},${f('ids-test.npy')},${f('ids-ytest.npy')}`);
+    for (const [split, rows] of [[splits.train, 30], [splits.test, 10]] as const) {
+      expect([split.dtype, split.size, split.exampleShape]).toEqual(['int32', rows, [12]]);
+      const x = await split.read(Int32Array.from({ length: rows }, (_, i) => i));
+      expect(x.dtype).toBe('int32');
+      expect(Array.from(x.data)).toEqual(Array.from(ids().subarray(0, rows * 12)));
+    }
+    // Row 5 holds the largest id an int32 can: it survives.
+    const row5 = await splits.train.read(Int32Array.from([5]));
+    expect(Array.from(row5.data)).toEqual(new Array(12).fill(2 ** 31 - 1));
+    const npz = await openData(`npz:${f('ids.npz')}`);
+    expect(npz.train.dtype).toBe('int32');
+    expect(Array.from((await npz.train.read(Int32Array.from([0, 29]))).data)).toEqual([...ids().subarray(0, 12), ...ids().subarray(29 * 12, 30 * 12)]);
+  });
+
+  it('ids outside int32, negative ids, normalisation options and mixed splits are typed errors naming file, row and column', async () => {
+    const big = await rejection(openData(`npy:${f('ids-big.npy')},${f('ids-ytrain.npy')},${f('ids-test.npy')},${f('ids-ytest.npy')}`));
+    expect(big).toBeInstanceOf(DataError);
+    expect(big.location).toMatchObject({ source: f('ids-big.npy'), row: 4, column: 7 });
+    expect(big.message).toMatch(/token id 1099511627776/);
+    const neg = await rejection(openData(`npy:${f('ids-neg.npy')},${f('ids-ytrain.npy')}`));
+    expect(neg.location).toMatchObject({ row: 9, column: 2 });
+    const normalised = await rejection(openData(`npy:${f('ids-train.npy')},${f('ids-ytrain.npy')}`, { mean: [0.5], std: [0.2] }));
+    expect(normalised.message).toMatch(/no mean\/std/);
+    const mixed = await rejection(openData(`npy:${f('ids-train.npy')},${f('ids-ytrain.npy')},${f('ids-float.npy')},${f('ids-ytest.npy')}`));
+    expect(mixed).toBeInstanceOf(DataError);
+    expect(mixed.message).toMatch(/float32 array in a split whose training x is token ids/);
+  });
+});
+

@@ -7,7 +7,7 @@ import { NpyArray } from './npy-array.js';
  * Opens `npy:X_TRAIN,Y_TRAIN,X_TEST,Y_TEST` (or `npy:X,Y`, with a seeded stratified test split).
  * Large C-order arrays are read from their files a batch at a time.
  */
-export async function openNpy(argument: string, options: OpenDataOptions): Promise<DatasetSplits<'float32'>> {
+export async function openNpy(argument: string, options: OpenDataOptions): Promise<DatasetSplits> {
   const files = argument.split(',').map((f) => f.trim());
   if (!(files.length === 2 || files.length === 4) || files.some((f) => f === '')) {
     throw new DataError('unsupported', { source: `npy:${argument}` }, 'expected npy:X_TRAIN,Y_TRAIN,X_TEST,Y_TEST (or npy:X,Y for a seeded split)');

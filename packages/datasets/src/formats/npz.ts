@@ -31,7 +31,7 @@ async function openEntry(file: string, handle: Awaited<ReturnType<typeof open>>,
  *
  * @throws DataError ('missing-key') listing the keys the archive has when an expected one is missing.
  */
-export async function openNpz(file: string, options: OpenDataOptions, limits: NpyOpenOptions = {}): Promise<DatasetSplits<'float32'>> {
+export async function openNpz(file: string, options: OpenDataOptions, limits: NpyOpenOptions = {}): Promise<DatasetSplits> {
   if (file === '') throw new DataError('unsupported', { source: 'npz:' }, 'expected npz:FILE');
   const handle = await open(file, 'r');
   const arrays: NpyArray[] = [];

@@ -57,6 +57,42 @@ describe('TextTokenizer parity with the fixture script', () => {
   });
 });
 
+interface BpeParityRow {
+  text: string;
+  ids: number[];
+  mask: number[];
+  short: { maxLength: number; ids: number[]; mask: number[] };
+}
+// Written by make-bpe-fixture.py: merges learnt from train.jsonl, ids from its own (Python) BPE encoder.
+const bpeRows: BpeParityRow[] = readFileSync(path.join(dir, 'bpe-parity.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+describe('TextTokenizer parity with the BPE fixture script', () => {
+  it('a BPE tokenizer.json (learnt merges, </w> suffix, <unk>, pad id 1): ids and masks equal the reference on 300 descriptions', async () => {
+    expect(bpeRows.length).toBe(300);
+    const tok = await TextTokenizer.load(path.join(dir, 'bpe-tokenizer'));
+    expect([tok.modelType, tok.padId, tok.maxLength]).toEqual(['BPE', 1, bpeRows[0]!.ids.length]);
+    const enc = tok.encodeBatch(bpeRows.map((r) => r.text));
+    expect(rowsOf(enc.ids, enc.maxLength)).toEqual(bpeRows.map((r) => r.ids));
+    expect(rowsOf(enc.mask, enc.maxLength)).toEqual(bpeRows.map((r) => r.mask));
+    // The texts exercise merges (fewer tokens than characters) and unknown characters (<unk> = 3).
+    const tokens = bpeRows.reduce((n, r) => n + r.mask.reduce((a, b) => a + b, 0) - 2, 0);
+    const chars = bpeRows.reduce((n, r) => n + r.text.replace(/\s/g, '').length, 0);
+    expect(tokens).toBeLessThan(chars / 2);
+    expect(bpeRows.some((r) => r.ids.includes(3))).toBe(true);
+  });
+
+  it('BPE truncation keeps <s> … </s> and counts the truncated texts as the reference does', async () => {
+    const maxLength = bpeRows[0]!.short.maxLength;
+    const tok = await TextTokenizer.load(path.join(dir, 'bpe-tokenizer', 'tokenizer.json'), { maxLength });
+    const enc = tok.encodeBatch(bpeRows.map((r) => r.text));
+    const expectedTruncated = bpeRows.filter((r) => r.mask.reduce((a, b) => a + b, 0) > maxLength).length;
+    expect(expectedTruncated).toBeGreaterThan(100);
+    expect(enc.truncated).toBe(expectedTruncated);
+    expect(rowsOf(enc.ids, maxLength)).toEqual(bpeRows.map((r) => r.short.ids));
+    expect(rowsOf(enc.mask, maxLength)).toEqual(bpeRows.map((r) => r.short.mask));
+  });
+});
+
 describe('TextTokenizer on hand-written tokenizers', () => {
   const wordPiece = {
     model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: { '[PAD]': 0, '[UNK]': 1, '[CLS]': 2, '[SEP]': 3, play: 4, '##ing': 5, the: 6, game: 7, '##s': 8 } },

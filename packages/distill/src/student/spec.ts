@@ -43,7 +43,7 @@ export function parseStudentSpec(spec: string): StudentSpec {
     if (d && d.length !== 1) throw new StudentSpecError(spec, `expected one dense width after '/', found ${d.length}`);
     return { kind: 'cnn', channels, dense: d?.[0] };
   }
-  throw new StudentSpecError(spec, "expected 'mlp:H1,H2,…', 'cnn:C1,C2,…[/D]', 'text-bag:E[/D]' or 'text-cnn:E,C[/D]'");
+  throw new StudentSpecError(spec, "expected 'mlp:H1,H2,…', 'cnn:C1,C2,…[/D]', 'text-bag:E[/D]', 'text-cnn:E,C[/D]' or 'text-transformer:L,H,E'");
 }
 
 /** Options of {@link buildStudent}. */
@@ -55,7 +55,7 @@ export interface BuildStudentOptions {
   seed: number;
   /** Model name; default `student`. */
   name?: string;
-  /** Text specs (`text-bag`, `text-cnn`): the student tokenizer's vocabulary size and pad id. */
+  /** Text specs (`text-bag`, `text-cnn`, `text-transformer`): the student tokenizer's vocabulary size and pad id. */
   text?: { vocabSize: number; padId: number };
 }
 

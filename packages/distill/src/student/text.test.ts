@@ -50,4 +50,31 @@ describe('text student specs', () => {
     expect(buildStudent('text-bag:8', { inputShape: [16], numClasses: 8, seed: 1, text: { vocabSize: 10, padId: 0 } }).outputs[0]!.shape).toEqual([null, 8]);
     expect(() => parseStudentSpec('text-rnn:4')).toThrow(/text-bag/);
   });
+
+  it('parses and builds text-transformer:L,H,E with hand-counted parameters', () => {
+    expect(parseTextStudentSpec('text-transformer:2,2,32')).toEqual({ kind: 'text-transformer', layers: 2, heads: 2, width: 32 });
+    for (const bad of ['text-transformer:2,2', 'text-transformer:2,3,32', 'text-transformer:0,2,32', 'text-transformer:2,2,32/8']) {
+      expect(() => parseTextStudentSpec(bad), bad).toThrow(StudentSpecError);
+    }
+    const [E, V, L, C] = [8, 100, 16, 8];
+    // Token table, position table; per block: 2 layer norms, 4 attention projections, FFN E->2E->E;
+    // final layer norm; logits.
+    const block = 2 * 2 * E + 4 * (E * E + E) + (E * 2 * E + 2 * E) + (2 * E * E + E);
+    const model = buildTextStudent('text-transformer:2,2,8', opts);
+    expect(countParams(model)).toBe(V * E + L * E + 2 * block + 2 * E + E * C + C);
+    expect(model.layers.map((l) => l.getClassName()).filter((c, i, a) => a.indexOf(c) === i)).toEqual([
+      'InputLayer', 'Embedding', 'PositionEmbedding', 'LayerNormalization', 'MultiHeadSelfAttention', 'Add', 'Dense', 'MaskedMeanPooling1D',
+    ]);
+    // Same seed, same weights; padding does not move a prediction (keys masked, mean over real tokens).
+    const again = buildTextStudent('text-transformer:2,2,8', opts);
+    expect(again.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(model.getWeights().map((w) => Array.from(w.dataSync())));
+    const ids = [5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const withPad = (model.predict(tf.tensor2d([ids], [1, 16], 'int32')) as tf.Tensor).dataSync();
+    // A different id in padded slots that are then masked: the output must not change.
+    const otherPadModel = buildTextStudent('text-transformer:2,2,8', { ...opts, padId: 9 });
+    otherPadModel.setWeights(model.getWeights());
+    const otherPad = (otherPadModel.predict(tf.tensor2d([ids.map((t) => (t === 0 ? 9 : t))], [1, 16], 'int32')) as tf.Tensor).dataSync();
+    // The padded slots now hold token 9 (another embedding); attention and pooling ignore them.
+    for (let i = 0; i < withPad.length; i++) expect(otherPad[i]).toBeCloseTo(withPad[i]!, 5);
+  });
 });

@@ -19,6 +19,11 @@ export interface ExportOptions {
   name?: string;
   /** Name of the batch dimension (default `N`). */
   batchDim?: string;
+  /**
+   * ONNX type of integer (token-id) inputs, int32 in tfjs: `int32` (default) or `int64`, what
+   * Hugging Face / Optimum models and transformers.js feed as `input_ids`.
+   */
+  integerInputs?: 'int32' | 'int64';
 }
 
 interface SymbolicLike {
@@ -46,12 +51,13 @@ export async function exportTfjs(model: tfl.LayersModel, options: ExportOptions 
   const values = new Map<number, ExportValue>();
   const transposed = new Map<string, string>();
   const batch = options.batchDim ?? 'N';
+  const integerType = options.integerInputs === 'int64' ? 7 : 6;
 
   for (const input of model.inputs as unknown as SymbolicLike[]) {
     const layer = (input as unknown as { sourceLayer: tfl.layers.Layer }).sourceLayer;
     const name = builder.uniqueName(layer.name);
-    // Token-id inputs (int32 in tfjs) stay INT32; everything else is FLOAT.
-    builder.graph.input.push({ name, type: { tensorType: { elemType: input.dtype === 'int32' ? 6 : 1, shape: { dim: input.shape.map((d, i) => (typeof d === 'number' ? { dimValue: d } : { dimParam: i === 0 ? batch : `d${i}` })) } } } });
+    // Token-id inputs (int32 in tfjs) are INT32 (or INT64 on request); everything else is FLOAT.
+    builder.graph.input.push({ name, type: { tensorType: { elemType: input.dtype === 'int32' ? integerType : 1, shape: { dim: input.shape.map((d, i) => (typeof d === 'number' ? { dimValue: d } : { dimParam: i === 0 ? batch : `d${i}` })) } } } });
     values.set(input.id, { name, layout: 'tfjs', shape: input.shape });
   }
 

@@ -146,8 +146,28 @@ describe('text layers: tfjs and ORT agree after export', () => {
     }
   });
 
-  it('import: the masked-mean pattern of text-bag is not imported (a typed error names the op)', async () => {
-    await expect(importOnnx(await exportTfjs(bag()))).rejects.toThrow(UnsupportedOpError);
+  it('import: text-bag students (masked mean with the mask looked up or compared) come back as MaskedMeanPooling1D with the same outputs', async () => {
+    const input = tfl.input({ shape: [L], dtype: 'int32' });
+    const emb = tfl.layers.embedding({ inputDim: VOCAB, outputDim: 8 }).apply(input) as tfl.SymbolicTensor;
+    const projected = tfl.layers.dense({ units: 6, activation: 'tanh' }).apply(emb) as tfl.SymbolicTensor;
+    const pooled = new MaskedMeanPooling1D({ padId: 3 }).apply([projected, input]) as tfl.SymbolicTensor;
+    const compared = tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 5 }).apply(pooled) as tfl.SymbolicTensor });
+    for (const [label, model, seed] of [['bag', bag(), 21], ['bag/dense', bag(12), 22], ['bag/projected', compared, 23]] as const) {
+      randomizeWeights(model, seed);
+      const back = await importOnnx(await exportTfjs(model));
+      expect(back.layers.map((l) => l.getClassName()).filter((c) => c !== 'InputLayer'), label).toEqual(model.layers.map((l) => l.getClassName()).filter((c) => c !== 'InputLayer'));
+      expect((back.layers.find((l) => l.getClassName() === 'MaskedMeanPooling1D') as MaskedMeanPooling1D).padId, label).toBe(label === 'bag/projected' ? 3 : PAD);
+      const ids = randomIds(9, seed);
+      expect(maxAbsDiff(await tfjsLogits(back, ids), await tfjsLogits(model, ids)), label).toBeLessThan(1e-5);
+    }
+  });
+
+  it('import: a masked mean whose count is not clamped at 1 is not this pattern (typed error naming the op)', async () => {
+    const onnx = await exportTfjs(bag());
+    const max = onnx.graph.node.find((n) => n.opType === 'Max')!;
+    const one = onnx.graph.initializer.find((t) => t.name === max.input[1])!;
+    one.rawData = new Uint8Array(new Float32Array([2]).buffer);
+    await expect(importOnnx(onnx)).rejects.toThrow(UnsupportedOpError);
   });
 
   it('every exported text model passes the Python ONNX checker', () => {

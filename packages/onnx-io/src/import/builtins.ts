@@ -21,11 +21,13 @@ function f32(shape: number[], data: Float32Array): Tensor {
 
 /** Dense from a [K, M] weight matrix (already in tfjs order) and an optional bias; fuses a following activation. */
 function denseLayer(ctx: ImportContext, input: ImportValue, kernel: Float32Array, k: number, m: number, bias: Float32Array | undefined, output: string): void {
-  if (input.tensor.shape.length !== 2) ctx.fail(`needs a rank-2 input, got rank ${input.tensor.shape.length}`);
-  const fused = ctx.fusableActivation(output, 2);
+  // Rank 3+ (e.g. a transformer's [N, L, E]): a Dense on the last axis, when ONNX and tfjs axes agree.
+  const rank = input.tensor.shape.length;
+  if (rank !== 2 && !input.perm.every((p, i) => p === i)) ctx.fail(`needs a rank-2 input or one in tfjs axis order, got rank ${rank}`);
+  const fused = ctx.fusableActivation(output, rank);
   const layer = tfl.layers.dense({ units: m, useBias: bias !== undefined, activation: fused.activation as 'linear', name: ctx.layerName() });
   const weights = [f32([k, m], kernel), ...(bias ? [f32([m], bias)] : [])];
-  ctx.set(fused.output, { tensor: ctx.apply(layer, ctx.flatOrder(input), weights), perm: [0, 1] });
+  ctx.set(fused.output, { tensor: ctx.apply(layer, rank === 2 ? ctx.flatOrder(input) : input.tensor, weights), perm: identity(rank) });
 }
 
 function broadcastBias(ctx: ImportContext, c: Tensor, m: number, scale: number): Float32Array {

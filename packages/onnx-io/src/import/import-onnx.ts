@@ -6,13 +6,19 @@ import { runtimeInputs } from '../graph-utils.js';
 import { tensorFromProto } from '../tensor-proto.js';
 import type { ModelProto, NodeProto } from '../types.js';
 import { clipActivation, clipBounds } from './builtins.js';
-import type { ImportContext, ImportValue, OpImporter } from './types.js';
+import type { ImportContext, ImportValue, OpImporter, PatternImporter } from './types.js';
 
 /**
  * ONNX op importers keyed by op type, on the process-wide `Registry.shared('op-importer')`. Plugins
  * call `opImporters.register(...)`; the package entry point registers `builtinImporters`.
  */
 export const opImporters = Registry.shared<OpImporter>('op-importer', 'ONNX op importer');
+
+/**
+ * Subgraph importers keyed by name, on the process-wide `Registry.shared('pattern-importer')`, tried
+ * before the op importers at nodes of their anchor op type (see `PatternImporter`).
+ */
+export const patternImporters = Registry.shared<PatternImporter>('pattern-importer', 'ONNX pattern importer');
 
 /** Options for `importOnnx`. */
 export interface ImportOptions {
@@ -58,7 +64,11 @@ export async function importOnnx(model: ModelProto, options: ImportOptions = {})
   for (const t of graph.initializer) constants.set(t.name ?? '', tensorFromProto(t, file));
   const values = new Map<string, ImportValue>();
   const consumers = new Map<string, NodeProto[]>();
-  for (const n of graph.node) for (const i of n.input) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const producers = new Map<string, NodeProto>();
+  for (const n of graph.node) {
+    for (const i of n.input) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+    for (const o of n.output) producers.set(o, n);
+  }
   const outputs = new Set(graph.output.map((o) => o.name));
   const fused = new Set<NodeProto>();
   const usedNames = new Set<string>();
@@ -108,7 +118,8 @@ export async function importOnnx(model: ModelProto, options: ImportOptions = {})
       throw new UnsupportedOpError({ opType: node.opType, node: nodeName, supported: opImporters.list(), detail });
     };
     if (node.domain && node.domain !== 'ai.onnx') fail(`domain '${node.domain}' is not supported`);
-    if (!opImporters.has(node.opType)) fail('op not supported');
+    const patterns = patternImporters.list().map((p) => patternImporters.get(p)).filter((p) => p.anchor === node.opType);
+    if (patterns.length === 0 && !opImporters.has(node.opType)) fail('op not supported');
     const inputName = (i: number): string => node.input[i] ?? fail(`has no input ${i}`);
     const ctx: ImportContext = {
       node,
@@ -122,6 +133,7 @@ export async function importOnnx(model: ModelProto, options: ImportOptions = {})
         return t ? tensorFromProto(t, file) : fail('only the tensor `value` attribute is supported');
       },
       value: (i) => values.get(inputName(i)) ?? fail(`input ${i} ('${node.input[i]}') is not a runtime value`),
+      valueByName: (name) => values.get(name),
       withPerm,
       flatOrder(value) {
         if (isIdentity(value.perm) || flatCompatible(value)) return value.tensor;
@@ -129,6 +141,7 @@ export async function importOnnx(model: ModelProto, options: ImportOptions = {})
       },
       set: (name, value) => values.set(name, value),
       setConstant: (name, tensor) => constants.set(name, tensor),
+      producer: (name) => producers.get(name),
       consumers: (name) => consumers.get(name) ?? [],
       isGraphOutput: (name) => outputs.has(name),
       fuse: (n) => fused.add(n),
@@ -173,6 +186,8 @@ export async function importOnnx(model: ModelProto, options: ImportOptions = {})
       },
       fail,
     };
+    if (patterns.some((p) => p.tryImport(ctx))) continue;
+    if (!opImporters.has(node.opType)) fail('op not supported');
     opImporters.get(node.opType).import(ctx);
   }
 

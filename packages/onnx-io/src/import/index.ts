@@ -1,3 +1,3 @@
-export { importOnnx, opImporters, type ImportOptions } from './import-onnx.js';
+export { importOnnx, opImporters, patternImporters, type ImportOptions } from './import-onnx.js';
 export { builtinImporters } from './builtins.js';
-export type { ImportContext, ImportValue, OpImporter } from './types.js';
+export type { ImportContext, ImportValue, OpImporter, PatternImporter } from './types.js';

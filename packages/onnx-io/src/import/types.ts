@@ -28,6 +28,8 @@ export interface ImportContext {
   constantAttribute(): Tensor;
   /** Input `i` as a runtime value (throws naming the node if it is a constant or missing). */
   value(i: number): ImportValue;
+  /** The runtime value bound to an ONNX value name so far, or undefined (constants, values not yet imported). */
+  valueByName(name: string): ImportValue | undefined;
   /** `value` as a tfjs tensor whose axes follow `perm` (adds a Permute layer if needed). */
   withPerm(value: ImportValue, perm: readonly number[]): tfl.SymbolicTensor;
   /** `value` whose flattened order equals the ONNX value's (for Flatten/Reshape/Dense). */
@@ -36,6 +38,8 @@ export interface ImportContext {
   set(name: string, value: ImportValue): void;
   /** Binds an ONNX value name to a constant (e.g. the output of a Constant node). */
   setConstant(name: string, tensor: Tensor): void;
+  /** The node that writes an ONNX value, or undefined for graph inputs and initializers. */
+  producer(name: string): NodeProto | undefined;
   /** The nodes that read an ONNX value. */
   consumers(name: string): NodeProto[];
   /** True when an ONNX value is a graph output. */
@@ -60,4 +64,18 @@ export interface ImportContext {
 export interface OpImporter {
   readonly opType: string;
   import(ctx: ImportContext): void;
+}
+
+/**
+ * Imports a subgraph that no single op maps to (e.g. self-attention) as tfjs layers. Tried, in
+ * registration order, at every node whose op type is `anchor`, before that op's importer: it either
+ * imports the whole pattern starting at `ctx.node` (binding its output and fusing its other nodes
+ * with `ctx.fuse`) and returns true, or returns false having changed nothing.
+ */
+export interface PatternImporter {
+  /** Registry key, e.g. `multi-head-self-attention`. */
+  readonly name: string;
+  /** Op type of the pattern's first node in graph order. */
+  readonly anchor: string;
+  tryImport(ctx: ImportContext): boolean;
 }
