@@ -36,8 +36,12 @@ const MODELS = ALL_MODELS.filter((m) => !ONLY || ONLY.includes(m.key));
  * on a seeded random subset of the training split (about 7 minutes per model on one free core).
  */
 const FIXTURE = { full: { trainRows: 20000, epochs: 3, batch: 64, maxLr: 3e-3 }, quick: { trainRows: 2000, epochs: 1, batch: 64, maxLr: 3e-3 } };
-/** Fine-tuning, the same for the pruned model and the dense control: Hinton KD from the dense model, Adam with a cosine learning rate. */
-const FINETUNE = { full: { rows: 6000, epochs: 3 }, quick: { rows: 500, epochs: 1 }, batchSize: 64, learningRate: 1e-3, temperature: 4, alpha: 0.5 };
+/**
+ * Fine-tuning, the same for the pruned model and the dense control: Hinton KD from the dense model,
+ * Adam with a linear warm-up over the first `warmup` of the steps, then a cosine down to 0 (Adam's
+ * first full-size steps knock a BN-folded network off its minimum).
+ */
+const FINETUNE = { full: { rows: 6000, epochs: 2 }, quick: { rows: 500, epochs: 1 }, batchSize: 64, learningRate: 1e-3, warmup: 0.1, temperature: 4, alpha: 0.5 };
 
 /** Runs the fixture script for each model whose ONNX file is missing or was trained with other settings. */
 function fixtures(dir, settings, log) {
@@ -68,14 +72,23 @@ async function teacherLogits(bytes, data) {
   }
 }
 
+/** Learning rate at `step` (1-based) of `total`: linear warm-up over the first `warmup` fraction, then a cosine to 0. */
+function learningRateAt(step, total) {
+  const { learningRate, warmup } = FINETUNE;
+  const warm = Math.max(1, Math.round(warmup * total));
+  if (step < warm) return (learningRate * step) / warm;
+  return (learningRate / 2) * (1 + Math.cos((Math.PI * (step - warm)) / Math.max(1, total - warm)));
+}
+
 /**
  * Fine-tunes `model` in place on `data` with the tensor-core training loop: Hinton KD against
- * `teacher` logits (normalised, `(1-α)·CE + α·τ²·KL`) and Adam whose learning rate follows a cosine
- * from `FINETUNE.learningRate` to 0 over all steps. Returns the training history.
+ * `teacher` logits (normalised, `(1-α)·CE + α·τ²·KL`) and Adam under {@link learningRateAt}.
+ * Returns the training history.
  */
 async function fineTune(model, data, teacher, epochs, log, label) {
-  const { batchSize, learningRate, temperature, alpha } = FINETUNE;
-  const optimizer = new FusedAdamOptimizer(learningRate);
+  const { batchSize, temperature, alpha } = FINETUNE;
+  const total = epochs * Math.ceil(data.size / batchSize);
+  const optimizer = new FusedAdamOptimizer(learningRateAt(1, total));
   const run = await trainModel({
     model,
     data,
@@ -88,7 +101,7 @@ async function fineTune(model, data, teacher, epochs, log, label) {
     onEvent: (e) => {
       if (e.type !== 'batch') return;
       const step = (e.epoch - 1) * e.batches + e.batch;
-      optimizer.learningRate = (learningRate / 2) * (1 + Math.cos((Math.PI * step) / (epochs * e.batches)));
+      optimizer.learningRate = learningRateAt(step + 1, total);
       if (e.batch % 20 === 0) log(`  ${label}: epoch ${e.epoch}/${epochs} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(3)}`);
     },
   });
@@ -285,7 +298,7 @@ export default {
       pruned.dispose();
     }
     notes.unshift(
-      `Fixtures: torchvision ${meta.torchvision} models, PyTorch ${meta.torch}, trained with Adam under a one-cycle schedule (peak ${fixture.maxLr}) on a seeded random subset of the Fashion-MNIST training split (${MODELS.map((m) => `${m.key}: ${meta.models[m.key].trainRows} rows, ${meta.models[m.key].epochs} epochs, batch ${meta.models[m.key].batch}, PyTorch test accuracy ${meta.models[m.key].testAccuracy.toFixed(4)} on the full test split`).join('; ')}), exported with torch.onnx.export (opset 13, BN folded). Fine-tuning, identical for the pruned model and the dense control: the last ${finetuneRows} rows of the training split (about ${Math.round((fixture.trainRows / 60000) * 100)}% of them are also in the fixtures' random subset), ${finetuneEpochs} epoch(s), batch ${FINETUNE.batchSize}, Adam with a cosine learning rate from ${FINETUNE.learningRate} to 0, loss (1-α)·CE + α·τ²·KL against the dense model's logits (α ${FINETUNE.alpha}, τ ${FINETUNE.temperature}; ORT on the torch export), tfjs backend ${backend}. Accuracy on the first ${testRows} test rows.`,
+      `Fixtures: torchvision ${meta.torchvision} models, PyTorch ${meta.torch}, trained with Adam under a one-cycle schedule (peak ${fixture.maxLr}) on a seeded random subset of the Fashion-MNIST training split (${MODELS.map((m) => `${m.key}: ${meta.models[m.key].trainRows} rows, ${meta.models[m.key].epochs} epochs, batch ${meta.models[m.key].batch}, PyTorch test accuracy ${meta.models[m.key].testAccuracy.toFixed(4)} on the full test split`).join('; ')}), exported with torch.onnx.export (opset 13, BN folded). Fine-tuning, identical for the pruned model and the dense control: the last ${finetuneRows} rows of the training split (about ${Math.round((fixture.trainRows / 60000) * 100)}% of them are also in the fixtures' random subset), ${finetuneEpochs} epoch(s), batch ${FINETUNE.batchSize}, Adam with the learning rate warming up linearly to ${FINETUNE.learningRate} over the first ${FINETUNE.warmup * 100}% of the steps, then a cosine to 0, loss (1-α)·CE + α·τ²·KL against the dense model's logits (α ${FINETUNE.alpha}, τ ${FINETUNE.temperature}; ORT on the torch export), tfjs backend ${backend}. Accuracy on the first ${testRows} test rows.`,
       ...groupNotes,
       'Pruning: one-shot, l1 group importance (each member scored per channel, divided by its mean over the group, averaged over members), 50% of every group that can be pruned; the classifier output group is left alone (it is the model output). The pruned model is then fine-tuned by the same function as the control (tensor-core train with a KD loss), not by prune()\'s own fine-tuning, which has no KD loss.',
       `ORT: onnxruntime-node, session.run on a fixed random batch, 1 intra-op thread, graph optimisation all; best of ${quick ? 2 : 5} interleaved rounds (torch export, our dense export and the pruned model alternate). Speed-up = pruned / our dense export, batch 1 / batch 64. The machine is shared with other jobs (load averages in the JSON meta), so absolute numbers are noisy; ratios were measured side by side.`,
