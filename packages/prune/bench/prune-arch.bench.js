@@ -1,18 +1,22 @@
 // `pnpm bench prune-arch`: structured pruning by dependency groups on real architectures (issue #13).
 // torchvision resnet18(num_classes=10) and mobilenet_v2(num_classes=10), adapted to 1x28x28, trained
-// briefly on Fashion-MNIST with Debian's PyTorch and exported to ONNX by fixtures/make_arch_fixtures.py
-// (made on first run, cached under bench-results/), imported here, 50% of every dependency group's
-// channels removed (l1 group importance, mean), fine-tuned; accuracy, MACs, parameters vs Torch-Pruning's
-// (1-p)^2 rule of thumb, ONNX Runtime throughput at batch 1 and 64 vs dense, and fine-tuning samples/s
-// next to PyTorch's on the same architecture.
+// on Fashion-MNIST with Debian's PyTorch (one-cycle schedule, close to convergence for their size) and
+// exported to ONNX by fixtures/make_arch_fixtures.py (made on first run, cached under bench-results/),
+// imported here, 50% of every dependency group's channels removed (l1 group importance, mean),
+// fine-tuned with knowledge distillation from the dense model and a cosine learning rate (the dense
+// model fine-tuned alike is the control); accuracy, MACs, parameters vs Torch-Pruning's (1-p)^2 rule
+// of thumb, ONNX Runtime throughput at batch 1 and 64 vs dense, fine-tuning samples/s next to
+// PyTorch's on the same architecture, and a per-kernel profile of the pruned ResNet's training step.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openData } from '@shrinkray/datasets';
+import { hintonLoss } from '@shrinkray/distill/base';
 import { OnnxModel } from '@shrinkray/onnx-io';
-import { initBackend, Rng, Tensor, TfjsModel, train as trainModel } from '@shrinkray/tensor-core';
+import { FusedAdamOptimizer, initBackend, Rng, saveTfjsModel, Tensor, TfjsModel, train as trainModel } from '@shrinkray/tensor-core';
+import { spawnJson } from '../../../tooling/bench/lib/spawn-json.js';
 import { cloneModel, countMacs, loadModelForPruning, modelAccuracy, prune, toOnnxBytes } from '../dist/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -23,23 +27,99 @@ const TARGET = 0.5;
 /** `PRUNE_ARCH_MODELS=resnet18` (comma-separated keys) runs a subset. */
 const ONLY = process.env.PRUNE_ARCH_MODELS?.split(',');
 const ALL_MODELS = [
-  // PyTorch training of the fixtures: MobileNetV2 learns nothing in 47 steps of batch 128 (10% test accuracy), so it gets smaller batches
-  { key: 'resnet18', label: 'ResNet-18 (torchvision, 28x28)', speedTarget: 1.7, torchRows: 6000, torchBatch: 128 },
-  { key: 'mobilenet_v2', label: 'MobileNetV2 (torchvision, 28x28)', speedTarget: 1.4, torchRows: 3000, torchBatch: 32 },
+  { key: 'resnet18', label: 'ResNet-18 (torchvision, 28x28)', speedTarget: 1.7 },
+  { key: 'mobilenet_v2', label: 'MobileNetV2 (torchvision, 28x28)', speedTarget: 1.4 },
 ];
 const MODELS = ALL_MODELS.filter((m) => !ONLY || ONLY.includes(m.key));
+/**
+ * PyTorch training of the dense fixtures: Adam under a one-cycle schedule peaking at 3e-3, batch 64,
+ * on a seeded random subset of the training split (about 7 minutes per model on one free core).
+ */
+const FIXTURE = { full: { trainRows: 20000, epochs: 3, batch: 64, maxLr: 3e-3 }, quick: { trainRows: 2000, epochs: 1, batch: 64, maxLr: 3e-3 } };
+/**
+ * Fine-tuning, the same for the pruned model and the dense control: Hinton KD from the dense model,
+ * Adam with a linear warm-up over the first `warmup` of the steps, then a cosine down to 0 (Adam's
+ * first full-size steps knock a BN-folded network off its minimum).
+ */
+const FINETUNE = { full: { rows: 6000, epochs: 2 }, quick: { rows: 500, epochs: 1 }, batchSize: 64, learningRate: 1e-3, warmup: 0.1, temperature: 4, alpha: 0.5 };
 
-/** Runs the fixture script for each model whose ONNX file is not cached yet (a different quick/full setting reuses what is there). */
-function fixtures(dir, quick, log) {
+/** Runs the fixture script for each model whose ONNX file is missing or was trained with other settings. */
+function fixtures(dir, settings, log) {
   const metaFile = path.join(dir, 'fixtures.json');
   const cached = () => (existsSync(metaFile) ? JSON.parse(readFileSync(metaFile, 'utf8')) : { models: {} });
+  const same = (m) => m && m.trainRows === settings.trainRows && m.epochs === settings.epochs && m.batch === settings.batch && m.maxLr === settings.maxLr;
   for (const m of MODELS) {
-    if (existsSync(path.join(dir, `${m.key}.onnx`)) && cached().models[m.key]) continue;
-    const rows = quick ? 1000 : m.torchRows;
-    log(`making the ${m.key} fixture with PyTorch (${rows} training rows, batch ${m.torchBatch}, 1 epoch) into ${dir}; this takes minutes`);
-    execFileSync(PYTHON, [path.join(here, 'fixtures', 'make_arch_fixtures.py'), dir, '--models', m.key, '--train-rows', String(rows), '--train-batch', String(m.torchBatch), '--epochs', '1', '--seed', '1'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (existsSync(path.join(dir, `${m.key}.onnx`)) && same(cached().models[m.key])) continue;
+    log(`making the ${m.key} fixture with PyTorch (${settings.trainRows} training rows, ${settings.epochs} epochs, batch ${settings.batch}, one-cycle to ${settings.maxLr}) into ${dir}; this takes minutes`);
+    const args = ['--models', m.key, '--train-rows', String(settings.trainRows), '--epochs', String(settings.epochs), '--train-batch', String(settings.batch), '--max-lr', String(settings.maxLr), '--seed', '1', '--threads', '1'];
+    execFileSync(PYTHON, [path.join(here, 'fixtures', 'make_arch_fixtures.py'), dir, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
   }
   return cached();
+}
+
+/** Logits of an ONNX model for every row of `data`, in chunks: the distillation targets. */
+async function teacherLogits(bytes, data) {
+  const ort = await OnnxModel.create(bytes, { name: 'teacher' });
+  try {
+    const out = Tensor.zeros('float32', [data.size, 10]);
+    for (let start = 0; start < data.size; start += 500) {
+      const indices = Int32Array.from({ length: Math.min(500, data.size - start) }, (_, i) => start + i);
+      out.data.set((await ort.predict(await data.read(indices))).data, start * 10);
+    }
+    return out;
+  } finally {
+    await ort.dispose();
+  }
+}
+
+/** Learning rate at `step` (1-based) of `total`: linear warm-up over the first `warmup` fraction, then a cosine to 0. */
+function learningRateAt(step, total) {
+  const { learningRate, warmup } = FINETUNE;
+  const warm = Math.max(1, Math.round(warmup * total));
+  if (step < warm) return (learningRate * step) / warm;
+  return (learningRate / 2) * (1 + Math.cos((Math.PI * (step - warm)) / Math.max(1, total - warm)));
+}
+
+/**
+ * Fine-tunes `model` in place on `data` with the tensor-core training loop: Hinton KD against
+ * `teacher` logits (normalised, `(1-α)·CE + α·τ²·KL`) and Adam under {@link learningRateAt}.
+ * Returns the training history.
+ */
+async function fineTune(model, data, teacher, epochs, log, label) {
+  const { batchSize, temperature, alpha } = FINETUNE;
+  const total = epochs * Math.ceil(data.size / batchSize);
+  const optimizer = new FusedAdamOptimizer(learningRateAt(1, total));
+  const run = await trainModel({
+    model,
+    data,
+    epochs,
+    batchSize,
+    seed: SEED,
+    optimizer,
+    targets: { teacher },
+    loss: ({ logits, labels, targets }) => hintonLoss(logits, targets.teacher, labels, temperature, alpha),
+    onEvent: (e) => {
+      if (e.type !== 'batch') return;
+      const step = (e.epoch - 1) * e.batches + e.batch;
+      optimizer.learningRate = learningRateAt(step + 1, total);
+      if (e.batch % 20 === 0) log(`  ${label}: epoch ${e.epoch}/${epochs} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(3)}`);
+    },
+  });
+  optimizer.dispose();
+  return run.history;
+}
+
+/**
+ * Per-kernel profile of training steps of a saved tfjs model in the train benchmark's worker (its own
+ * process, wasm backend, ORT kernels, glibc malloc thresholds raised like `train-profile`), random data.
+ */
+async function profileTraining(repoRoot, modelJson, batch, quick) {
+  const worker = path.join(repoRoot, 'tooling', 'bench', 'lib', 'train-worker.js');
+  const env = { ...process.env, SHRINKRAY_BACKEND: 'wasm', MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296' };
+  delete env.SHRINKRAY_WASM_KERNELS;
+  delete env.SHRINKRAY_ORT_KERNELS;
+  const args = [worker, '--model=file', `--model-file=${modelJson}`, `--batch=${batch}`, '--warmup=2', `--steps=${quick ? 2 : 6}`, '--windows=1', '--profile'];
+  return spawnJson(process.execPath, args, { cwd: repoRoot, env, timeoutMs: 30 * 60_000 });
 }
 
 /** Samples/s of `session.run` on a fixed random batch, best of interleaved rounds. */
@@ -83,17 +163,23 @@ async function ortVsTfjs(bytes, model, x) {
   }
 }
 
+/** A profile key (kernel name and input shapes) short enough for a note: the fused optimizer's list of every variable becomes a count. */
+function shortKernel(key) {
+  const inputs = key.split(' x ');
+  return key.length <= 120 ? key : `${inputs[0].split(' ')[0]} (${inputs.length} inputs)`;
+}
+
 /** @type {import('../../../tooling/bench/registry.js').Benchmark} */
 export default {
   name: 'prune-arch',
-  description: 'structured pruning by dependency groups: torchvision ResNet-18 and MobileNetV2 on Fashion-MNIST, 50% per group + fine-tuning; accuracy, MACs, params vs (1-p)^2, ORT b1/b64 speed-up, fine-tuning vs PyTorch samples/s',
+  description: 'structured pruning by dependency groups: torchvision ResNet-18 and MobileNetV2 on Fashion-MNIST, 50% per group + KD fine-tuning vs dense fine-tuned alike; accuracy, MACs, params vs (1-p)^2, ORT b1/b64 speed-up, fine-tuning vs PyTorch samples/s, pruned ResNet training profile',
   async run({ repoRoot, quick, log }) {
     const { backend } = await initBackend();
-    const finetuneRows = quick ? 500 : 6000;
-    const finetuneEpochs = quick ? 1 : 2;
+    const { rows: finetuneRows, epochs: finetuneEpochs } = quick ? FINETUNE.quick : FINETUNE.full;
     const testRows = quick ? 500 : 2000;
-    const dir = path.join(repoRoot, 'bench-results', 'prune-arch-fixtures');
-    const meta = fixtures(dir, quick, log);
+    const fixture = quick ? FIXTURE.quick : FIXTURE.full;
+    const dir = path.join(repoRoot, 'bench-results', quick ? 'prune-arch-fixtures-quick' : 'prune-arch-fixtures');
+    const meta = fixtures(dir, fixture, log);
     const { train: trainAll, test: testAll } = await openData(`fashion-mnist:${FASHION}`);
     // fine-tuning rows: the last rows of the training split (the fixtures trained on a seeded random subset of it, so some overlap)
     const train = trainAll.subset(Int32Array.from({ length: finetuneRows }, (_, i) => trainAll.size - finetuneRows + i));
@@ -108,28 +194,21 @@ export default {
     const rows = [];
     const groupNotes = [];
     const notes = [];
-    const metaOut = { backend, loadAverage: [], torch: meta, torchSpeed, groups: {} };
+    const metaOut = { backend, loadAverage: {}, torch: meta, torchSpeed, groups: {}, finetune: { ...FINETUNE, rows: finetuneRows, epochs: finetuneEpochs }, profile: {} };
     for (const spec of MODELS) {
       const file = path.join(dir, `${spec.key}.onnx`);
       const dense = await loadModelForPruning(file);
       const denseAcc = await modelAccuracy(dense, data.test);
       const denseMacs = countMacs(dense).total;
       log(`${spec.label}: imported, tfjs accuracy ${denseAcc.toFixed(4)} on ${testRows} test rows (PyTorch, full test split: ${meta.models[spec.key].testAccuracy.toFixed(4)})`);
+      const teacher = await teacherLogits(readFileSync(file), data.train);
       const start = performance.now();
-      const { model: pruned, report } = await prune({
-        model: dense,
-        data,
-        sparsity: TARGET,
-        structured: true,
-        criterion: 'l1',
-        finetune: { epochs: finetuneEpochs, batchSize: 64 },
-        seed: SEED,
-        exportOnnx: false,
-        onEvent: (e) => {
-          if (e.type === 'train' && e.event.type === 'batch' && e.event.batch % 10 === 0) log(`  fine-tune batch ${e.event.batch}/${e.event.batches} loss ${e.event.loss.toFixed(3)}`);
-        },
-      });
-      log(`${spec.label}: pruned + fine-tuned in ${((performance.now() - start) / 1000).toFixed(0)} s, accuracy ${report.accuracy.after.toFixed(4)}`);
+      // the structure only (no fine-tuning inside prune): the pruned model and the control then get the same fine-tuning
+      const { model: pruned, report } = await prune({ model: dense, data, sparsity: TARGET, structured: true, criterion: 'l1', seed: SEED, exportOnnx: false });
+      const oneShotAcc = report.accuracy.after;
+      const prunedRun = await fineTune(pruned, data.train, teacher, finetuneEpochs, log, 'pruned');
+      const prunedAcc = await modelAccuracy(pruned, data.test);
+      log(`${spec.label}: pruned (accuracy ${oneShotAcc.toFixed(4)} before fine-tuning) + fine-tuned in ${((performance.now() - start) / 1000).toFixed(0)} s, accuracy ${prunedAcc.toFixed(4)}`);
       const groups = report.groups;
       metaOut.groups[spec.key] = { groups, unsupported: report.unsupported };
       const pruned_ = groups.filter((g) => g.status === 'pruned');
@@ -138,24 +217,37 @@ export default {
       groupNotes.push(
         `${spec.label}: ${groups.length} groups, ${pruned_.length} pruned (${coupled.length} residual groups joining ${coupled.map((g) => g.producers.length).join('+')} producers; channels ${pruned_.map((g) => `${g.channels.before}->${g.channels.after}`).join(', ')}), ${blocked.length} left unpruned (${blocked.map((g) => `${g.producers.join(',')}: ${g.blockers.map((b) => b.reason).join('; ')}`).join(' | ')}); unsupported layers: ${report.unsupported.length === 0 ? 'none' : report.unsupported.map((u) => `${u.layer} (${u.className})`).join(', ')}.`,
       );
-      // control: the dense model fine-tuned on the same rows for the same epochs (the fixtures are under-trained)
+      // control: the dense model fine-tuned alike (same rows, epochs, KD targets, schedule)
       log(`${spec.label}: dense control, ${finetuneEpochs} epoch(s) on the same rows`);
       const control = await cloneModel(dense);
-      const controlRun = await trainModel({ model: control, data: data.train, epochs: finetuneEpochs, batchSize: 64, seed: SEED, optimizer: { name: 'adam', learningRate: 1e-3 } });
+      const controlRun = await fineTune(control, data.train, teacher, finetuneEpochs, log, 'control');
       const controlAcc = await modelAccuracy(control, data.test);
       control.dispose();
+      teacher.dispose?.();
       log(`${spec.label}: control accuracy ${controlAcc.toFixed(4)}`);
       const denseBytes = await toOnnxBytes(dense);
       const prunedBytes = await toOnnxBytes(pruned);
       const diff = await ortVsTfjs(prunedBytes, pruned, await test.read(Int32Array.from({ length: 32 }, (_, i) => i)));
       log(`${spec.label}: ORT throughput, dense vs pruned (batch 1 and 64)`);
       const speed = await throughput({ torch: readFileSync(file), dense: denseBytes, pruned: prunedBytes }, quick);
-      metaOut.loadAverage.push(os.loadavg());
+      metaOut.loadAverage[spec.key] = os.loadavg();
+      let profile;
+      if (spec.key === 'resnet18') {
+        const modelDir = path.join(dir, `${spec.key}-pruned-tfjs`);
+        await saveTfjsModel(pruned, modelDir);
+        log(`${spec.label}: profiling pruned training steps (train-worker --profile, batch ${FINETUNE.batchSize})`);
+        try {
+          profile = await profileTraining(repoRoot, path.join(modelDir, 'model.json'), FINETUNE.batchSize, quick);
+          metaOut.profile[spec.key] = profile;
+        } catch (error) {
+          notes.push(`${spec.label}: training profile failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+        }
+      }
       const paramsRatio = report.params.storedAfter / report.params.storedBefore;
       const ts = torchSpeed[spec.key];
       const b1 = speed.pruned[1] / speed.dense[1];
       const b64 = speed.pruned[64] / speed.dense[64];
-      const delta = (report.accuracy.after - denseAcc) * 100;
+      const delta = (prunedAcc - denseAcc) * 100;
       rows.push({
         model: spec.label,
         variant: 'dense (torch export, ORT)',
@@ -166,36 +258,49 @@ export default {
         torchTrain: ts.dense.samplesPerSecond,
       });
       rows.push({ model: spec.label, variant: 'dense (shrinkray import + export)', macs: denseMacs / 1e6, params: report.params.storedBefore, accuracy: denseAcc, ortB1: speed.dense[1], ortB64: speed.dense[64] });
-      rows.push({ model: spec.label, variant: `dense + ${finetuneEpochs} ep on the same rows (control)`, macs: denseMacs / 1e6, params: report.params.storedBefore, accuracy: controlAcc, delta: (controlAcc - denseAcc) * 100, ftTrain: controlRun.history.samplesPerSecond });
+      rows.push({ model: spec.label, variant: `dense + same fine-tuning (${finetuneEpochs} ep KD, control)`, macs: denseMacs / 1e6, params: report.params.storedBefore, accuracy: controlAcc, delta: (controlAcc - denseAcc) * 100, ftTrain: controlRun.samplesPerSecond });
+      rows.push({ model: spec.label, variant: `pruned ${TARGET * 100}% per group, before fine-tuning`, macs: report.macs.after / 1e6, params: report.params.storedAfter, accuracy: oneShotAcc, delta: (oneShotAcc - denseAcc) * 100 });
       rows.push({
         model: spec.label,
-        variant: `pruned ${TARGET * 100}% per group + ${finetuneEpochs} ep`,
+        variant: `pruned ${TARGET * 100}% per group + ${finetuneEpochs} ep KD`,
         macs: report.macs.after / 1e6,
         macsX: report.macs.before / report.macs.after,
         params: report.params.storedAfter,
         paramsRatio,
         rule: (1 - TARGET) ** 2,
-        accuracy: report.accuracy.after,
+        accuracy: prunedAcc,
         delta,
         ortB1: speed.pruned[1],
         ortB64: speed.pruned[64],
         speedup: `${b1.toFixed(2)}x / ${b64.toFixed(2)}x`,
-        ftTrain: report.finetune.samplesPerSecond,
+        ftTrain: prunedRun.samplesPerSecond,
         torchTrain: ts.halved.samplesPerSecond,
         ortDiff: diff.toExponential(1),
       });
+      if (profile) {
+        const stepMs = profile.msPerStep[0];
+        const kernelMs = profile.kernels.reduce((sum, k) => sum + k.msPerStep, 0);
+        rows.push({ model: spec.label, variant: `pruned, train-worker profile (batch ${FINETUNE.batchSize}, random data, malloc thresholds raised)`, ftTrain: (FINETUNE.batchSize * 1000) / stepMs, torchTrain: ts.halved.samplesPerSecond });
+        notes.push(
+          `Training profile of the pruned ${spec.label} (tooling/bench/lib/train-worker.js --profile, ${profile.backend} backend, ORT kernels ${profile.ortKernels.length > 0 ? 'on' : 'off'}, batch ${FINETUNE.batchSize}, Adam): ${stepMs.toFixed(1)} ms/step, kernels ${kernelMs.toFixed(1)} ms (${((kernelMs / stepMs) * 100).toFixed(0)}%), the rest tfjs engine/tape/optimizer JS. Top kernels: ${profile.kernels
+            .slice(0, 8)
+            .map((k) => `${shortKernel(k.kernel)} ${k.msPerStep.toFixed(1)} ms (${((k.msPerStep / stepMs) * 100).toFixed(0)}%, ${k.callsPerStep} calls)`)
+            .join('; ')}.`,
+        );
+      }
       const macsOk = spec.key !== 'resnet18' || report.macs.before / report.macs.after >= 2;
       const met = delta >= -1 && macsOk && b1 >= spec.speedTarget && b64 >= spec.speedTarget;
+      const load = metaOut.loadAverage[spec.key];
       notes.push(
-        `Target ${spec.label}: accuracy within 1 point of dense (${delta.toFixed(2)} pts)${spec.key === 'resnet18' ? `, MACs >= 2x fewer (${(report.macs.before / report.macs.after).toFixed(2)}x)` : ''}, ORT >= ${spec.speedTarget}x at batch 1 and 64 (${b1.toFixed(2)}x / ${b64.toFixed(2)}x) -> ${met ? 'met' : 'NOT met'}; against the control (dense fine-tuned alike) the pruned model is ${((report.accuracy.after - controlAcc) * 100).toFixed(2)} pts. Parameters kept ${(paramsRatio * 100).toFixed(1)}% vs (1-p)^2 = ${((1 - TARGET) ** 2 * 100).toFixed(1)}%. Fine-tuning ${report.finetune.samplesPerSecond.toFixed(1)} samples/s (tfjs ${report.finetune.backend}) vs PyTorch ${ts.halved.samplesPerSecond.toFixed(1)} samples/s on the same pruned architecture (${(ts.halved.samplesPerSecond / report.finetune.samplesPerSecond).toFixed(1)}x).`,
+        `Target ${spec.label}: accuracy within 1 point of dense (${delta.toFixed(2)} pts)${spec.key === 'resnet18' ? `, MACs >= 2x fewer (${(report.macs.before / report.macs.after).toFixed(2)}x)` : ''}, ORT >= ${spec.speedTarget}x at batch 1 and 64 (${b1.toFixed(2)}x / ${b64.toFixed(2)}x) -> ${met ? 'met' : 'NOT met'}; against the control (dense fine-tuned alike) the pruned model is ${((prunedAcc - controlAcc) * 100).toFixed(2)} pts. Parameters kept ${(paramsRatio * 100).toFixed(1)}% vs (1-p)^2 = ${((1 - TARGET) ** 2 * 100).toFixed(1)}%. Fine-tuning ${prunedRun.samplesPerSecond.toFixed(1)} samples/s (tfjs ${backend}) vs PyTorch ${ts.halved.samplesPerSecond.toFixed(1)} samples/s on the same pruned architecture (${(ts.halved.samplesPerSecond / prunedRun.samplesPerSecond).toFixed(1)}x). Load average (1/5/15 min) at its ORT timing: ${load.map((l) => l.toFixed(2)).join(' / ')}.`,
       );
       dense.dispose();
       pruned.dispose();
     }
     notes.unshift(
-      `Fixtures: torchvision ${meta.torchvision} models, PyTorch ${meta.torch}, trained 1 epoch with Adam 1e-3 on a random subset of the Fashion-MNIST training split only, to fit the time budget (${MODELS.map((m) => `${m.key}: ${meta.models[m.key].trainRows} rows, batch ${meta.models[m.key].batch}, PyTorch test accuracy ${meta.models[m.key].testAccuracy.toFixed(4)} on the full test split`).join('; ')}), exported with torch.onnx.export (opset 13, BN folded). Fine-tuning: the last ${finetuneRows} rows of the training split (about 10% of them are also in the fixtures' random subset), ${finetuneEpochs} epoch(s), Adam 1e-3, batch 64, tfjs backend ${backend}. Accuracy on the first ${testRows} test rows. The dense models are under-trained, so fine-tuning also continues training: the control row fine-tunes the dense model alike (its samples/s is tfjs training of the dense model).`,
+      `Fixtures: torchvision ${meta.torchvision} models, PyTorch ${meta.torch}, trained with Adam under a one-cycle schedule (peak ${fixture.maxLr}) on a seeded random subset of the Fashion-MNIST training split (${MODELS.map((m) => `${m.key}: ${meta.models[m.key].trainRows} rows, ${meta.models[m.key].epochs} epochs, batch ${meta.models[m.key].batch}, PyTorch test accuracy ${meta.models[m.key].testAccuracy.toFixed(4)} on the full test split`).join('; ')}), exported with torch.onnx.export (opset 13, BN folded). Fine-tuning, identical for the pruned model and the dense control: the last ${finetuneRows} rows of the training split (about ${Math.round((fixture.trainRows / 60000) * 100)}% of them are also in the fixtures' random subset), ${finetuneEpochs} epoch(s), batch ${FINETUNE.batchSize}, Adam with the learning rate warming up linearly to ${FINETUNE.learningRate} over the first ${FINETUNE.warmup * 100}% of the steps, then a cosine to 0, loss (1-α)·CE + α·τ²·KL against the dense model's logits (α ${FINETUNE.alpha}, τ ${FINETUNE.temperature}; ORT on the torch export), tfjs backend ${backend}. Accuracy on the first ${testRows} test rows.`,
       ...groupNotes,
-      'Pruning: one-shot, l1 group importance (each member scored per channel, divided by its mean over the group, averaged over members), 50% of every group that can be pruned; the classifier output group is left alone (it is the model output).',
+      'Pruning: one-shot, l1 group importance (each member scored per channel, divided by its mean over the group, averaged over members), 50% of every group that can be pruned; the classifier output group is left alone (it is the model output). The pruned model is then fine-tuned by the same function as the control (tensor-core train with a KD loss), not by prune()\'s own fine-tuning, which has no KD loss.',
       `ORT: onnxruntime-node, session.run on a fixed random batch, 1 intra-op thread, graph optimisation all; best of ${quick ? 2 : 5} interleaved rounds (torch export, our dense export and the pruned model alternate). Speed-up = pruned / our dense export, batch 1 / batch 64. The machine is shared with other jobs (load averages in the JSON meta), so absolute numbers are noisy; ratios were measured side by side.`,
       `PyTorch training samples/s: ${torchSpeed.torch}, ${torchSpeed.threads} thread, batch ${torchSpeed.batch}, Adam, random data, on the dense architecture and on the same architecture with every internal channel count halved (what 50% per group leaves, stem and classifier input included).`,
     );

@@ -6,6 +6,7 @@ import {
   FusedAdamOptimizer,
   initBackend,
   kernelUsage,
+  loadTfjsModel,
   ORT_KERNELS_ENV,
   ortSessionStats,
   removeWasmTrainingKernels,
@@ -33,6 +34,9 @@ const { values } = parseArgs({
     // What the paired windows compare against: the stock kernels, or today's wasm kernel fixes (ORT off).
     'pair-with': { type: 'string', default: 'stock' },
     'stock-steps': { type: 'string', default: '4' },
+    // A saved tfjs model (model.json) trained instead of a built-in one, e.g. the pruned ResNet-18 of
+    // `prune-arch`; its input shape comes from the model.
+    'model-file': { type: 'string' },
   },
 });
 const name = /** @type {'mlp' | 'cnn' | 'resnet'} */ (values.model);
@@ -47,8 +51,9 @@ if (name !== 'mlp' && tf.getKernel('Conv2DBackpropFilter', 'wasm') === undefined
   fallbacks.push('Conv2DBackpropFilter from tfjs-backend-cpu');
 }
 
+const fileModel = values['model-file'] ? await loadTfjsModel(values['model-file']) : undefined;
 const rng = new Rng(1234);
-const shape = sampleShape(name);
+const shape = fileModel ? fileModel.inputs[0].shape.slice(1) : sampleShape(name);
 const perSample = shape.reduce((a, b) => a * b, 1);
 // Several distinct batches with random labels, cycled (one repeated batch is memorised; its vanishing
 // gradients fill Adam's state with denormals, which slows every runtime down).
@@ -59,7 +64,7 @@ const data = Array.from({ length: Number(values.pool) }, () => {
   return { x: tf.tensor(x, [batch, ...shape]), y: tf.oneHot(tf.tensor1d(labels, 'int32'), 10) };
 });
 
-const model = buildModel(tfl, name);
+const model = fileModel ?? buildModel(tfl, name);
 // tfjs' Adam; with shrinkray's ORT kernel set it updates every variable in one fused kernel call.
 const optimizer = new FusedAdamOptimizer(1e-3);
 const vars = model.trainableWeights.map((w) => w.read());
