@@ -8,17 +8,75 @@ import { heapF32, type KernelFunc, sizeOf, type WasmBackendLike } from './wasm-b
  * pass over the heap.
  */
 
-type Op = (x: number, y: number) => number;
+/**
+ * `y = x op v` (activation first) or `y = v op x` (vector first), `v` repeating every `c` elements.
+ * One function literal per op and order: a shared loop calling `op` through a closure turned
+ * megamorphic once Add, Sub, Multiply and RealDiv all ran (measured in a ResNet step: ~22 ns per
+ * element instead of ~2).
+ */
+type Loop = (x: Float32Array, v: Float32Array, y: Float32Array, c: number) => void;
 
-const OPS: Record<string, Op> = {
-  [tf.Add]: (x, y) => x + y,
-  [tf.Sub]: (x, y) => x - y,
-  [tf.Multiply]: (x, y) => x * y,
-  [tf.RealDiv]: (x, y) => x / y,
+const LOOPS: Record<string, readonly [activationFirst: Loop, vectorFirst: Loop]> = {
+  [tf.Add]: [
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = x[i]! + v[j]!;
+        if (++j === c) j = 0;
+      }
+    },
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = v[j]! + x[i]!;
+        if (++j === c) j = 0;
+      }
+    },
+  ],
+  [tf.Sub]: [
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = x[i]! - v[j]!;
+        if (++j === c) j = 0;
+      }
+    },
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = v[j]! - x[i]!;
+        if (++j === c) j = 0;
+      }
+    },
+  ],
+  [tf.Multiply]: [
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = x[i]! * v[j]!;
+        if (++j === c) j = 0;
+      }
+    },
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = v[j]! * x[i]!;
+        if (++j === c) j = 0;
+      }
+    },
+  ],
+  [tf.RealDiv]: [
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = x[i]! / v[j]!;
+        if (++j === c) j = 0;
+      }
+    },
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = v[j]! / x[i]!;
+        if (++j === c) j = 0;
+      }
+    },
+  ],
 };
 
 /** Kernels with a per-channel fast path. */
-export const CHANNEL_BINARY_KERNELS = Object.keys(OPS);
+export const CHANNEL_BINARY_KERNELS = Object.keys(LOOPS);
 
 /** `channels` when `small` is a per-channel vector of `big` (same or lower rank), else 0. */
 function perChannel(big: readonly number[], small: readonly number[]): number {
@@ -29,8 +87,8 @@ function perChannel(big: readonly number[], small: readonly number[]): number {
 
 /** Binary kernel `name` with the per-channel fast path; `original` for every other case. */
 export function makeChannelBinary(name: string, original: KernelFunc): KernelFunc {
-  const op = OPS[name];
-  if (!op) throw new Error(`no per-channel fast path for '${name}'`);
+  const loops = LOOPS[name];
+  if (!loops) throw new Error(`no per-channel fast path for '${name}'`);
   return (args) => {
     const backend = args.backend as WasmBackendLike;
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
@@ -44,12 +102,7 @@ export function makeChannelBinary(name: string, original: KernelFunc): KernelFun
     const x = heapF32(backend, big);
     const v = heapF32(backend, aBig ? b : a);
     const y = heapF32(backend, out);
-    const n = x.length;
-    if (aBig) {
-      for (let i = 0; i < n; i += c) for (let j = 0; j < c; j++) y[i + j] = op(x[i + j]!, v[j]!);
-    } else {
-      for (let i = 0; i < n; i += c) for (let j = 0; j < c; j++) y[i + j] = op(v[j]!, x[i + j]!);
-    }
+    loops[aBig ? 0 : 1](x, v, y, c);
     return out;
   };
 }
