@@ -18,8 +18,8 @@ const IN_ORT = [
   'Tile',
   'Mean',
 ];
-// onnxruntime-node is a dev dependency: the ORT kernels (and the fused Adam update that comes with them) are in use in these tests.
-const PATCHED = [...new Set([...WASM_ONLY, ...IN_ORT, 'ShrinkrayFusedAdam'])];
+// onnxruntime-node is a dev dependency: the ORT kernels (and the fused optimizer updates that come with them) are in use in these tests.
+const PATCHED = [...new Set([...WASM_ONLY, ...IN_ORT, 'ShrinkrayFusedAdam', 'ShrinkrayFusedMomentum'])];
 
 describe('applyWasmTrainingKernels / removeWasmTrainingKernels', () => {
   afterEach(async () => {

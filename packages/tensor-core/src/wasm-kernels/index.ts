@@ -19,8 +19,9 @@
  * When the optional peer `onnxruntime-node` loads, the heavy kernels (matrix products, convolutions and
  * their gradients) and the memory-bound ones of BatchNormalization gradients (Tile, Sum, Mean) run
  * in ONNX Runtime instead, above sizes where that is measured to pay off
- * (see `ort/`), and `FusedAdamOptimizer` updates all variables in one kernel call
- * (`ShrinkrayFusedAdam`); `SHRINKRAY_ORT_KERNELS=off` keeps all of that off.
+ * (see `ort/`). `FusedAdamOptimizer`, `FusedAdamWOptimizer` and `FusedMomentumOptimizer` update all
+ * variables in one kernel call (`ShrinkrayFusedAdam`, `ShrinkrayFusedMomentum`; plain JS, so also
+ * without onnxruntime-node); `SHRINKRAY_ORT_KERNELS=off` keeps all of that off.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CHANNEL_BINARY_KERNELS, makeChannelBinary } from './broadcast.js';
@@ -28,6 +29,7 @@ import { batchMatMulKernel, makeConv2DBackpropFilter, makeConv2DBackpropInput } 
 import { makeDepthwiseBackpropFilter, makeDepthwiseBackpropInput } from './depthwise-backprop.js';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
 import { FUSED_ADAM, fusedAdamKernel } from './fused-adam.js';
+import { FUSED_MOMENTUM, fusedMomentumKernel } from './fused-momentum.js';
 import { makeIdentity } from './identity.js';
 import { ortConvKernels } from './ort/conv.js';
 import { ortElementwiseKernels } from './ort/elementwise.js';
@@ -131,9 +133,13 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   replace(tf.Transpose, (o) => makeTranspose(required(tf.Transpose, o)), saved);
   replace(tf.Identity, (o) => makeIdentity(required(tf.Identity, o)), saved);
   for (const name of CHANNEL_BINARY_KERNELS) replace(name, (o) => makeChannelBinary(name, required(name, o)), saved);
-  if (ort) {
-    // Part of the native-speed set (with the ORT kernels): SHRINKRAY_ORT_KERNELS=off then measures the previous wasm path.
+  if (!envOff(ORT_KERNELS_ENV)) {
+    // Part of the native-speed set (SHRINKRAY_ORT_KERNELS=off then measures the previous wasm path), but
+    // plain JS: they stay when onnxruntime-node is absent.
     replace(FUSED_ADAM, () => fusedAdamKernel, saved);
+    replace(FUSED_MOMENTUM, () => fusedMomentumKernel, saved);
+  }
+  if (ort) {
     for (const name of [tf.Tile, tf.Mean]) replace(name, (o) => viaOrt(name, ortElementwiseKernels[name]!, required(name, o)), saved);
   }
   originals = saved;
