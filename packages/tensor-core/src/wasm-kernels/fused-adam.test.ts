@@ -87,7 +87,10 @@ describe('FusedAdamOptimizer', () => {
 describe('FusedAdamWOptimizer', () => {
   const [lr, decay] = [0.05, 0.3];
   // AdamW by definition (PyTorch's AdamW): gradients at v, then v ← v·(1 − lr·decay), then tfjs' own Adam step.
-  const decayFirst = (vars: tf.Variable[]) => tf.tidy(() => vars.forEach((v) => v.assign(tf.mul(v, 1 - lr * decay))));
+  const decayFirst = (vars: tf.Variable[]) =>
+    tf.tidy(() => {
+      for (const v of vars) v.assign(tf.mul(v, 1 - lr * decay));
+    });
 
   it('equals tfjs Adam after a decoupled decay of each step on the cpu backend', async () => {
     await compare(() => new FusedAdamWOptimizer(lr, decay, 0.8, 0.95, 1e-6), () => tf.train.adam(lr, 0.8, 0.95, 1e-6), decayFirst);

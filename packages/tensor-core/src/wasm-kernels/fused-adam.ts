@@ -121,8 +121,10 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     const outputs: tf.Variable[] = [];
     targets.forEach(({ name, value, gradient }, i) => {
       // Slots are created as tfjs' Adam creates them (same names, so getWeights/setWeights match).
-      const m = (state.accumulatedFirstMoment[i] ??= zeroSlot(value, `${name}/m`)).variable;
-      const s = (state.accumulatedSecondMoment[i] ??= zeroSlot(value, `${name}/v`)).variable;
+      state.accumulatedFirstMoment[i] ??= zeroSlot(value, `${name}/m`);
+      state.accumulatedSecondMoment[i] ??= zeroSlot(value, `${name}/v`);
+      const m = state.accumulatedFirstMoment[i].variable;
+      const s = state.accumulatedSecondMoment[i].variable;
       Object.assign(inputs, { [`v${i}`]: value, [`g${i}`]: gradient, [`m${i}`]: m, [`s${i}`]: s });
       outputs.push(value, m, s);
     });

@@ -84,7 +84,8 @@ export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
     const outputs: tf.Variable[] = [];
     targets.forEach(({ name, value, gradient }, i) => {
       // The accumulator is created as tfjs' MomentumOptimizer creates it (same name).
-      const a = (state.accumulations[i] ??= zeroSlot(value, `${name}/momentum`)).variable;
+      state.accumulations[i] ??= zeroSlot(value, `${name}/momentum`);
+      const a = state.accumulations[i].variable;
       Object.assign(inputs, { [`v${i}`]: value, [`g${i}`]: gradient, [`a${i}`]: a });
       outputs.push(value, a);
     });

@@ -47,6 +47,8 @@ export function zeroSlot(value: tf.Variable, originalName: string): { originalNa
 export function runFusedUpdate(kernel: string, inputs: tf.NamedTensorMap, attrs: Record<string, number | boolean>, outputs: readonly tf.Variable[]): void {
   tf.tidy(() => {
     const out = tf.engine().runKernel(kernel, inputs, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
-    outputs.forEach((variable, i) => variable.assign(out[i]!));
+    outputs.forEach((variable, i) => {
+      variable.assign(out[i]!);
+    });
   });
 }
