@@ -1,12 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { type ChannelOp, simdKernels } from './simd.js';
 import { heapF32, type KernelFunc, sizeOf, type WasmBackendLike } from './wasm-backend.js';
 
 /*
  * Arithmetic between an activation [..., c] and a per-channel vector ([c] or [1, ..., 1, c]): bias adds
  * of tfjs-layers' Conv2D and most of BatchNormalization's forward and backward pass. The stock wasm
  * kernels send every broadcast through generic index arithmetic (~8 ns per element here); this is one
- * pass over the heap.
+ * pass over the heap: 128-bit SIMD (`simd.ts`) when the channel count is a multiple of 4, else a
+ * JavaScript loop.
  */
+
+const SIMD_OPS: Record<string, ChannelOp> = { [tf.Add]: 'add', [tf.Sub]: 'sub', [tf.Multiply]: 'mul', [tf.RealDiv]: 'div' };
 
 /**
  * `y = x op v` (activation first) or `y = v op x` (vector first), `v` repeating every `c` elements.
@@ -88,7 +92,8 @@ function perChannel(big: readonly number[], small: readonly number[]): number {
 /** Binary kernel `name` with the per-channel fast path; `original` for every other case. */
 export function makeChannelBinary(name: string, original: KernelFunc): KernelFunc {
   const loops = LOOPS[name];
-  if (!loops) throw new Error(`no per-channel fast path for '${name}'`);
+  const simdOp = SIMD_OPS[name];
+  if (!loops || !simdOp) throw new Error(`no per-channel fast path for '${name}'`);
   return (args) => {
     const backend = args.backend as WasmBackendLike;
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
@@ -102,7 +107,9 @@ export function makeChannelBinary(name: string, original: KernelFunc): KernelFun
     const x = heapF32(backend, big);
     const v = heapF32(backend, aBig ? b : a);
     const y = heapF32(backend, out);
-    loops[aBig ? 0 : 1](x, v, y, c);
+    const simd = c % 4 === 0 ? simdKernels(backend) : null;
+    if (simd) simd.channel(simdOp, !aBig, x.byteOffset, v.byteOffset, y.byteOffset, x.length, c);
+    else loops[aBig ? 0 : 1](x, v, y, c);
     return out;
   };
 }
