@@ -11,10 +11,11 @@
  * - `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput`: missing in
  *   tfjs-backend-wasm 4.22 (DepthwiseConv2D training threw); direct loops.
  * - `MaxPoolGrad`: argmax once per window + scatter, instead of re-scanning windows per input pixel.
- * - `Sum` over leading axes (bias gradients): summed in place instead of after a full transpose.
+ * - `Sum`/`Mean` over leading axes (bias gradients, BatchNormalization statistics): summed in place
+ *   (128-bit SIMD, `simd.ts`) instead of after a full transpose.
  * - `Transpose`: (batched) 2-D permutations as a cache-blocked copy (stock: 5-50 ns per element).
  * - `Identity`: shares its input's data (reference counted) instead of copying it.
- * - `Add`/`Sub`/`Multiply`/`RealDiv` of an activation and a per-channel vector: one pass, no index arithmetic.
+ * - `Add`/`Sub`/`Multiply`/`RealDiv` of an activation and a per-channel vector: one SIMD pass, no index arithmetic.
  *
  * When the optional peer `onnxruntime-node` loads, the heavy kernels (matrix products, convolutions and
  * their gradients) and the memory-bound ones of BatchNormalization gradients (Tile, Sum, Mean) run
@@ -32,11 +33,11 @@ import { FUSED_ADAM, fusedAdamKernel } from './fused-adam.js';
 import { FUSED_MOMENTUM, fusedMomentumKernel } from './fused-momentum.js';
 import { makeIdentity } from './identity.js';
 import { ortConvKernels } from './ort/conv.js';
-import { ortElementwiseKernels } from './ort/elementwise.js';
+import { ORT_ELEMENTWISE_MIN, ortElementwiseKernels } from './ort/elementwise.js';
 import { ortBatchMatMul, ortFusedMatMul } from './ort/matmul.js';
 import { loadOrt, ortUnavailableReason } from './ort/native.js';
 import { makeMaxPoolGrad } from './pooling.js';
-import { makeSum } from './reduce.js';
+import { makeLeadingReduce, makeSum } from './reduce.js';
 import { makeTranspose } from './transpose.js';
 import { type KernelFunc, WASM } from './wasm-backend.js';
 
@@ -129,7 +130,10 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   replace(tf.DepthwiseConv2dNativeBackpropFilter, () => conv(tf.DepthwiseConv2dNativeBackpropFilter, makeDepthwiseBackpropFilter()), saved);
   replace(tf.DepthwiseConv2dNativeBackpropInput, () => conv(tf.DepthwiseConv2dNativeBackpropInput, makeDepthwiseBackpropInput()), saved);
   replace(tf.MaxPoolGrad, (o) => makeMaxPoolGrad(required(tf.MaxPoolGrad, o)), saved);
-  replace(tf.Sum, (o) => viaOrt(tf.Sum, ortElementwiseKernels[tf.Sum]!, makeSum(required(tf.Sum, o))), saved);
+  // Leading-axes Sum/Mean (bias gradients, batch statistics): SIMD column sums on wasm; the rest in ORT above its threshold.
+  const reduceAbove = ort ? ORT_ELEMENTWISE_MIN : undefined;
+  replace(tf.Sum, (o) => makeSum(viaOrt(tf.Sum, ortElementwiseKernels[tf.Sum]!, required(tf.Sum, o)), reduceAbove), saved);
+  replace(tf.Mean, (o) => makeLeadingReduce('Mean', viaOrt(tf.Mean, ortElementwiseKernels[tf.Mean]!, required(tf.Mean, o)), reduceAbove), saved);
   replace(tf.Transpose, (o) => makeTranspose(required(tf.Transpose, o)), saved);
   replace(tf.Identity, (o) => makeIdentity(required(tf.Identity, o)), saved);
   for (const name of CHANNEL_BINARY_KERNELS) replace(name, (o) => makeChannelBinary(name, required(name, o)), saved);
@@ -140,7 +144,7 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
     replace(FUSED_MOMENTUM, () => fusedMomentumKernel, saved);
   }
   if (ort) {
-    for (const name of [tf.Tile, tf.Mean]) replace(name, (o) => viaOrt(name, ortElementwiseKernels[name]!, required(name, o)), saved);
+    replace(tf.Tile, (o) => viaOrt(tf.Tile, ortElementwiseKernels[tf.Tile]!, required(tf.Tile, o)), saved);
   }
   originals = saved;
   applied = {

@@ -4,8 +4,8 @@ import type { WasmBackendLike } from './wasm-backend.js';
  * A few 128-bit SIMD loops over the wasm backend's own heap: a tiny WebAssembly module, encoded below
  * by hand, that imports tfjs-backend-wasm's memory. JavaScript loops over the heap run ~2 ns per
  * element (scalar, with bounds checks); these run 4 lanes at a time (~0.3-0.5 ns per element here).
- * Used for the per-channel arithmetic of bias adds and BatchNormalization and for the fused Adam(W)
- * update. When the backend does not expose its memory, or the module does not instantiate, callers
+ * Used for the per-channel arithmetic of bias adds and BatchNormalization, their per-channel sums
+ * and means (bias gradients, batch statistics) and the fused Adam(W) update. When the backend does not expose its memory, or the module does not instantiate, callers
  * keep their JavaScript loops.
  */
 
@@ -22,6 +22,11 @@ export interface SimdKernels {
    * written to `outValue`, `outM`, `outS`.
    */
   adam(p: AdamPointers, n: number, k: AdamConstants): void;
+  /**
+   * `out[j] += Σ_r x[r·c + j]` over `rows` rows of `c` elements (`c % 4 === 0`), float32 lanes; the
+   * caller zeroes `out` and keeps the row count per call modest for precision.
+   */
+  columnSum(x: number, out: number, rows: number, c: number): void;
 }
 
 export type ChannelOp = 'add' | 'sub' | 'mul' | 'div';
@@ -175,6 +180,26 @@ function adamFunc(): Func {
   };
 }
 
+/** out[j..] += x rows: params 0 x, 1 out, 2 total bytes, 3 row bytes; locals 4 i, 5 j. */
+function columnSumFunc(): Func {
+  const body = [
+    0x02, 0x40, // block (skip when empty)
+    ...get(2), 0x45, 0x0d, 0x00,
+    0x03, 0x40, // loop over rows
+    ...i32(0), ...set(5),
+    0x03, 0x40, // loop over the row
+    ...addr(1, 5), ...load(1, 5), ...load(0, 4), ...simd(F32X4.add), ...store,
+    ...get(4), ...i32(16), I32_ADD, ...set(4),
+    ...get(5), ...i32(16), I32_ADD, ...set(5),
+    ...get(5), ...get(3), I32_LT_U, 0x0d, 0x00,
+    0x0b,
+    ...get(4), ...get(2), I32_LT_U, 0x0d, 0x00,
+    0x0b,
+    0x0b,
+  ];
+  return { name: 'colsum', params: [I32, I32, I32, I32], locals: [[2, I32]], body };
+}
+
 function encodeModule(funcs: readonly Func[]): Uint8Array {
   const types = funcs.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0x00]);
   const imports = [[...bytesOf('env'), ...bytesOf('memory'), 0x02, 0x00, 0x00]]; // memory, min 0, no max
@@ -210,17 +235,21 @@ const instances = new WeakMap<object, SimdKernels | null>();
 type Exports = Record<string, (...args: number[]) => void>;
 
 function instantiate(memory: object): SimdKernels {
-  const funcs = [...OPS.flatMap((op) => [channelFunc(op, false), channelFunc(op, true)]), adamFunc()];
+  const funcs = [...OPS.flatMap((op) => [channelFunc(op, false), channelFunc(op, true)]), adamFunc(), columnSumFunc()];
   const module = new wasmApi.Module(encodeModule(funcs));
   const exports = new wasmApi.Instance(module, { env: { memory } }).exports as Exports;
   const channelFns = Object.fromEntries(OPS.flatMap((op) => [[op, exports[op]!], [`${op}R`, exports[`${op}R`]!]]));
   const adam = exports['adam']!;
+  const colsum = exports['colsum']!;
   return {
     channel(op, vectorFirst, x, v, y, n, c) {
       if (n > 0) channelFns[vectorFirst ? `${op}R` : op]!(x, v, y, n * 4, c * 4);
     },
     adam(p, n, k) {
       adam(p.value, p.grad, p.m, p.s, p.outValue, p.outM, p.outS, n * 4, k.beta1, k.beta2, k.rate, k.inverse2, k.epsilon, k.decay);
+    },
+    columnSum(x, out, rows, c) {
+      colsum(x, out, rows * c * 4, c * 4);
     },
   };
 }
