@@ -16,6 +16,7 @@
  * - `Transpose`: (batched) 2-D permutations as a cache-blocked copy (stock: 5-50 ns per element).
  * - `Identity`: shares its input's data (reference counted) instead of copying it.
  * - `Add`/`Sub`/`Multiply`/`RealDiv` of an activation and a per-channel vector: one SIMD pass, no index arithmetic.
+ * - ReLU's gradient: one kernel (`ShrinkrayReluGrad`, one SIMD pass) instead of Step, Cast and Multiply.
  *
  * When the optional peer `onnxruntime-node` loads, the heavy kernels (matrix products, convolutions and
  * their gradients) and the memory-bound ones of BatchNormalization gradients (Tile, Sum, Mean) run
@@ -38,6 +39,7 @@ import { ortBatchMatMul, ortFusedMatMul } from './ort/matmul.js';
 import { loadOrt, ortUnavailableReason } from './ort/native.js';
 import { makeMaxPoolGrad } from './pooling.js';
 import { makeLeadingReduce, makeSum } from './reduce.js';
+import { makeReluGradient, RELU_GRAD, reluGradKernel } from './relu-grad.js';
 import { makeTranspose } from './transpose.js';
 import { type KernelFunc, WASM } from './wasm-backend.js';
 
@@ -63,6 +65,8 @@ export interface WasmKernelPatchState {
 
 /** Original configs (undefined: the kernel did not exist) of the kernels patched, for removal. */
 let originals: Map<string, tf.KernelConfig | undefined> | undefined;
+/** tfjs' ReLU gradient, replaced while the kernels are applied. */
+let originalReluGradient: tf.GradConfig | undefined;
 let applied: WasmKernelPatchState | undefined;
 
 function envOff(name: string): boolean {
@@ -137,6 +141,12 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   replace(tf.Transpose, (o) => makeTranspose(required(tf.Transpose, o)), saved);
   replace(tf.Identity, (o) => makeIdentity(required(tf.Identity, o)), saved);
   for (const name of CHANNEL_BINARY_KERNELS) replace(name, (o) => makeChannelBinary(name, required(name, o)), saved);
+  replace(RELU_GRAD, () => reluGradKernel, saved);
+  const reluGradient = tf.getGradient(tf.Relu);
+  if (reluGradient) {
+    originalReluGradient = reluGradient;
+    tf.registerGradient(makeReluGradient(reluGradient));
+  }
   if (!envOff(ORT_KERNELS_ENV)) {
     // Part of the native-speed set (SHRINKRAY_ORT_KERNELS=off then measures the previous wasm path), but
     // plain JS: they stay when onnxruntime-node is absent.
@@ -163,6 +173,8 @@ export function removeWasmTrainingKernels(): void {
     tf.unregisterKernel(name, WASM);
     if (original !== undefined) tf.registerKernel(original);
   }
+  if (originalReluGradient) tf.registerGradient(originalReluGradient);
+  originalReluGradient = undefined;
   originals = undefined;
   applied = undefined;
 }

@@ -5,7 +5,7 @@ import type { WasmBackendLike } from './wasm-backend.js';
  * by hand, that imports tfjs-backend-wasm's memory. JavaScript loops over the heap run ~2 ns per
  * element (scalar, with bounds checks); these run 4 lanes at a time (~0.3-0.5 ns per element here).
  * Used for the per-channel arithmetic of bias adds and BatchNormalization, their per-channel sums
- * and means (bias gradients, batch statistics) and the fused Adam(W) update. When the backend does not expose its memory, or the module does not instantiate, callers
+ * and means (bias gradients, batch statistics), ReLU's gradient and the fused Adam(W) update. When the backend does not expose its memory, or the module does not instantiate, callers
  * keep their JavaScript loops.
  */
 
@@ -27,6 +27,8 @@ export interface SimdKernels {
    * caller zeroes `out` and keeps the row count per call modest for precision.
    */
   columnSum(x: number, out: number, rows: number, c: number): void;
+  /** `y = x > 0 ? dy : 0` over the first `n` elements (`n % 4 === 0`): ReLU's gradient. */
+  reluGrad(dy: number, x: number, y: number, n: number): void;
 }
 
 export type ChannelOp = 'add' | 'sub' | 'mul' | 'div';
@@ -200,6 +202,22 @@ function columnSumFunc(): Func {
   return { name: 'colsum', params: [I32, I32, I32, I32], locals: [[2, I32]], body };
 }
 
+/** y = dy & (x > 0): params 0 dy, 1 x, 2 y, 3 n bytes; locals 4 i, 5 zero (v128). */
+function reluGradFunc(): Func {
+  const body = [
+    0x43, 0, 0, 0, 0, ...splat, ...set(5), // zero = f32x4.splat(0)
+    0x02, 0x40,
+    ...get(3), 0x45, 0x0d, 0x00,
+    0x03, 0x40,
+    ...addr(2, 4), ...load(0, 4), ...load(1, 4), ...get(5), ...simd(0x44 /* f32x4.gt */), ...simd(0x4e /* v128.and */), ...store,
+    ...get(4), ...i32(16), I32_ADD, ...set(4),
+    ...get(4), ...get(3), I32_LT_U, 0x0d, 0x00,
+    0x0b,
+    0x0b,
+  ];
+  return { name: 'relugrad', params: [I32, I32, I32, I32], locals: [[1, I32], [1, V128]], body };
+}
+
 function encodeModule(funcs: readonly Func[]): Uint8Array {
   const types = funcs.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0x00]);
   const imports = [[...bytesOf('env'), ...bytesOf('memory'), 0x02, 0x00, 0x00]]; // memory, min 0, no max
@@ -235,12 +253,13 @@ const instances = new WeakMap<object, SimdKernels | null>();
 type Exports = Record<string, (...args: number[]) => void>;
 
 function instantiate(memory: object): SimdKernels {
-  const funcs = [...OPS.flatMap((op) => [channelFunc(op, false), channelFunc(op, true)]), adamFunc(), columnSumFunc()];
+  const funcs = [...OPS.flatMap((op) => [channelFunc(op, false), channelFunc(op, true)]), adamFunc(), columnSumFunc(), reluGradFunc()];
   const module = new wasmApi.Module(encodeModule(funcs));
   const exports = new wasmApi.Instance(module, { env: { memory } }).exports as Exports;
   const channelFns = Object.fromEntries(OPS.flatMap((op) => [[op, exports[op]!], [`${op}R`, exports[`${op}R`]!]]));
   const adam = exports['adam']!;
   const colsum = exports['colsum']!;
+  const relugrad = exports['relugrad']!;
   return {
     channel(op, vectorFirst, x, v, y, n, c) {
       if (n > 0) channelFns[vectorFirst ? `${op}R` : op]!(x, v, y, n * 4, c * 4);
@@ -250,6 +269,9 @@ function instantiate(memory: object): SimdKernels {
     },
     columnSum(x, out, rows, c) {
       colsum(x, out, rows * c * 4, c * 4);
+    },
+    reluGrad(dy, x, y, n) {
+      relugrad(dy, x, y, n * 4);
     },
   };
 }
