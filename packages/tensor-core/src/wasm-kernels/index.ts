@@ -16,6 +16,7 @@
  * - `Transpose`: (batched) 2-D permutations as a cache-blocked copy (stock: 5-50 ns per element).
  * - `Identity`: shares its input's data (reference counted) instead of copying it.
  * - `Add`/`Sub`/`Multiply`/`RealDiv` of an activation and a per-channel vector: one SIMD pass, no index arithmetic.
+ * - `Tile` of a per-channel vector over leading axes: a repeated copy.
  * - ReLU's gradient: one kernel (`ShrinkrayReluGrad`, one SIMD pass) instead of Step, Cast and Multiply.
  *
  * When the optional peer `onnxruntime-node` loads, the heavy kernels (matrix products, convolutions and
@@ -40,6 +41,7 @@ import { loadOrt, ortUnavailableReason } from './ort/native.js';
 import { makeMaxPoolGrad } from './pooling.js';
 import { makeLeadingReduce, makeSum } from './reduce.js';
 import { makeReluGradient, RELU_GRAD, reluGradKernel } from './relu-grad.js';
+import { makeTile } from './tile.js';
 import { makeTranspose } from './transpose.js';
 import { type KernelFunc, WASM } from './wasm-backend.js';
 
@@ -141,6 +143,8 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   replace(tf.Transpose, (o) => makeTranspose(required(tf.Transpose, o)), saved);
   replace(tf.Identity, (o) => makeIdentity(required(tf.Identity, o)), saved);
   for (const name of CHANNEL_BINARY_KERNELS) replace(name, (o) => makeChannelBinary(name, required(name, o)), saved);
+  // Tile of per-channel vectors (BatchNormalization gradients) as a repeated copy; other tilings in ORT above its threshold.
+  replace(tf.Tile, (o) => makeTile(viaOrt(tf.Tile, ortElementwiseKernels[tf.Tile]!, required(tf.Tile, o))), saved);
   replace(RELU_GRAD, () => reluGradKernel, saved);
   const reluGradient = tf.getGradient(tf.Relu);
   if (reluGradient) {
@@ -152,9 +156,6 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
     // plain JS: they stay when onnxruntime-node is absent.
     replace(FUSED_ADAM, () => fusedAdamKernel, saved);
     replace(FUSED_MOMENTUM, () => fusedMomentumKernel, saved);
-  }
-  if (ort) {
-    replace(tf.Tile, (o) => viaOrt(tf.Tile, ortElementwiseKernels[tf.Tile]!, required(tf.Tile, o)), saved);
   }
   originals = saved;
   applied = {
