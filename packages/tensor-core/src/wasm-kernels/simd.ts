@@ -5,7 +5,8 @@ import type { WasmBackendLike } from './wasm-backend.js';
  * by hand, that imports tfjs-backend-wasm's memory. JavaScript loops over the heap run ~2 ns per
  * element (scalar, with bounds checks); these run 4 lanes at a time (~0.3-0.5 ns per element here).
  * Used for the per-channel arithmetic of bias adds and BatchNormalization, their per-channel sums
- * and means (bias gradients, batch statistics), ReLU's gradient and the fused Adam(W) update. When the backend does not expose its memory, or the module does not instantiate, callers
+ * and means (bias gradients, batch statistics), ReLU's and 2x2 max pooling's gradients and the fused
+ * Adam(W) update. When the backend does not expose its memory, or the module does not instantiate, callers
  * keep their JavaScript loops.
  */
 
@@ -29,6 +30,13 @@ export interface SimdKernels {
   columnSum(x: number, out: number, rows: number, c: number): void;
   /** `y = x > 0 ? dy : 0` over the first `n` elements (`n % 4 === 0`): ReLU's gradient. */
   reluGrad(dy: number, x: number, y: number, n: number): void;
+  /**
+   * MaxPoolGrad of 2x2 windows with stride 2 and no padding (NHWC, `c % 4 === 0`): writes every dx
+   * element of each window, dy at the window's first maximum (row-major) and 0 elsewhere. Rows and
+   * columns past the last window are not written (the caller zeroes them). A window with a NaN routes
+   * nothing.
+   */
+  maxPoolGrad2x2(x: number, dy: number, dx: number, g: { batch: number; inH: number; inW: number; outH: number; outW: number; c: number }): void;
 }
 
 export type ChannelOp = 'add' | 'sub' | 'mul' | 'div';
@@ -218,6 +226,55 @@ function reluGradFunc(): Func {
   return { name: 'relugrad', params: [I32, I32, I32, I32], locals: [[1, I32], [1, V128]], body };
 }
 
+/**
+ * 2x2/stride-2 MaxPoolGrad over every output vector of 4 channels, walking x/dx with one pointer.
+ * params 0 x, 1 dy, 2 dx, 3 out bytes, 4 c4, 5 outW, 6 outH, 7 row bytes, 8 row skip, 9 image skip;
+ * i32 locals 10 o, 11 p, 12 ch, 13 ow, 14 oh, 15 pB, 16 pC, 17 pD; v128 locals 18 a, 19 b, 20 c,
+ * 21 d, 22 m, 23 g, 24 ea, 25 eb, 26 ec.
+ */
+function maxPoolGradFunc(): Func {
+  const [O, P, CH, OW, OH, PB, PC, PD] = [10, 11, 12, 13, 14, 15, 16, 17];
+  const [A, B, C, D, M, G, EA, EB, EC] = [18, 19, 20, 21, 22, 23, 24, 25, 26];
+  const eq = simd(0x41);
+  const max = simd(0xe9);
+  const and = simd(0x4e);
+  const andnot = simd(0x4f);
+  const or = simd(0x50);
+  const inc = (local: number, by: number[]) => [...get(local), ...by, I32_ADD, ...set(local)];
+  const storeTo = (ptr: number, mask: number[]) => [...addr(2, ptr), ...get(G), ...mask, ...and, ...store];
+  const body = [
+    0x02, 0x40,
+    ...get(3), 0x45, 0x0d, 0x00,
+    0x03, 0x40,
+    ...get(P), ...get(4), I32_ADD, ...set(PB),
+    ...get(P), ...get(7), I32_ADD, ...set(PC),
+    ...get(PC), ...get(4), I32_ADD, ...set(PD),
+    ...load(0, P), ...set(A), ...load(0, PB), ...set(B), ...load(0, PC), ...set(C), ...load(0, PD), ...set(D),
+    ...get(A), ...get(B), ...max, ...get(C), ...get(D), ...max, ...max, ...set(M),
+    ...load(1, O), ...set(G),
+    ...get(A), ...get(M), ...eq, ...set(EA),
+    ...get(B), ...get(M), ...eq, ...get(EA), ...andnot, ...set(EB),
+    ...get(C), ...get(M), ...eq, ...get(EA), ...get(EB), ...or, ...andnot, ...set(EC),
+    ...storeTo(P, get(EA)), ...storeTo(PB, get(EB)), ...storeTo(PC, get(EC)),
+    ...storeTo(PD, [...get(D), ...get(M), ...eq, ...get(EA), ...get(EB), ...or, ...get(EC), ...or, ...andnot]),
+    ...inc(O, i32(16)), ...inc(P, i32(16)), ...inc(CH, i32(16)),
+    // end of the window's channels: next window (skip its right column)
+    ...get(CH), ...get(4), I32_EQ, 0x04, 0x40,
+    ...i32(0), ...set(CH), ...inc(P, get(4)), ...inc(OW, i32(1)),
+    // end of a row of windows: next window row
+    ...get(OW), ...get(5), I32_EQ, 0x04, 0x40,
+    ...i32(0), ...set(OW), ...inc(P, get(8)), ...inc(OH, i32(1)),
+    // end of an image: skip an odd last row
+    ...get(OH), ...get(6), I32_EQ, 0x04, 0x40,
+    ...i32(0), ...set(OH), ...inc(P, get(9)),
+    0x0b, 0x0b, 0x0b,
+    ...get(O), ...get(3), I32_LT_U, 0x0d, 0x00,
+    0x0b,
+    0x0b,
+  ];
+  return { name: 'maxpoolgrad', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32], locals: [[8, I32], [9, V128]], body };
+}
+
 function encodeModule(funcs: readonly Func[]): Uint8Array {
   const types = funcs.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0x00]);
   const imports = [[...bytesOf('env'), ...bytesOf('memory'), 0x02, 0x00, 0x00]]; // memory, min 0, no max
@@ -253,13 +310,14 @@ const instances = new WeakMap<object, SimdKernels | null>();
 type Exports = Record<string, (...args: number[]) => void>;
 
 function instantiate(memory: object): SimdKernels {
-  const funcs = [...OPS.flatMap((op) => [channelFunc(op, false), channelFunc(op, true)]), adamFunc(), columnSumFunc(), reluGradFunc()];
+  const funcs = [...OPS.flatMap((op) => [channelFunc(op, false), channelFunc(op, true)]), adamFunc(), columnSumFunc(), reluGradFunc(), maxPoolGradFunc()];
   const module = new wasmApi.Module(encodeModule(funcs));
   const exports = new wasmApi.Instance(module, { env: { memory } }).exports as Exports;
   const channelFns = Object.fromEntries(OPS.flatMap((op) => [[op, exports[op]!], [`${op}R`, exports[`${op}R`]!]]));
   const adam = exports['adam']!;
   const colsum = exports['colsum']!;
   const relugrad = exports['relugrad']!;
+  const maxpoolgrad = exports['maxpoolgrad']!;
   return {
     channel(op, vectorFirst, x, v, y, n, c) {
       if (n > 0) channelFns[vectorFirst ? `${op}R` : op]!(x, v, y, n * 4, c * 4);
@@ -272,6 +330,12 @@ function instantiate(memory: object): SimdKernels {
     },
     reluGrad(dy, x, y, n) {
       relugrad(dy, x, y, n * 4);
+    },
+    maxPoolGrad2x2(x, dy, dx, g) {
+      const c4 = g.c * 4;
+      const rowBytes = g.inW * c4;
+      const outBytes = g.batch * g.outH * g.outW * c4;
+      maxpoolgrad(x, dy, dx, outBytes, c4, g.outW, g.outH, rowBytes, 2 * rowBytes - g.outW * 2 * c4, (g.inH - 2 * g.outH) * rowBytes);
     },
   };
 }
