@@ -18,6 +18,8 @@
  * - `Add`/`Sub`/`Multiply`/`RealDiv` of an activation and a per-channel vector: one SIMD pass, no index arithmetic.
  * - `Tile` of a per-channel vector over leading axes: a repeated copy.
  * - ReLU's gradient: one kernel (`ShrinkrayReluGrad`, one SIMD pass) instead of Step, Cast and Multiply.
+ * - FusedBatchNorm's gradient with per-channel statistics: one kernel (`ShrinkrayBatchNormGrad`, three
+ *   SIMD passes) instead of ~20.
  *
  * When the optional peer `onnxruntime-node` loads, the heavy kernels (matrix products, convolutions and
  * their gradients) and the memory-bound ones of BatchNormalization gradients (Tile, Sum, Mean) run
@@ -40,6 +42,7 @@ import { ortBatchMatMul, ortFusedMatMul } from './ort/matmul.js';
 import { loadOrt, ortUnavailableReason } from './ort/native.js';
 import { makeMaxPoolGrad } from './pooling.js';
 import { makeLeadingReduce, makeSum } from './reduce.js';
+import { BATCH_NORM_GRAD, batchNormGradKernel, makeBatchNormGradient } from './batch-norm-grad.js';
 import { makeReluGradient, RELU_GRAD, reluGradKernel } from './relu-grad.js';
 import { makeTile } from './tile.js';
 import { makeTranspose } from './transpose.js';
@@ -67,8 +70,8 @@ export interface WasmKernelPatchState {
 
 /** Original configs (undefined: the kernel did not exist) of the kernels patched, for removal. */
 let originals: Map<string, tf.KernelConfig | undefined> | undefined;
-/** tfjs' ReLU gradient, replaced while the kernels are applied. */
-let originalReluGradient: tf.GradConfig | undefined;
+/** tfjs' gradients replaced (ReLU, FusedBatchNorm) while the kernels are applied. */
+let originalGradients: tf.GradConfig[] = [];
 let applied: WasmKernelPatchState | undefined;
 
 function envOff(name: string): boolean {
@@ -146,10 +149,16 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   // Tile of per-channel vectors (BatchNormalization gradients) as a repeated copy; other tilings in ORT above its threshold.
   replace(tf.Tile, (o) => makeTile(viaOrt(tf.Tile, ortElementwiseKernels[tf.Tile]!, required(tf.Tile, o))), saved);
   replace(RELU_GRAD, () => reluGradKernel, saved);
-  const reluGradient = tf.getGradient(tf.Relu);
-  if (reluGradient) {
-    originalReluGradient = reluGradient;
-    tf.registerGradient(makeReluGradient(reluGradient));
+  replace(BATCH_NORM_GRAD, () => batchNormGradKernel, saved);
+  originalGradients = [];
+  for (const [name, make] of [
+    [tf.Relu, makeReluGradient],
+    [tf.FusedBatchNorm, makeBatchNormGradient],
+  ] as const) {
+    const gradient = tf.getGradient(name);
+    if (!gradient) continue;
+    originalGradients.push(gradient);
+    tf.registerGradient(make(gradient));
   }
   if (!envOff(ORT_KERNELS_ENV)) {
     // Part of the native-speed set (SHRINKRAY_ORT_KERNELS=off then measures the previous wasm path), but
@@ -174,8 +183,8 @@ export function removeWasmTrainingKernels(): void {
     tf.unregisterKernel(name, WASM);
     if (original !== undefined) tf.registerKernel(original);
   }
-  if (originalReluGradient) tf.registerGradient(originalReluGradient);
-  originalReluGradient = undefined;
+  for (const gradient of originalGradients) tf.registerGradient(gradient);
+  originalGradients = [];
   originals = undefined;
   applied = undefined;
 }

@@ -11,7 +11,7 @@ import { heapF32, type KernelFunc, sizeOf, type WasmBackendLike } from './wasm-b
  */
 
 /** Rows per SIMD block: float32 partial sums over at most this many rows, then float64. */
-const BLOCK_ROWS = 256;
+export const BLOCK_ROWS = 256;
 
 function normalizeAxes(axis: number | number[], rank: number): number[] {
   const list = Array.isArray(axis) ? axis : [axis];

@@ -5,8 +5,8 @@ import type { WasmBackendLike } from './wasm-backend.js';
  * by hand, that imports tfjs-backend-wasm's memory. JavaScript loops over the heap run ~2 ns per
  * element (scalar, with bounds checks); these run 4 lanes at a time (~0.3-0.5 ns per element here).
  * Used for the per-channel arithmetic of bias adds and BatchNormalization, their per-channel sums
- * and means (bias gradients, batch statistics), ReLU's and 2x2 max pooling's gradients and the fused
- * Adam(W) update. When the backend does not expose its memory, or the module does not instantiate, callers
+ * and means (bias gradients, batch statistics), the gradients of ReLU, 2x2 max pooling and
+ * BatchNormalization, and the fused Adam(W) update. When the backend does not expose its memory, or the module does not instantiate, callers
  * keep their JavaScript loops.
  */
 
@@ -28,6 +28,11 @@ export interface SimdKernels {
    * caller zeroes `out` and keeps the row count per call modest for precision.
    */
   columnSum(x: number, out: number, rows: number, c: number): void;
+  /**
+   * `out[j] += Σ_r dy[r·c + j]·(x[r·c + j] − mean[j])` over `rows` rows of `c` elements (`c % 4 === 0`),
+   * float32 lanes (BatchNormalization's gradient); the caller zeroes `out` and blocks the rows.
+   */
+  columnSumCentredProduct(dy: number, x: number, mean: number, out: number, rows: number, c: number): void;
   /** `y = x > 0 ? dy : 0` over the first `n` elements (`n % 4 === 0`): ReLU's gradient. */
   reluGrad(dy: number, x: number, y: number, n: number): void;
   /**
@@ -210,6 +215,26 @@ function columnSumFunc(): Func {
   return { name: 'colsum', params: [I32, I32, I32, I32], locals: [[2, I32]], body };
 }
 
+/** out[j..] += dy·(x − mean[j]) rows: params 0 dy, 1 x, 2 mean, 3 out, 4 total bytes, 5 row bytes; locals 6 i, 7 j. */
+function columnSumCentredProductFunc(): Func {
+  const body = [
+    0x02, 0x40,
+    ...get(4), 0x45, 0x0d, 0x00,
+    0x03, 0x40,
+    ...i32(0), ...set(7),
+    0x03, 0x40,
+    ...addr(3, 7), ...load(3, 7), ...load(0, 6), ...load(1, 6), ...load(2, 7), ...simd(F32X4.sub), ...simd(F32X4.mul), ...simd(F32X4.add), ...store,
+    ...get(6), ...i32(16), I32_ADD, ...set(6),
+    ...get(7), ...i32(16), I32_ADD, ...set(7),
+    ...get(7), ...get(5), I32_LT_U, 0x0d, 0x00,
+    0x0b,
+    ...get(6), ...get(4), I32_LT_U, 0x0d, 0x00,
+    0x0b,
+    0x0b,
+  ];
+  return { name: 'colsumcp', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32]], body };
+}
+
 /** y = dy & (x > 0): params 0 dy, 1 x, 2 y, 3 n bytes; locals 4 i, 5 zero (v128). */
 function reluGradFunc(): Func {
   const body = [
@@ -310,7 +335,7 @@ const instances = new WeakMap<object, SimdKernels | null>();
 type Exports = Record<string, (...args: number[]) => void>;
 
 function instantiate(memory: object): SimdKernels {
-  const funcs = [...OPS.flatMap((op) => [channelFunc(op, false), channelFunc(op, true)]), adamFunc(), columnSumFunc(), reluGradFunc(), maxPoolGradFunc()];
+  const funcs = [...OPS.flatMap((op) => [channelFunc(op, false), channelFunc(op, true)]), adamFunc(), columnSumFunc(), reluGradFunc(), maxPoolGradFunc(), columnSumCentredProductFunc()];
   const module = new wasmApi.Module(encodeModule(funcs));
   const exports = new wasmApi.Instance(module, { env: { memory } }).exports as Exports;
   const channelFns = Object.fromEntries(OPS.flatMap((op) => [[op, exports[op]!], [`${op}R`, exports[`${op}R`]!]]));
@@ -318,6 +343,7 @@ function instantiate(memory: object): SimdKernels {
   const colsum = exports['colsum']!;
   const relugrad = exports['relugrad']!;
   const maxpoolgrad = exports['maxpoolgrad']!;
+  const colsumcp = exports['colsumcp']!;
   return {
     channel(op, vectorFirst, x, v, y, n, c) {
       if (n > 0) channelFns[vectorFirst ? `${op}R` : op]!(x, v, y, n * 4, c * 4);
@@ -327,6 +353,9 @@ function instantiate(memory: object): SimdKernels {
     },
     columnSum(x, out, rows, c) {
       colsum(x, out, rows * c * 4, c * 4);
+    },
+    columnSumCentredProduct(dy, x, mean, out, rows, c) {
+      colsumcp(dy, x, mean, out, rows * c * 4, c * 4);
     },
     reluGrad(dy, x, y, n) {
       relugrad(dy, x, y, n * 4);
