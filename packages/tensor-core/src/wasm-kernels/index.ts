@@ -18,6 +18,7 @@
  * - `Add`/`Sub`/`Multiply`/`RealDiv` of an activation and a per-channel vector: one SIMD pass, no index arithmetic.
  * - `Tile` of a per-channel vector over leading axes: a repeated copy.
  * - ReLU's gradient: one kernel (`ShrinkrayReluGrad`, one SIMD pass) instead of Step, Cast and Multiply.
+ * - FusedBatchNorm with per-channel statistics: two SIMD passes (`y = x·a + b`) instead of a scalar loop.
  * - FusedBatchNorm's gradient with per-channel statistics: one kernel (`ShrinkrayBatchNormGrad`, three
  *   SIMD passes) instead of ~20.
  *
@@ -42,6 +43,7 @@ import { ortBatchMatMul, ortFusedMatMul } from './ort/matmul.js';
 import { loadOrt, ortUnavailableReason } from './ort/native.js';
 import { makeMaxPoolGrad } from './pooling.js';
 import { makeLeadingReduce, makeSum } from './reduce.js';
+import { makeBatchNorm } from './batch-norm.js';
 import { BATCH_NORM_GRAD, batchNormGradKernel, makeBatchNormGradient } from './batch-norm-grad.js';
 import { makeReluGradient, RELU_GRAD, reluGradKernel } from './relu-grad.js';
 import { makeTile } from './tile.js';
@@ -149,6 +151,7 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   // Tile of per-channel vectors (BatchNormalization gradients) as a repeated copy; other tilings in ORT above its threshold.
   replace(tf.Tile, (o) => makeTile(viaOrt(tf.Tile, ortElementwiseKernels[tf.Tile]!, required(tf.Tile, o))), saved);
   replace(RELU_GRAD, () => reluGradKernel, saved);
+  replace(tf.FusedBatchNorm, (o) => makeBatchNorm(required(tf.FusedBatchNorm, o)), saved);
   replace(BATCH_NORM_GRAD, () => batchNormGradKernel, saved);
   originalGradients = [];
   for (const [name, make] of [
