@@ -3,27 +3,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envInt } from '../../../tooling/bench/lib/env.js';
-import { ON_OFF_COLUMNS, onOffRows, ortOnOff } from '../../../tooling/bench/lib/ort-ab.js';
+import { ortOnOffBenchmark } from '../../../tooling/bench/lib/ort-ab.js';
 
-const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'throughput-worker.js');
-
-/** @type {import('../../../tooling/bench/registry.js').Benchmark} */
-export default {
+export default ortOnOffBenchmark({
   name: 'distill-throughput',
   description: 'distillation training samples/s (distill bench students, wasm backend): ORT kernels off (before) vs on (after), side by side',
-  async run({ repoRoot, quick, log }) {
-    const rounds = quick ? 1 : envInt('SHRINKRAY_BENCH_THROUGHPUT_ROUNDS', 2);
-    const rowsArg = `--rows=${quick ? 2048 : envInt('SHRINKRAY_BENCH_THROUGHPUT_ROWS', 6144)}`;
-    const result = await ortOnOff({ worker, args: [rowsArg], repoRoot, rounds, log });
-    return {
-      title: 'Distillation training throughput, ORT kernels off vs on (wasm backend)',
-      columns: ON_OFF_COLUMNS,
-      rows: onOffRows(result),
-      notes: [
-        `Each configuration in its own process, ${rounds} alternating round(s), median; SHRINKRAY_ORT_KERNELS=off is the wasm kernel fixes alone (before issue 16). Load average ${result.load.map((l) => l.toFixed(1)).join(' → ')} on ${(await import('node:os')).cpus().length} cores.`,
-        `ORT kernels in use: ${result.on[0]?.ortKernels.join(', ') || `none (${result.on[0]?.ortReason})`}.`,
-      ],
-      meta: { load: result.load },
-    };
-  },
-};
+  title: 'Distillation training throughput, ORT kernels off vs on (wasm backend)',
+  worker: path.join(path.dirname(fileURLToPath(import.meta.url)), 'throughput-worker.js'),
+  args: (quick) => [`--rows=${quick ? 2048 : envInt('SHRINKRAY_BENCH_THROUGHPUT_ROWS', 6144)}`],
+});

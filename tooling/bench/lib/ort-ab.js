@@ -2,6 +2,7 @@
 // fixes alone, as before issue 16), each in its own process, alternating on/off for several rounds so
 // that both configurations see the same machine load. Shared by the distill and prune throughput benches.
 import os from 'node:os';
+import { envInt } from './env.js';
 import { spawnJson } from './spawn-json.js';
 
 /**
@@ -56,3 +57,30 @@ export const ON_OFF_COLUMNS = [
   { key: 'after', label: 'samples/s, ORT kernels on (after)', digits: 0 },
   { key: 'speedup', label: 'after / before', digits: 2 },
 ];
+
+/**
+ * A benchmark whose worker prints `{ runs: [{ name, settings, samplesPerSecond }], ortKernels, ortReason }`,
+ * run with the ORT kernels off and on ({@link ortOnOff}); `args(quick)` gives the worker's arguments.
+ * @param {{ name: string, description: string, title: string, worker: string, args: (quick: boolean) => string[] }} spec
+ * @returns {import('../registry.js').Benchmark}
+ */
+export function ortOnOffBenchmark({ name, description, title, worker, args }) {
+  return {
+    name,
+    description,
+    async run({ repoRoot, quick, log }) {
+      const rounds = quick ? 1 : envInt('SHRINKRAY_BENCH_THROUGHPUT_ROUNDS', 2);
+      const result = await ortOnOff({ worker, args: args(quick), repoRoot, rounds, log });
+      return {
+        title,
+        columns: ON_OFF_COLUMNS,
+        rows: onOffRows(result),
+        notes: [
+          `Each configuration in its own process, ${rounds} alternating round(s), median; SHRINKRAY_ORT_KERNELS=off is the wasm kernel fixes alone (no ORT, no fused optimizer update). Load average ${result.load.map((l) => l.toFixed(1)).join(' → ')} on ${os.cpus().length} cores.`,
+          `ORT kernels in use: ${result.on[0]?.ortKernels.join(', ') || `none (${result.on[0]?.ortReason})`}.`,
+        ],
+        meta: { load: result.load },
+      };
+    },
+  };
+}
