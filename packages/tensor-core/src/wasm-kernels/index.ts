@@ -26,8 +26,9 @@
  * their gradients) and the memory-bound ones of BatchNormalization gradients (Tile, Sum, Mean) run
  * in ONNX Runtime instead, above sizes where that is measured to pay off
  * (see `ort/`). `FusedAdamOptimizer`, `FusedAdamWOptimizer` and `FusedMomentumOptimizer` update all
- * variables in one kernel call (`ShrinkrayFusedAdam`, `ShrinkrayFusedMomentum`; plain JS, so also
- * without onnxruntime-node); `SHRINKRAY_ORT_KERNELS=off` keeps all of that off.
+ * variables in one kernel call (`ShrinkrayFusedAdam`, `ShrinkrayFusedMomentum`; no ORT involved, so
+ * also without onnxruntime-node); `SHRINKRAY_ORT_KERNELS=off` keeps the ORT kernels and the fused
+ * optimizer updates off (the wasm-side fixes above stay).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CHANNEL_BINARY_KERNELS, makeChannelBinary } from './broadcast.js';
@@ -165,7 +166,7 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   }
   if (!envOff(ORT_KERNELS_ENV)) {
     // Part of the native-speed set (SHRINKRAY_ORT_KERNELS=off then measures the previous wasm path), but
-    // plain JS: they stay when onnxruntime-node is absent.
+    // no ORT involved: they stay when onnxruntime-node is absent.
     replace(FUSED_ADAM, () => fusedAdamKernel, saved);
     replace(FUSED_MOMENTUM, () => fusedMomentumKernel, saved);
   }
