@@ -83,7 +83,7 @@ describe('tfjs-layers training with ORT kernels equals the cpu backend', () => {
       // initialisers; BatchNormalization's moving variances stay positive.
       const probe = builders[name]!.build();
       const initial = probe.weights.map((w, i) => {
-        const values = randomData([...w.shape], 300 + i).values.map((v) => v * 0.3);
+        const values = randomData(w.shape as number[], 300 + i).values.map((v) => v * 0.3);
         return w.name.includes('moving_variance') ? values.map((v) => Math.abs(v) + 0.5) : values;
       });
       probe.dispose();
