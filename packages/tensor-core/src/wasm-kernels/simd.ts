@@ -6,8 +6,8 @@ import type { WasmBackendLike } from './wasm-backend.js';
  * element (scalar, with bounds checks); these run 4 lanes at a time (~0.3-0.5 ns per element here).
  * Used for the per-channel arithmetic of bias adds and BatchNormalization, their per-channel sums
  * and means (bias gradients, batch statistics), the gradients of ReLU, 2x2 max pooling and
- * BatchNormalization, and the fused Adam(W) update. When the backend does not expose its memory, or the module does not instantiate, callers
- * keep their JavaScript loops.
+ * BatchNormalization, and the fused Adam(W) update. When the backend does not expose its memory, or
+ * the module does not instantiate, callers keep their JavaScript loops (or tfjs' kernels).
  */
 
 /** The SIMD loops. Pointers are byte offsets into the wasm heap; counts are elements. */
