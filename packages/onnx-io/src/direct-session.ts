@@ -1,33 +1,14 @@
-import { createRequire } from 'node:module';
+import { loadOrtBinding } from '@shrinkray/tensor-core';
 import type * as ort from 'onnxruntime-node';
 import type { SessionRunner } from './session-runner.js';
 
-/** The part of onnxruntime-node's native binding (`dist/binding.js`) a direct session uses. */
+/** The part of onnxruntime-node's native session a direct session uses, typed with the package's types. */
 interface NativeSession {
   loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: ort.InferenceSession.SessionOptions): void;
-  /** Outputs are `ort.Tensor`s: `initOrt` hands the binding onnxruntime-common's Tensor class. */
+  /** Outputs are `ort.Tensor`s: the binding was handed onnxruntime-common's Tensor class. */
   run(feeds: Record<string, ort.Tensor>, fetches: Record<string, null>, options: ort.InferenceSession.RunOptions): Record<string, ort.OnnxValue>;
   dispose(): void;
   readonly outputMetadata: readonly { name: string }[];
-}
-interface NativeBinding {
-  binding: { InferenceSession: new () => NativeSession };
-  initOrt(): void;
-}
-
-let cached: NativeBinding | null | undefined;
-
-/** onnxruntime-node's native binding, or null when this version of the package lays it out differently. */
-function nativeBinding(): NativeBinding | null {
-  if (cached !== undefined) return cached;
-  try {
-    const loaded = createRequire(import.meta.url)('onnxruntime-node/dist/binding.js') as Partial<NativeBinding>;
-    const usable = typeof loaded.initOrt === 'function' && typeof loaded.binding?.InferenceSession === 'function';
-    cached = usable ? (loaded as NativeBinding) : null;
-  } catch {
-    cached = null;
-  }
-  return cached;
 }
 
 /**
@@ -38,18 +19,18 @@ function nativeBinding(): NativeBinding | null {
  * while ORT computes, and unlike it never yields to the event loop between calls.
  *
  * Returns `undefined` when the installed onnxruntime-node does not expose its binding as expected
- * (the caller then uses the public session). The binding is an internal of onnxruntime-node:
- * tested against the version this package depends on.
+ * (the caller then uses the public session). The binding is an internal of onnxruntime-node, loaded
+ * by tensor-core's one loader (`loadOrtBinding`, shared with the ORT training kernels): tested
+ * against the version this package depends on.
  *
  * @example
  * const session = directSession(bytes, OnnxModel.sessionOptions({ intraOpNumThreads: 1 }));
  * const out = await (session ?? inThreadSession(await ort.InferenceSession.create(bytes))).run({ input: x });
  */
 export function directSession(bytes: Uint8Array, options: ort.InferenceSession.SessionOptions): SessionRunner | undefined {
-  const native = nativeBinding();
+  const native = loadOrtBinding();
   if (!native) return undefined;
-  native.initOrt();
-  const session = new native.binding.InferenceSession();
+  const session = new native.InferenceSession() as unknown as NativeSession;
   session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, options);
   const fetchNames = (names: readonly string[]): Record<string, null> => Object.fromEntries(names.map((name) => [name, null] as const));
   const allOutputs = fetchNames(session.outputMetadata.map((m) => m.name));

@@ -53,6 +53,8 @@ export {
 export { kernelUsage, resetKernelUsage, ortSessionStats, releaseOrtSessions, type KernelUsage } from './wasm-kernels/ort/runtime.js';
 export type { SessionCacheStats } from './wasm-kernels/ort/sessions.js';
 export { ORT_THREADS_ENV } from './wasm-kernels/ort/native.js';
-export { FusedAdamOptimizer } from './wasm-kernels/fused-adam.js';
+export { loadOrtBinding, ortLoadFailure, setOrtModuleLoader, type OrtBinding, type OrtModuleLoader, type OrtNativeSession, type OrtTensorConstructor } from './ort-loader.js';
+export { FusedAdamOptimizer, FusedAdamWOptimizer } from './wasm-kernels/fused-adam.js';
+export { FusedMomentumOptimizer } from './wasm-kernels/fused-momentum.js';
 export * from './data/index.js';
 export { evaluate, type EvaluateOptions, type EvaluateReport, type EvaluateEvent, type EvaluateResult } from './data/evaluate.js';

@@ -506,7 +506,7 @@ describe('train', () => {
       ['early stopping without validation', { earlyStopping: { monitor: 'val_loss', patience: 1 } }, /^earlyStopping: monitors val_loss but no validation/],
       ['resume without dir', { resume: true }, /^resume: needs checkpointDir/],
       ['bad learning rate', { optimizer: { name: 'sgd', learningRate: 0 } }, /^optimizer.learningRate/],
-      ['unknown optimizer', { optimizer: { name: 'lion', learningRate: 0.1 } }, /unknown optimizer 'lion'; known: adam, sgd, momentum, rmsprop/],
+      ['unknown optimizer', { optimizer: { name: 'lion', learningRate: 0.1 } }, /unknown optimizer 'lion'; known: adam, adamw, sgd, momentum, rmsprop/],
     ];
     for (const [label, patch, message] of cases) {
       it(label, async () => {

@@ -27,10 +27,18 @@ export interface LossArgs {
 /** A training loss: a scalar to minimise, built from tfjs ops so it can be differentiated. */
 export type LossFn = (args: LossArgs) => tf.Scalar;
 
-/** An optimizer by name; `momentum` uses momentum 0.9. */
+/**
+ * An optimizer by name: `adam`, `adamw` (decoupled weight decay, as PyTorch's `AdamW`), `sgd`,
+ * `momentum` (SGD with momentum) or `rmsprop`. Adam, AdamW and momentum update all variables in one
+ * kernel call per step on the wasm backend.
+ */
 export interface OptimizerConfig {
-  name: 'adam' | 'sgd' | 'momentum' | 'rmsprop';
+  name: 'adam' | 'adamw' | 'sgd' | 'momentum' | 'rmsprop';
   learningRate: number;
+  /** `adamw` only: the decoupled weight decay; default 0.01 (PyTorch's). */
+  weightDecay?: number;
+  /** `momentum` only: the momentum; default 0.9. */
+  momentum?: number;
 }
 
 /** Stop when a validation metric stops improving (Keras' EarlyStopping). */

@@ -1,24 +1,86 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { type ChannelOp, simdKernels } from './simd.js';
 import { heapF32, type KernelFunc, sizeOf, type WasmBackendLike } from './wasm-backend.js';
 
 /*
  * Arithmetic between an activation [..., c] and a per-channel vector ([c] or [1, ..., 1, c]): bias adds
  * of tfjs-layers' Conv2D and most of BatchNormalization's forward and backward pass. The stock wasm
  * kernels send every broadcast through generic index arithmetic (~8 ns per element here); this is one
- * pass over the heap.
+ * pass over the heap: 128-bit SIMD (`simd.ts`) when the channel count is a multiple of 4, else a
+ * JavaScript loop.
  */
 
-type Op = (x: number, y: number) => number;
+const SIMD_OPS: Record<string, ChannelOp> = { [tf.Add]: 'add', [tf.Sub]: 'sub', [tf.Multiply]: 'mul', [tf.RealDiv]: 'div' };
 
-const OPS: Record<string, Op> = {
-  [tf.Add]: (x, y) => x + y,
-  [tf.Sub]: (x, y) => x - y,
-  [tf.Multiply]: (x, y) => x * y,
-  [tf.RealDiv]: (x, y) => x / y,
+/**
+ * `y = x op v` (activation first) or `y = v op x` (vector first), `v` repeating every `c` elements.
+ * One function literal per op and order: a shared loop calling `op` through a closure turned
+ * megamorphic once Add, Sub, Multiply and RealDiv all ran (measured in a ResNet step: ~22 ns per
+ * element instead of ~2).
+ */
+type Loop = (x: Float32Array, v: Float32Array, y: Float32Array, c: number) => void;
+
+const LOOPS: Record<string, readonly [activationFirst: Loop, vectorFirst: Loop]> = {
+  [tf.Add]: [
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = x[i]! + v[j]!;
+        if (++j === c) j = 0;
+      }
+    },
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = v[j]! + x[i]!;
+        if (++j === c) j = 0;
+      }
+    },
+  ],
+  [tf.Sub]: [
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = x[i]! - v[j]!;
+        if (++j === c) j = 0;
+      }
+    },
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = v[j]! - x[i]!;
+        if (++j === c) j = 0;
+      }
+    },
+  ],
+  [tf.Multiply]: [
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = x[i]! * v[j]!;
+        if (++j === c) j = 0;
+      }
+    },
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = v[j]! * x[i]!;
+        if (++j === c) j = 0;
+      }
+    },
+  ],
+  [tf.RealDiv]: [
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = x[i]! / v[j]!;
+        if (++j === c) j = 0;
+      }
+    },
+    (x, v, y, c) => {
+      for (let i = 0, j = 0; i < x.length; i++) {
+        y[i] = v[j]! / x[i]!;
+        if (++j === c) j = 0;
+      }
+    },
+  ],
 };
 
 /** Kernels with a per-channel fast path. */
-export const CHANNEL_BINARY_KERNELS = Object.keys(OPS);
+export const CHANNEL_BINARY_KERNELS = Object.keys(LOOPS);
 
 /** `channels` when `small` is a per-channel vector of `big` (same or lower rank), else 0. */
 function perChannel(big: readonly number[], small: readonly number[]): number {
@@ -29,8 +91,9 @@ function perChannel(big: readonly number[], small: readonly number[]): number {
 
 /** Binary kernel `name` with the per-channel fast path; `original` for every other case. */
 export function makeChannelBinary(name: string, original: KernelFunc): KernelFunc {
-  const op = OPS[name];
-  if (!op) throw new Error(`no per-channel fast path for '${name}'`);
+  const loops = LOOPS[name];
+  const simdOp = SIMD_OPS[name];
+  if (!loops || !simdOp) throw new Error(`no per-channel fast path for '${name}'`);
   return (args) => {
     const backend = args.backend as WasmBackendLike;
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
@@ -44,12 +107,9 @@ export function makeChannelBinary(name: string, original: KernelFunc): KernelFun
     const x = heapF32(backend, big);
     const v = heapF32(backend, aBig ? b : a);
     const y = heapF32(backend, out);
-    const n = x.length;
-    if (aBig) {
-      for (let i = 0; i < n; i += c) for (let j = 0; j < c; j++) y[i + j] = op(x[i + j]!, v[j]!);
-    } else {
-      for (let i = 0; i < n; i += c) for (let j = 0; j < c; j++) y[i + j] = op(v[j]!, x[i + j]!);
-    }
+    const simd = c % 4 === 0 ? simdKernels(backend) : null;
+    if (simd) simd.channel(simdOp, !aBig, x.byteOffset, v.byteOffset, y.byteOffset, x.length, c);
+    else loops[aBig ? 0 : 1](x, v, y, c);
     return out;
   };
 }

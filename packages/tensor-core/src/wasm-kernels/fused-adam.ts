@@ -1,14 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { heapF32, type KernelFunc, WASM, type WasmBackendLike } from './wasm-backend.js';
+import { fusedTargets, runFusedUpdate, type VariableGradients, zeroSlot } from './fused-update.js';
+import { type AdamConstants, simdKernels } from './simd.js';
+import { heapF32, type KernelFunc, type WasmBackendLike } from './wasm-backend.js';
 
 /*
  * tfjs' Adam updates every variable with a chain of ~12 small kernels (mul, add, square, div, sqrt, ...),
  * each a full pass over the variable and a new buffer: for an MLP 784-512-512-10 on wasm about as much
  * time as the matrix products once those run in ORT. This kernel updates all variables and both moments
- * in one call and one pass over the wasm heap.
+ * in one call and one pass over the wasm heap (128-bit SIMD, `simd.ts`); with a weight decay it is AdamW.
  */
 
-/** Name of the fused Adam update kernel (registered for the wasm backend only). */
+/** Name of the fused Adam/AdamW update kernel (registered for the wasm backend only). */
 export const FUSED_ADAM = 'ShrinkrayFusedAdam';
 
 interface FusedAdamAttrs {
@@ -17,17 +19,20 @@ interface FusedAdamAttrs {
   beta1: number;
   beta2: number;
   epsilon: number;
+  /** Decoupled weight decay (AdamW); 0 for Adam. */
+  weightDecay: number;
 }
 
 /**
  * Inputs `accBeta1`, `accBeta2` (scalars: β^t before this step) and, per variable i, `v{i}`, `g{i}`,
  * `m{i}`, `s{i}` (value, gradient, first and second moment). Outputs the new value, first and second
- * moment of every variable, in that order.
+ * moment of every variable, in that order. The value is first multiplied by `1 - learningRate *
+ * weightDecay` (AdamW, as PyTorch's `AdamW`), then takes the Adam step.
  */
 export const fusedAdamKernel: KernelFunc = (args) => {
   const backend = args.backend as WasmBackendLike;
   const inputs = args.inputs as Record<string, tf.TensorInfo>;
-  const { count, learningRate, beta1, beta2, epsilon } = args.attrs as unknown as FusedAdamAttrs;
+  const { count, learningRate, beta1, beta2, epsilon, weightDecay } = args.attrs as unknown as FusedAdamAttrs;
   const outputs: tf.TensorInfo[] = [];
   for (let i = 0; i < count; i++) {
     const shape = inputs[`v${i}`]!.shape;
@@ -36,10 +41,8 @@ export const fusedAdamKernel: KernelFunc = (args) => {
   // Views after the last allocation (growing the heap detaches earlier ones).
   const correction1 = 1 - heapF32(backend, inputs['accBeta1']!)[0]!;
   const correction2 = 1 - heapF32(backend, inputs['accBeta2']!)[0]!;
-  const b1 = 1 - beta1;
-  const b2 = 1 - beta2;
-  const rate = learningRate / correction1;
-  const inverse2 = 1 / correction2;
+  const k: AdamConstants = { beta1, beta2, rate: learningRate / correction1, inverse2: 1 / correction2, epsilon, decay: 1 - learningRate * (weightDecay ?? 0) };
+  const simd = simdKernels(backend);
   for (let i = 0; i < count; i++) {
     const value = heapF32(backend, inputs[`v${i}`]!);
     const grad = heapF32(backend, inputs[`g${i}`]!);
@@ -48,17 +51,40 @@ export const fusedAdamKernel: KernelFunc = (args) => {
     const outValue = heapF32(backend, outputs[3 * i]!);
     const outM = heapF32(backend, outputs[3 * i + 1]!);
     const outS = heapF32(backend, outputs[3 * i + 2]!);
-    for (let j = 0; j < value.length; j++) {
-      const g = grad[j]!;
-      const mj = beta1 * m[j]! + b1 * g;
-      const sj = beta2 * s[j]! + b2 * g * g;
-      outM[j] = mj;
-      outS[j] = sj;
-      outValue[j] = value[j]! - (rate * mj) / (Math.sqrt(sj * inverse2) + epsilon);
+    // 128-bit SIMD over the first multiple of 4 elements, JavaScript for the rest (or all, without SIMD).
+    const lanes = simd ? value.length - (value.length % 4) : 0;
+    if (simd && lanes > 0) {
+      simd.adam({ value: value.byteOffset, grad: grad.byteOffset, m: m.byteOffset, s: s.byteOffset, outValue: outValue.byteOffset, outM: outM.byteOffset, outS: outS.byteOffset }, lanes, k);
     }
+    adamPass(value, grad, m, s, outValue, outM, outS, k, lanes);
   }
   return outputs;
 };
+
+/** One variable's Adam(W) update from element `from` on: a single pass reading value, gradient and moments, writing all three. */
+function adamPass(
+  value: Float32Array,
+  grad: Float32Array,
+  m: Float32Array,
+  s: Float32Array,
+  outValue: Float32Array,
+  outM: Float32Array,
+  outS: Float32Array,
+  k: AdamConstants,
+  from: number,
+): void {
+  const { beta1, beta2, rate, inverse2, epsilon, decay } = k;
+  const b1 = 1 - beta1;
+  const b2 = 1 - beta2;
+  for (let j = from; j < value.length; j++) {
+    const g = grad[j]!;
+    const mj = beta1 * m[j]! + b1 * g;
+    const sj = beta2 * s[j]! + b2 * g * g;
+    outM[j] = mj;
+    outS[j] = sj;
+    outValue[j] = value[j]! * decay - (rate * mj) / (Math.sqrt(sj * inverse2) + epsilon);
+  }
+}
 
 /** The private state of tfjs' AdamOptimizer that the fused update reads and writes. */
 interface AdamState {
@@ -83,45 +109,87 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     super(learningRate, beta1, beta2, epsilon);
   }
 
-  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
-    const named: { name: string; tensor: tf.Tensor | undefined }[] = Array.isArray(variableGradients)
-      ? variableGradients.map((v: { name: string; tensor: tf.Tensor }) => ({ name: v.name, tensor: v.tensor }))
-      : Object.keys(variableGradients).map((name) => ({ name, tensor: (variableGradients as Record<string, tf.Tensor | undefined>)[name] }));
-    const usable =
-      tf.getBackend() === WASM &&
-      tf.getKernel(FUSED_ADAM, WASM) !== undefined &&
-      named.every(({ name, tensor }) => tensor !== undefined && tensor.dtype === 'float32' && tf.engine().registeredVariables[name]?.dtype === 'float32');
-    if (!usable) {
+  /** Decoupled weight decay per step (0: Adam). */
+  protected get decoupledWeightDecay(): number {
+    return 0;
+  }
+
+  override applyGradients(variableGradients: VariableGradients): void {
+    const targets = fusedTargets(variableGradients, FUSED_ADAM);
+    if (!targets) {
+      this.decayWeights(variableGradients);
       super.applyGradients(variableGradients);
       return;
     }
     const state = this as unknown as AdamState;
     const inputs: tf.NamedTensorMap = { accBeta1: state.accBeta1, accBeta2: state.accBeta2 };
-    const slots: { value: tf.Variable; m: tf.Variable; s: tf.Variable }[] = [];
-    named.forEach(({ name, tensor }, i) => {
-      const value = tf.engine().registeredVariables[name]!;
+    const outputs: tf.Variable[] = [];
+    targets.forEach(({ name, value, gradient }, i) => {
       // Slots are created as tfjs' Adam creates them (same names, so getWeights/setWeights match).
-      state.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-      state.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-      const m = state.accumulatedFirstMoment[i]!.variable;
-      const s = state.accumulatedSecondMoment[i]!.variable;
-      inputs[`v${i}`] = value;
-      inputs[`g${i}`] = tensor!;
-      inputs[`m${i}`] = m;
-      inputs[`s${i}`] = s;
-      slots.push({ value, m, s });
+      state.accumulatedFirstMoment[i] ??= zeroSlot(value, `${name}/m`);
+      state.accumulatedSecondMoment[i] ??= zeroSlot(value, `${name}/v`);
+      const m = state.accumulatedFirstMoment[i].variable;
+      const s = state.accumulatedSecondMoment[i].variable;
+      Object.assign(inputs, { [`v${i}`]: value, [`g${i}`]: gradient, [`m${i}`]: m, [`s${i}`]: s });
+      outputs.push(value, m, s);
     });
-    const attrs = { count: slots.length, learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+    const attrs = { count: targets.length, learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.decoupledWeightDecay };
+    runFusedUpdate(FUSED_ADAM, inputs, attrs, outputs);
     tf.tidy(() => {
-      const out = tf.engine().runKernel(FUSED_ADAM, inputs, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
-      slots.forEach(({ value, m, s }, i) => {
-        value.assign(out[3 * i]!);
-        m.assign(out[3 * i + 1]!);
-        s.assign(out[3 * i + 2]!);
-      });
       state.accBeta1.assign(tf.mul(state.accBeta1, this.beta1));
       state.accBeta2.assign(tf.mul(state.accBeta2, this.beta2));
     });
     this.incrementIterations();
+  }
+
+  /** The unfused path's decoupled decay (AdamW): `v *= 1 - learningRate * weightDecay` before Adam's step. */
+  private decayWeights(variableGradients: VariableGradients): void {
+    const decay = this.decoupledWeightDecay;
+    if (decay === 0) return;
+    const names = Array.isArray(variableGradients) ? variableGradients.map((v: { name: string }) => v.name) : Object.keys(variableGradients);
+    tf.tidy(() => {
+      for (const name of names) {
+        const value = tf.engine().registeredVariables[name];
+        if (value) value.assign(tf.mul(value, 1 - this.learningRate * decay));
+      }
+    });
+  }
+}
+
+/**
+ * AdamW (Loshchilov & Hutter; PyTorch's `torch.optim.AdamW`): Adam with the weight decay applied to
+ * the weights directly, `v ← v·(1 − lr·weightDecay)`, before the Adam step, instead of through the
+ * gradient. One {@link FUSED_ADAM} kernel call per step on the wasm backend; tfjs ops elsewhere.
+ * Slots and checkpoints as tfjs' Adam; `getClassName()` is `AdamW`.
+ *
+ * @example
+ * const optimizer = new FusedAdamWOptimizer(1e-3, 0.01);
+ */
+export class FusedAdamWOptimizer extends FusedAdamOptimizer {
+  /** @nocollapse */
+  static override get className(): string {
+    return 'AdamW';
+  }
+
+  /**
+   * @param learningRate step size.
+   * @param weightDecay decoupled weight decay (PyTorch's default 0.01).
+   */
+  constructor(
+    learningRate = 0.001,
+    readonly weightDecay = 0.01,
+    beta1 = 0.9,
+    beta2 = 0.999,
+    epsilon?: number,
+  ) {
+    super(learningRate, beta1, beta2, epsilon);
+  }
+
+  protected override get decoupledWeightDecay(): number {
+    return this.weightDecay;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), weightDecay: this.weightDecay };
   }
 }

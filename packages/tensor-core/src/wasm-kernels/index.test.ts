@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { applyWasmTrainingKernels, ORT_KERNELS_ENV, removeWasmTrainingKernels, WASM_KERNELS_ENV, wasmTrainingKernels } from './index.js';
 import { tf, useWasm } from './kit.test.shared.js';
 
-const WASM_ONLY = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'Transpose', 'Identity', 'Add', 'Sub', 'Multiply', 'RealDiv'];
+const WASM_ONLY = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean', 'Transpose', 'Identity', 'Add', 'Sub', 'Multiply', 'RealDiv', 'ShrinkrayReluGrad', 'ShrinkrayBatchNormGrad', 'Tile', 'FusedBatchNorm'];
 const IN_ORT = [
   'BatchMatMul',
   '_FusedMatMul',
@@ -18,8 +18,8 @@ const IN_ORT = [
   'Tile',
   'Mean',
 ];
-// onnxruntime-node is a dev dependency: the ORT kernels (and the fused Adam update that comes with them) are in use in these tests.
-const PATCHED = [...new Set([...WASM_ONLY, ...IN_ORT, 'ShrinkrayFusedAdam'])];
+// onnxruntime-node is a dev dependency: the ORT kernels (and the fused optimizer updates that come with them) are in use in these tests.
+const PATCHED = [...new Set([...WASM_ONLY, ...IN_ORT, 'ShrinkrayFusedAdam', 'ShrinkrayFusedMomentum'])];
 
 describe('applyWasmTrainingKernels / removeWasmTrainingKernels', () => {
   afterEach(async () => {

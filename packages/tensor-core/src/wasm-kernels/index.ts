@@ -11,16 +11,24 @@
  * - `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput`: missing in
  *   tfjs-backend-wasm 4.22 (DepthwiseConv2D training threw); direct loops.
  * - `MaxPoolGrad`: argmax once per window + scatter, instead of re-scanning windows per input pixel.
- * - `Sum` over leading axes (bias gradients): summed in place instead of after a full transpose.
+ * - `Sum`/`Mean` over leading axes (bias gradients, BatchNormalization statistics): summed in place
+ *   (128-bit SIMD, `simd.ts`) instead of after a full transpose.
  * - `Transpose`: (batched) 2-D permutations as a cache-blocked copy (stock: 5-50 ns per element).
  * - `Identity`: shares its input's data (reference counted) instead of copying it.
- * - `Add`/`Sub`/`Multiply`/`RealDiv` of an activation and a per-channel vector: one pass, no index arithmetic.
+ * - `Add`/`Sub`/`Multiply`/`RealDiv` of an activation and a per-channel vector: one SIMD pass, no index arithmetic.
+ * - `Tile` of a per-channel vector over leading axes: a repeated copy.
+ * - ReLU's gradient: one kernel (`ShrinkrayReluGrad`, one SIMD pass) instead of Step, Cast and Multiply.
+ * - FusedBatchNorm with per-channel statistics: two SIMD passes (`y = x·a + b`) instead of a scalar loop.
+ * - FusedBatchNorm's gradient with per-channel statistics: one kernel (`ShrinkrayBatchNormGrad`, three
+ *   SIMD passes) instead of ~20.
  *
  * When the optional peer `onnxruntime-node` loads, the heavy kernels (matrix products, convolutions and
  * their gradients) and the memory-bound ones of BatchNormalization gradients (Tile, Sum, Mean) run
  * in ONNX Runtime instead, above sizes where that is measured to pay off
- * (see `ort/`), and `FusedAdamOptimizer` updates all variables in one kernel call
- * (`ShrinkrayFusedAdam`); `SHRINKRAY_ORT_KERNELS=off` keeps all of that off.
+ * (see `ort/`). `FusedAdamOptimizer`, `FusedAdamWOptimizer` and `FusedMomentumOptimizer` update all
+ * variables in one kernel call (`ShrinkrayFusedAdam`, `ShrinkrayFusedMomentum`; no ORT involved, so
+ * also without onnxruntime-node); `SHRINKRAY_ORT_KERNELS=off` keeps the ORT kernels and the fused
+ * optimizer updates off (the wasm-side fixes above stay).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CHANNEL_BINARY_KERNELS, makeChannelBinary } from './broadcast.js';
@@ -28,13 +36,18 @@ import { batchMatMulKernel, makeConv2DBackpropFilter, makeConv2DBackpropInput } 
 import { makeDepthwiseBackpropFilter, makeDepthwiseBackpropInput } from './depthwise-backprop.js';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
 import { FUSED_ADAM, fusedAdamKernel } from './fused-adam.js';
+import { FUSED_MOMENTUM, fusedMomentumKernel } from './fused-momentum.js';
 import { makeIdentity } from './identity.js';
 import { ortConvKernels } from './ort/conv.js';
-import { ortElementwiseKernels } from './ort/elementwise.js';
+import { ORT_ELEMENTWISE_MIN, ortElementwiseKernels } from './ort/elementwise.js';
 import { ortBatchMatMul, ortFusedMatMul } from './ort/matmul.js';
 import { loadOrt, ortUnavailableReason } from './ort/native.js';
 import { makeMaxPoolGrad } from './pooling.js';
-import { makeSum } from './reduce.js';
+import { makeLeadingReduce, makeSum } from './reduce.js';
+import { makeBatchNorm } from './batch-norm.js';
+import { BATCH_NORM_GRAD, batchNormGradKernel, makeBatchNormGradient } from './batch-norm-grad.js';
+import { makeReluGradient, RELU_GRAD, reluGradKernel } from './relu-grad.js';
+import { makeTile } from './tile.js';
 import { makeTranspose } from './transpose.js';
 import { type KernelFunc, WASM } from './wasm-backend.js';
 
@@ -60,6 +73,8 @@ export interface WasmKernelPatchState {
 
 /** Original configs (undefined: the kernel did not exist) of the kernels patched, for removal. */
 let originals: Map<string, tf.KernelConfig | undefined> | undefined;
+/** tfjs' gradients replaced (ReLU, FusedBatchNorm) while the kernels are applied. */
+let originalGradients: tf.GradConfig[] = [];
 let applied: WasmKernelPatchState | undefined;
 
 function envOff(name: string): boolean {
@@ -127,14 +142,33 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   replace(tf.DepthwiseConv2dNativeBackpropFilter, () => conv(tf.DepthwiseConv2dNativeBackpropFilter, makeDepthwiseBackpropFilter()), saved);
   replace(tf.DepthwiseConv2dNativeBackpropInput, () => conv(tf.DepthwiseConv2dNativeBackpropInput, makeDepthwiseBackpropInput()), saved);
   replace(tf.MaxPoolGrad, (o) => makeMaxPoolGrad(required(tf.MaxPoolGrad, o)), saved);
-  replace(tf.Sum, (o) => viaOrt(tf.Sum, ortElementwiseKernels[tf.Sum]!, makeSum(required(tf.Sum, o))), saved);
+  // Leading-axes Sum/Mean (bias gradients, batch statistics): SIMD column sums on wasm; the rest in ORT above its threshold.
+  const reduceAbove = ort ? ORT_ELEMENTWISE_MIN : undefined;
+  replace(tf.Sum, (o) => makeSum(viaOrt(tf.Sum, ortElementwiseKernels[tf.Sum]!, required(tf.Sum, o)), reduceAbove), saved);
+  replace(tf.Mean, (o) => makeLeadingReduce('Mean', viaOrt(tf.Mean, ortElementwiseKernels[tf.Mean]!, required(tf.Mean, o)), reduceAbove), saved);
   replace(tf.Transpose, (o) => makeTranspose(required(tf.Transpose, o)), saved);
   replace(tf.Identity, (o) => makeIdentity(required(tf.Identity, o)), saved);
   for (const name of CHANNEL_BINARY_KERNELS) replace(name, (o) => makeChannelBinary(name, required(name, o)), saved);
-  if (ort) {
-    // Part of the native-speed set (with the ORT kernels): SHRINKRAY_ORT_KERNELS=off then measures the previous wasm path.
+  // Tile of per-channel vectors (BatchNormalization gradients) as a repeated copy; other tilings in ORT above its threshold.
+  replace(tf.Tile, (o) => makeTile(viaOrt(tf.Tile, ortElementwiseKernels[tf.Tile]!, required(tf.Tile, o))), saved);
+  replace(RELU_GRAD, () => reluGradKernel, saved);
+  replace(tf.FusedBatchNorm, (o) => makeBatchNorm(required(tf.FusedBatchNorm, o)), saved);
+  replace(BATCH_NORM_GRAD, () => batchNormGradKernel, saved);
+  originalGradients = [];
+  for (const [name, make] of [
+    [tf.Relu, makeReluGradient],
+    [tf.FusedBatchNorm, makeBatchNormGradient],
+  ] as const) {
+    const gradient = tf.getGradient(name);
+    if (!gradient) continue;
+    originalGradients.push(gradient);
+    tf.registerGradient(make(gradient));
+  }
+  if (!envOff(ORT_KERNELS_ENV)) {
+    // Part of the native-speed set (SHRINKRAY_ORT_KERNELS=off then measures the previous wasm path), but
+    // no ORT involved: they stay when onnxruntime-node is absent.
     replace(FUSED_ADAM, () => fusedAdamKernel, saved);
-    for (const name of [tf.Tile, tf.Mean]) replace(name, (o) => viaOrt(name, ortElementwiseKernels[name]!, required(name, o)), saved);
+    replace(FUSED_MOMENTUM, () => fusedMomentumKernel, saved);
   }
   originals = saved;
   applied = {
@@ -153,6 +187,8 @@ export function removeWasmTrainingKernels(): void {
     tf.unregisterKernel(name, WASM);
     if (original !== undefined) tf.registerKernel(original);
   }
+  for (const gradient of originalGradients) tf.registerGradient(gradient);
+  originalGradients = [];
   originals = undefined;
   applied = undefined;
 }

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConvGeometry } from './conv2d-backprop.js';
+import { simdKernels } from './simd.js';
 import { heapF32, type KernelFunc, type WasmBackendLike } from './wasm-backend.js';
 
 /*
  * The stock wasm MaxPoolGrad walks, for every input pixel, every window that could contain it and
  * recomputes each window's maximum (~25 ns per element here). This one computes each window's argmax
- * once and scatters dy into it: same result (first maximum in row-major window order, as tfjs-cpu).
+ * once and scatters dy into it: same result (first maximum in row-major window order, as tfjs-cpu);
+ * 2x2 windows with stride 2 and a channel count that is a multiple of 4 as one SIMD pass (`simd.ts`).
  */
 
 /** A pooling window's geometry: a convolution's without dilation, with one channel count. */
@@ -110,6 +112,13 @@ export function makeMaxPoolGrad(original: KernelFunc): KernelFunc {
     const dx = backend.makeOutput([...input.shape], 'float32');
     const dxData = heapF32(backend, dx);
     dxData.fill(0);
+    const simd = simdKernels(backend);
+    const twoByTwo = info.effectiveFilterHeight === 2 && info.effectiveFilterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2;
+    if (simd && twoByTwo && info.padInfo.top === 0 && info.padInfo.left === 0 && info.inChannels % 4 === 0 && info.outHeight * 2 <= info.inHeight && info.outWidth * 2 <= info.inWidth) {
+      const g = { batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, outH: info.outHeight, outW: info.outWidth, c: info.inChannels };
+      simd.maxPoolGrad2x2(heapF32(backend, input).byteOffset, heapF32(backend, dy).byteOffset, dxData.byteOffset, g);
+      return dx;
+    }
     maxPoolBackprop(heapF32(backend, input), heapF32(backend, dy), dxData, {
       batch: info.batchSize,
       inH: info.inHeight,

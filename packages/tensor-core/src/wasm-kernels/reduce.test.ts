@@ -22,8 +22,12 @@ function referenceSum(d: { shape: number[]; values: Float32Array }, axes: number
   return out;
 }
 
-describe('Sum (patched for leading axes)', () => {
+describe('Sum and Mean (patched for leading axes)', () => {
   const cases: { shape: number[]; axis: number | number[]; keepDims?: boolean }[] = [
+    // Kept width a multiple of 4: SIMD column sums, over several 256-row blocks (the last one partial).
+    { shape: [40, 9, 8, 16], axis: [0, 1, 2], keepDims: true },
+    { shape: [100, 8, 8, 12], axis: [0, 1, 2] },
+    { shape: [300, 4], axis: 0 },
     { shape: [16, 7, 7, 5], axis: [0, 1, 2] },
     { shape: [16, 7, 7, 5], axis: [0, 1, 2], keepDims: true },
     { shape: [33, 10], axis: 0 },
@@ -33,19 +37,25 @@ describe('Sum (patched for leading axes)', () => {
     { shape: [4, 6, 3], axis: [0, 2] },
     { shape: [4, 6, 3], axis: [0, 1, 2] },
   ];
+  for (const [kind, reduce] of [
+    ['sum', tf.sum],
+    ['mean', tf.mean],
+  ] as const) {
   for (const c of cases) {
-    it(`shape ${JSON.stringify(c.shape)}, axis ${JSON.stringify(c.axis)}${c.keepDims ? ', keepDims' : ''}: equals float64 reference and stock, no leaks`, () => {
+    it(`${kind}, shape ${JSON.stringify(c.shape)}, axis ${JSON.stringify(c.axis)}${c.keepDims ? ', keepDims' : ''}: equals float64 reference and stock, no leaks`, () => {
       const d = randomData(c.shape, 71);
-      const op = () => tf.sum(tensorOf(d), c.axis, c.keepDims ?? false);
+      const op = () => reduce(tensorOf(d), c.axis, c.keepDims ?? false);
       const got = patched(op);
       const rank = c.shape.length;
       const axes = (Array.isArray(c.axis) ? c.axis : [c.axis]).map((a) => (a < 0 ? a + rank : a));
-      expectClose(got, referenceSum(d, axes), 1e-5);
+      const count = kind === 'mean' ? axes.reduce((n, a) => n * c.shape[a]!, 1) : 1;
+      expectClose(got, referenceSum(d, axes).map((v) => v / count), 1e-5);
       expectClose(got, withStockKernels(op));
       const shape = tf.tidy(() => op().shape);
       const expected = c.keepDims ? c.shape.map((s, i) => (axes.includes(i) ? 1 : s)) : c.shape.filter((_, i) => !axes.includes(i));
       expect(shape).toEqual(expected);
     });
+  }
   }
 
   it('int32 input stays on the stock kernel and is exact', () => {

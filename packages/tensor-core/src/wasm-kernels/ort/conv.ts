@@ -27,6 +27,21 @@ import { allFloat, type BoundInput, countCall, ortRuntime, runOnHeap } from './r
  */
 export const ORT_CONV_MIN_MACS = 1 << 18;
 
+/**
+ * Forward convolutions and input gradients (not depthwise) with fewer input or output channels than this
+ * stay on wasm, whose XNNPACK convolution (single-threaded, NHWC, no transposes) measured as fast or
+ * faster there on the shared 2-core machine (batch 128, 3x3, ORT vs wasm ms: forward 8→8 at 28x28
+ * 7.6 vs 4.9, 16→16 16.5 vs 16.0, 32→32 at 14x14 11.5 vs 14.7, 64→64 at 7x7 11.0 vs 15.1; input
+ * gradient 16→16 29.5 vs 18.3, 32→32 16.1 vs 15.4, 64→64 14.6 vs 23.7). Filter gradients stay in ORT
+ * at every channel count (2-2.7x faster there).
+ */
+export const ORT_CONV_MIN_CHANNELS = 32;
+
+/** True when a forward or input-gradient convolution is too narrow for ORT (see {@link ORT_CONV_MIN_CHANNELS}); never when the wasm kernel is missing (`minMacs` 0). */
+function narrow(info: Info, depthwise: boolean, minMacs: number): boolean {
+  return !depthwise && minMacs > 0 && Math.min(info.inChannels, info.outChannels) < ORT_CONV_MIN_CHANNELS;
+}
+
 type Info = tf.backend_util.Conv2DInfo;
 
 interface ConvAttrs {
@@ -105,7 +120,7 @@ function forward(args: Parameters<KernelFunc>[0], kernel: string, depthwise: boo
   const dilations = attrs.dilations ?? 1;
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs.strides, dilations, attrs.pad, attrs.dimRoundingMode, depthwise);
   const perOutput = info.filterHeight * info.filterWidth * (depthwise ? 1 : info.inChannels);
-  if (!usable(info, attrs) || macs(info, perOutput) < minMacs) return undefined;
+  if (!usable(info, attrs) || macs(info, perOutput) < minMacs || narrow(info, depthwise, minMacs)) return undefined;
   const e: Epilogue = {
     ...(inputs.bias != null ? { bias: inputs.bias } : {}),
     ...(inputs.preluActivationWeights != null ? { prelu: inputs.preluActivationWeights } : {}),
@@ -133,7 +148,7 @@ function backpropInput(args: Parameters<KernelFunc>[0], kernel: string, depthwis
   if (!rt || dy.shape.length !== 4 || filter.shape.length !== 4 || !allFloat(dy, filter)) return undefined;
   const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, depthwise);
   const perOutput = info.filterHeight * info.filterWidth * (depthwise ? 1 : info.inChannels);
-  if (!usable(info, attrs) || macs(info, perOutput) < minMacs) return undefined;
+  if (!usable(info, attrs) || macs(info, perOutput) < minMacs || narrow(info, depthwise, minMacs)) return undefined;
   const p = info.padInfo;
   const extentH = info.strideHeight * (info.outHeight - 1) + info.dilationHeight * (info.filterHeight - 1) + 1 - p.top - p.bottom;
   const extentW = info.strideWidth * (info.outWidth - 1) + info.dilationWidth * (info.filterWidth - 1) + 1 - p.left - p.right;

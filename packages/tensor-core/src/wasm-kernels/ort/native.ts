@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { loadOrtBinding, ortLoadFailure } from '../../ort-loader.js';
 
 /*
  * onnxruntime-node's native binding, loaded lazily and called synchronously. tfjs kernels are
@@ -35,21 +35,10 @@ export interface OrtRuntime {
   readonly threads: number;
 }
 
-interface BindingModule {
-  binding: { InferenceSession: new () => NativeSession };
-  initOrt(): void;
-}
-
-type TensorCtor = new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensorLike;
-
-// A variable specifier keeps TypeScript and bundlers from resolving the optional peer at build time.
-const ortPackage: string = 'onnxruntime-node';
-
 /** Environment variable: intra-op threads of the ORT kernel sessions (default: all cores). */
 export const ORT_THREADS_ENV = 'SHRINKRAY_ORT_THREADS';
 
 let cached: OrtRuntime | null | undefined;
-let failure: string | undefined;
 
 function threadCount(): number {
   const configured = Number(process.env[ORT_THREADS_ENV]);
@@ -58,48 +47,40 @@ function threadCount(): number {
 
 /**
  * The ONNX Runtime the kernels use, or null when onnxruntime-node is not installed or its binding is
- * not laid out as expected (see {@link ortUnavailableReason}). Loaded once.
+ * not laid out as expected (see {@link ortUnavailableReason}). Loaded once, through tensor-core's one
+ * onnxruntime-node loader (`loadOrtBinding`).
  */
 export function loadOrt(): OrtRuntime | null {
   if (cached !== undefined) return cached;
-  try {
-    const require = createRequire(import.meta.url);
-    const binding = require(`${ortPackage}/dist/binding.js`) as Partial<BindingModule>;
-    const pkg = require(ortPackage) as { Tensor?: TensorCtor; env?: { versions?: { node?: string } } };
-    const version = (require(`${ortPackage}/package.json`) as { version?: string }).version ?? 'unknown';
-    if (typeof binding.initOrt !== 'function' || typeof binding.binding?.InferenceSession !== 'function' || typeof pkg.Tensor !== 'function') {
-      throw new Error(`${ortPackage} ${version} does not expose its native binding as expected`);
-    }
-    const { initOrt, binding: native } = binding as BindingModule;
-    const Tensor = pkg.Tensor;
-    const threads = threadCount();
-    const options = {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      // Idle ORT threads must not spin: between ORT kernels the wasm backend computes on this core.
-      extra: { 'session.intra_op.allow_spinning': '0' },
-    };
-    initOrt();
-    cached = {
-      createSession(model) {
-        const session = new native.InferenceSession();
-        session.loadModel(model.buffer, model.byteOffset, model.byteLength, options);
-        return session;
-      },
-      tensor: (data, dims) => new Tensor('float32', data, dims),
-      version,
-      threads,
-    };
-  } catch (error) {
-    failure = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  const binding = loadOrtBinding();
+  if (!binding) {
     cached = null;
+    return cached;
   }
+  const { InferenceSession, Tensor } = binding;
+  const threads = threadCount();
+  const options = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    // Idle ORT threads must not spin: between ORT kernels the wasm backend computes on this core.
+    extra: { 'session.intra_op.allow_spinning': '0' },
+  };
+  cached = {
+    createSession(model) {
+      const session = new InferenceSession();
+      session.loadModel(model.buffer, model.byteOffset, model.byteLength, options);
+      return session as NativeSession;
+    },
+    tensor: (data, dims) => new Tensor('float32', data, dims),
+    version: binding.version,
+    threads,
+  };
   return cached;
 }
 
 /** Why {@link loadOrt} returned null (undefined when it did not, or was not called). */
 export function ortUnavailableReason(): string | undefined {
-  return failure;
+  return cached === null ? ortLoadFailure() : undefined;
 }

@@ -79,8 +79,13 @@ describe('tfjs-layers training with ORT kernels equals the cpu backend', () => {
   for (const name of Object.keys(builders)) {
     it(`${name}: ${STEPS} Adam steps, batch ${BATCH}: losses and weights match, heavy kernels ran in ORT`, { timeout: 120_000 }, async () => {
       await tf.setBackend('cpu');
+      // Seeded initial weights (the layers' initialisers are not): a failure reproduces. Scaled like the
+      // initialisers; BatchNormalization's moving variances stay positive.
       const probe = builders[name]!.build();
-      const initial = probe.getWeights().map((w) => Float32Array.from(w.dataSync()));
+      const initial = probe.weights.map((w, i) => {
+        const values = randomData(w.shape as number[], 300 + i).values.map((v) => v * 0.3);
+        return w.name.includes('moving_variance') ? values.map((v) => Math.abs(v) + 0.5) : values;
+      });
       probe.dispose();
       const reference = train(name, initial);
       await useWasm();
@@ -91,8 +96,7 @@ describe('tfjs-layers training with ORT kernels equals the cpu backend', () => {
       expect(ortCalls).toBeGreaterThan(0);
       if (name !== 'mlp') expect(usage[tf.Conv2DBackpropFilter]?.ort ?? 0).toBeGreaterThan(0);
       expect(relativeError(got.losses, reference.losses)).toBeLessThan(1e-4);
-      // Three Adam steps amplify float32 rounding differences a little (Adam normalises small gradients).
-      for (const [i, w] of got.weights.entries()) expect(relativeError(w, reference.weights[i]!)).toBeLessThan(1e-3);
+      for (const [i, w] of got.weights.entries()) expect(relativeError(w, reference.weights[i]!)).toBeLessThan(1e-4);
     });
   }
 });

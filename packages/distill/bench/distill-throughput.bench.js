@@ -1,0 +1,14 @@
+// `pnpm bench distill-throughput`: distillation's student training throughput with the ORT training
+// kernels (issue 16) on and off, same settings, side by side in one run (alternating child processes).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { envInt } from '../../../tooling/bench/lib/env.js';
+import { ortOnOffBenchmark } from '../../../tooling/bench/lib/ort-ab.js';
+
+export default ortOnOffBenchmark({
+  name: 'distill-throughput',
+  description: 'distillation training samples/s (distill bench students, wasm backend): ORT kernels off (before) vs on (after), side by side',
+  title: 'Distillation training throughput, ORT kernels off vs on (wasm backend)',
+  worker: path.join(path.dirname(fileURLToPath(import.meta.url)), 'throughput-worker.js'),
+  args: (quick) => [`--rows=${quick ? 2048 : envInt('SHRINKRAY_BENCH_THROUGHPUT_ROWS', 6144)}`],
+});
