@@ -62,7 +62,7 @@ describe('shrinkray distill', () => {
 
   it('uses a tfjs teacher with --labelled (few labels + a transfer set) and prints a human report', () => {
     const out = path.join(dir, 'out-transfer');
-    const run = shrinkray(['distill', '--teacher', teacherJson, '--student', 'mlp:16', '--data', 'mnist', '--labelled', '500', '--epochs', '1', '-o', out]);
+    const run = shrinkray(['distill', '--teacher', teacherJson, '--student', 'mlp:16', '--data', 'mnist', '--labelled', '500', '--epochs', '1', '--optimizer', 'adamw', '--weight-decay', '0.05', '-o', out]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/data {7}mnist: 500 labelled \+ 7500 unlabelled training rows, 2000 test rows/);
     expect(run.stdout).toMatch(/samples\/s on (wasm|cpu|tensorflow)/);
@@ -74,6 +74,8 @@ describe('shrinkray distill', () => {
       [['--alpha', '1.5'], /^shrinkray: error: --alpha 1\.5: expected a number in \[0, 1\]\n$/, 2],
       [['--temperature', '0'], /^shrinkray: error: --temperature 0: expected a number > 0\n$/, 2],
       [['--loss', 'nope'], /^shrinkray: error: unknown distillation loss "nope"; registered: hinton, additive, hint\n$/, 1],
+      [['--optimizer', 'lbfgs'], /^shrinkray: error: --optimizer lbfgs: expected one of adam, adamw, sgd, momentum, rmsprop\n$/, 2],
+      [['--weight-decay', '0.1'], /^shrinkray: error: --weight-decay applies to --optimizer adamw only \(got --optimizer adam\)\n$/, 2],
       [['--student', 'mlp:0'], /^shrinkray: error: student spec 'mlp:0': hidden sizes must be positive integers, found '0'\n$/, 1],
     ];
     for (const [extra, message, code] of cases) {

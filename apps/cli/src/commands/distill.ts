@@ -11,12 +11,13 @@ import {
   saveStudent,
   type TeacherSource,
 } from '@shrinkray/distill';
-import { type EpochMetrics, loadTfjsModel, type Model, type OptimizerConfig, TfjsModel, type tfl } from '@shrinkray/tensor-core';
+import { type EpochMetrics, loadTfjsModel, type Model, TfjsModel, type tfl } from '@shrinkray/tensor-core';
 import type { Command } from 'commander';
 import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '../data-options.js';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { logdirFor, logdirOption } from '../logdir.js';
 import { openModel } from '../models.js';
+import { OPTIMIZER_NAMES, optimizerFromOptions } from '../optimizer-option.js';
 import { createProgress, type Progress } from '../progress.js';
 import { addTextOptions, isTextJob, runTextDistill, type TextDistillCliOptions } from './text.js';
 
@@ -118,7 +119,8 @@ export function registerDistill(program: Command, io: () => Io, globals: () => G
     .option('--epochs <n>', 'training epochs', '5')
     .option('--batch-size <n>', 'rows per optimizer step', '128')
     .option('--learning-rate <lr>', 'optimizer learning rate', '0.001')
-    .option('--optimizer <name>', 'adam | sgd | momentum | rmsprop', 'adam')
+    .option('--optimizer <name>', OPTIMIZER_NAMES.join(' | '), 'adam')
+    .option('--weight-decay <w>', 'adamw: decoupled weight decay (default 0.01)')
     .option('--baseline', 'also train the same student alone (same seed, epochs, optimizer, batch) for comparison')
     .option('--labelled <n>', 'keep labels for only N training rows (class-balanced, --seed); the rest is an unlabelled transfer set')
     .option('--early-stopping <patience>', 'stop when validation loss has not improved for N epochs (validation carved from the training split)')
@@ -140,10 +142,7 @@ export function registerDistill(program: Command, io: () => Io, globals: () => G
       if (alpha !== undefined && lambda !== undefined) throw new UsageError('--alpha and --lambda exclude each other (--alpha for hinton, --lambda for additive)');
       const epochs = positiveInt(options.epochs, '--epochs');
       const batchSize = positiveInt(options.batchSize, '--batch-size');
-      const learningRate = number(options.learningRate, '--learning-rate', (v) => v > 0, 'a number > 0');
-      const optimizerNames = ['adam', 'sgd', 'momentum', 'rmsprop'];
-      if (!optimizerNames.includes(options.optimizer)) throw new UsageError(`--optimizer ${options.optimizer}: expected one of ${optimizerNames.join(', ')}`);
-      const optimizer = { name: options.optimizer, learningRate } as OptimizerConfig;
+      const optimizer = optimizerFromOptions(options);
       const labelledRows = options.labelled === undefined ? undefined : positiveInt(options.labelled, '--labelled');
       const patience = options.earlyStopping === undefined ? undefined : number(options.earlyStopping, '--early-stopping', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
       const fraction = number(options.validationFraction, '--validation-fraction', (v) => v > 0 && v < 1, 'a number in (0, 1)');

@@ -5,9 +5,10 @@ import type { Command } from 'commander';
 import { isTextCsvHeader, openData, type OpenDataOptions, readCsvHeader, type TextDatasetSplits, TextTokenizer } from '@shrinkray/datasets';
 import { buildTextStudent, countParams, distill, openTextTeacher, parseTextStudentSpec, saveStudent, type TextTeacher, textTeacherLogits } from '@shrinkray/distill';
 import { OnnxTextModel } from '@shrinkray/onnx-io';
-import { accuracy, evaluate, initBackend, loadTfjsModel, type Model, type OptimizerConfig, TfjsModel } from '@shrinkray/tensor-core';
+import { accuracy, evaluate, initBackend, loadTfjsModel, type Model, TfjsModel } from '@shrinkray/tensor-core';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { logdirFor } from '../logdir.js';
+import { optimizerFromOptions } from '../optimizer-option.js';
 import { createProgress } from '../progress.js';
 
 /** The text options `eval` and `distill` accept (added by {@link addTextOptions}). */
@@ -183,6 +184,7 @@ export interface TextDistillCliOptions extends TextCliOptions {
   batchSize: string;
   learningRate: string;
   optimizer: string;
+  weightDecay?: string;
   baseline?: boolean;
   labelled?: string;
   earlyStopping?: string;
@@ -228,9 +230,7 @@ export async function runTextDistill(out: Io, globals: GlobalOptions, options: T
   };
   const epochs = int(options.epochs, '--epochs');
   const batchSize = int(options.batchSize, '--batch-size');
-  const learningRate = Number(options.learningRate);
-  if (!(learningRate > 0)) throw new UsageError(`--learning-rate ${options.learningRate}: expected a number > 0`);
-  const optimizer = { name: options.optimizer, learningRate } as OptimizerConfig;
+  const optimizer = optimizerFromOptions(options);
   await initBackend();
   const maxLength = maxLengthOf(options);
   const teacher = await openTextTeacher(options.teacher[0]!, maxLength !== undefined ? { maxLength } : {});
