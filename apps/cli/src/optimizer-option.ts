@@ -24,6 +24,6 @@ export function optimizerFromOptions(options: OptimizerCliOptions): OptimizerCon
   if (options.weightDecay === undefined) return { name, learningRate };
   if (name !== 'adamw') throw new UsageError(`--weight-decay applies to --optimizer adamw only (got --optimizer ${name})`);
   const weightDecay = Number(options.weightDecay);
-  if (!(weightDecay >= 0) || !Number.isFinite(weightDecay)) throw new UsageError(`--weight-decay ${options.weightDecay}: expected a number >= 0`);
+  if (!(weightDecay >= 0 && weightDecay < 1)) throw new UsageError(`--weight-decay ${options.weightDecay}: expected a number in [0, 1)`);
   return { name, learningRate, weightDecay };
 }

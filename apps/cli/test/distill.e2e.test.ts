@@ -75,6 +75,7 @@ describe('shrinkray distill', () => {
       [['--temperature', '0'], /^shrinkray: error: --temperature 0: expected a number > 0\n$/, 2],
       [['--loss', 'nope'], /^shrinkray: error: unknown distillation loss "nope"; registered: hinton, additive, hint\n$/, 1],
       [['--optimizer', 'lbfgs'], /^shrinkray: error: --optimizer lbfgs: expected one of adam, adamw, sgd, momentum, rmsprop\n$/, 2],
+      [['--optimizer', 'adamw', '--weight-decay', '1.5'], /^shrinkray: error: --weight-decay 1\.5: expected a number in \[0, 1\)\n$/, 2],
       [['--weight-decay', '0.1'], /^shrinkray: error: --weight-decay applies to --optimizer adamw only \(got --optimizer adam\)\n$/, 2],
       [['--student', 'mlp:0'], /^shrinkray: error: student spec 'mlp:0': hidden sizes must be positive integers, found '0'\n$/, 1],
     ];

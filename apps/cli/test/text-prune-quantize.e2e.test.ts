@@ -94,4 +94,10 @@ describe('shrinkray quantize on text models', () => {
     expect(evalAccuracy(`hf:${out}`)).toBeCloseTo(r.after.accuracy, 6);
     expect(evalAccuracy(`hf:${f('teacher')}`)).toBeCloseTo(r.before.accuracy, 6);
   }, 120_000);
+
+  it('refuses -o naming the hf: folder itself (it would replace the float model), before any work', () => {
+    const run = shrinkray(['quantize', `hf:${f('teacher')}`, '--data', data, '-o', f('teacher')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/is the model folder itself/);
+  });
 });

@@ -221,7 +221,14 @@ export async function serveEnsemble(ensemble: Ensemble, options: ServeOptions): 
     };
   }
   if (options.mode !== 'sessions') throw new EnsembleServingError(String(options.mode), 'unknown mode; expected sessions or fused');
-  const sessions = await Promise.all(ensemble.members.map(async (m) => open(await memberToOnnx(m, options.exportMember), m.name, outputKindOf(m))));
+  // One at a time, so that a member failing to open leaves no session of the others behind.
+  const sessions: Awaited<ReturnType<typeof open>>[] = [];
+  try {
+    for (const m of ensemble.members) sessions.push(await open(await memberToOnnx(m, options.exportMember), m.name, outputKindOf(m)));
+  } catch (error) {
+    await Promise.all(sessions.map((s) => s.dispose()));
+    throw error;
+  }
   return {
     mode: 'sessions',
     inputShape,

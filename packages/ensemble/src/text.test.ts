@@ -8,6 +8,7 @@ import { DataType, encodeOnnx, exportTfjs, loadOnnx, OnnxTextModel } from '@shri
 import { initBackend, type Model, stratifiedSplit, type Tensor, TfjsModel, train } from '@shrinkray/tensor-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensemble } from './driver.js';
+import { mergeTextMembers } from './onnx/merge-text.js';
 import { MemberMismatchError } from './errors/member-mismatch-error.js';
 import { EnsembleServingError } from './errors/serving-error.js';
 import { serveEnsemble } from './serve.js';
@@ -140,6 +141,15 @@ describe('fused graph of text students only', () => {
     expect(maxDiff).toBeLessThan(1e-5);
     expect(report.fused!.maxAbsDiff).toBeLessThan(1e-5);
   }, 60_000);
+});
+
+describe('mergeTextMembers', () => {
+  it('refuses members fixing different sequence lengths, naming the member', async () => {
+    const short = buildTextStudent('text-bag:4', { sequenceLength: 16, vocabSize: teacher.tokenizer.vocabSize, padId: teacher.tokenizer.padId, numClasses: 8, seed: 5 });
+    const graphs = [await exportTfjs((members[0] as TfjsModel).layersModel), await exportTfjs(short)];
+    expect(() => mergeTextMembers(graphs)).toThrow(/member 1 input 'input_ids' has 16 tokens per row, an earlier member 32/);
+    short.dispose();
+  });
 });
 
 describe('members with different tokenizers, each reading its own ids (memberData)', () => {

@@ -79,9 +79,9 @@ export async function measureThroughput(
   options: ThroughputOptions = {},
 ): Promise<Map<string, Map<number, number>>> {
   const sessions: (OnnxModel | OnnxTextModel)[] = [];
-  for (const m of models) sessions.push(await openScoringModel(m.bytes, { name: m.name, lowLatency: true, ...(options.padId !== undefined ? { padId: options.padId } : {}) }));
   const best = new Map<string, Map<number, number>>(models.map((m) => [m.name, new Map()] as const));
   try {
+    for (const m of models) sessions.push(await openScoringModel(m.bytes, { name: m.name, lowLatency: true, ...(options.padId !== undefined ? { padId: options.padId } : {}) }));
     const rng = new Rng(0);
     for (const batch of options.batchSizes ?? [1, 64]) {
       const inputs = sessions.map((s): Record<string, ort.Tensor> => {

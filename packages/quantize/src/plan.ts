@@ -83,15 +83,6 @@ function weightAxis(node: NodeProto, rank: number, perChannel: boolean): number 
 }
 
 /**
- * Decides, for every node of a float graph, whether static QDQ quantization covers it, following how
- * ONNX Runtime fuses QDQ groups into int8 kernels: Conv/Gemm/MatMul quantize their activation inputs,
- * weights (int8, symmetric) and output; their bias becomes int32; Add, average pooling and Concat get
- * int8 inputs and output; MaxPool/Reshape/Flatten/Transpose/... reuse their input's range; a Relu (or a
- * Clip from <= 0) right after a quantized node is folded into that node's output range. Graph outputs
- * stay float32. A Gather from a constant 2-D float table (an embedding) stores the table in int8 and
- * dequantizes the looked-up rows (unless `gather: false`).
- */
-/**
  * Tensors computed from constants and integer graph inputs alone, without any weight: attention-mask
  * biases (`(1 - mask) · -10000`), position ids, LayerNorm's epsilon. Quantizing an Add with one of
  * them would give the sum the mask's range (a -10000 bias leaves attention scores one int8 step).
@@ -110,6 +101,15 @@ function inputOnlyTensors(model: ModelProto, index: GraphIndex): Set<string> {
   return out;
 }
 
+/**
+ * Decides, for every node of a float graph, whether static QDQ quantization covers it, following how
+ * ONNX Runtime fuses QDQ groups into int8 kernels: Conv/Gemm/MatMul quantize their activation inputs,
+ * weights (int8, symmetric) and output; their bias becomes int32; Add, average pooling and Concat get
+ * int8 inputs and output; MaxPool/Reshape/Flatten/Transpose/... reuse their input's range; a Relu (or a
+ * Clip from <= 0) right after a quantized node is folded into that node's output range. Graph outputs
+ * stay float32. A Gather from a constant 2-D float table (an embedding) stores the table in int8 and
+ * dequantizes the looked-up rows (unless `gather: false`).
+ */
 export function planStatic(model: ModelProto, options: PlanOptions): StaticPlan {
   const graph = model.graph;
   const index = new GraphIndex(graph);

@@ -61,7 +61,7 @@ export interface QuantizeOptions {
   sensitivity?: boolean | number;
   /** Measure accuracy before/after on the evaluation data (default true when data is given). */
   evaluate?: boolean;
-  /** Measure ORT throughput before/after at these batch sizes (default [1, 64]; `false` skips it). */
+  /** Measure ORT throughput before/after at these batch sizes (default [1, 64]; `false` skips it). A text classifier is timed on token ids from `data`, so without `data` it is not timed (`throughput: null`). */
   throughput?: false | readonly number[];
   /** Read ORT's optimised graph of the result to report fused int8 kernels (default true). */
   fused?: boolean;
@@ -237,9 +237,12 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     accuracy = { before: await score(originalBytes, 'before'), after: await score(bytes, 'after') };
   }
   let throughput: ThroughputRow[] | null = null;
-  if (options.throughput !== false) {
+  const timingData = evaluation ?? calibrationData;
+  // A text classifier is timed on real token ids; without data there are none, so it is not timed.
+  const timeable = !isTextGraph(float) || timingData !== undefined;
+  if (options.throughput !== false && timeable) {
     options.onEvent?.({ type: 'throughput' });
-    const examples = (evaluation ?? calibrationData) && isTextGraph(float) ? await exampleRows((evaluation ?? calibrationData)!, 64) : undefined;
+    const examples = timingData && isTextGraph(float) ? await exampleRows(timingData, 64) : undefined;
     throughput = await compareThroughput(originalBytes, bytes, { batchSizes: options.throughput ?? [1, 64], padId, ...(examples ? { examples } : {}), signal: options.signal });
   }
   const fused = options.fused === false ? null : await fusedGraph(bytes, file);

@@ -74,6 +74,14 @@ describe('static int8 of text models calibrated on token ids', () => {
     expect(checkOnnx([bytes])).toMatch(/^ok/);
   }, 120_000);
 
+  it('without data a text model is quantized dynamically and not timed (no token ids to time it on)', async () => {
+    const { bytes, report } = await quantize({ model: f('teacher/onnx/model.onnx'), mode: 'dynamic', fused: false });
+    expect(report.throughput).toBeNull();
+    expect(report.accuracy).toBeNull();
+    expect(report.quantized.filter((q) => q.opType === 'Gather').length).toBe(3);
+    expect(checkOnnx([bytes])).toMatch(/^ok/);
+  }, 120_000);
+
   it('embedding tables: the int8 lookup is the numpy-quantized table (per-column symmetric scales) exactly; --gather off keeps them float', async () => {
     const onnx = await student(true);
     const { bytes, report } = await quantize({ model: onnx, data: studentData, mode: 'static', exclude: ['Gemm'], evaluate: false, throughput: false, fused: false });

@@ -76,9 +76,9 @@ export function ortLoadFailure(): string | undefined {
 }
 
 /**
- * Replaces how onnxruntime-node's modules are loaded (no argument: the real `require`) and forgets the
- * previous result. A test seam, e.g. to simulate onnxruntime-node being absent; call it before anything
- * loads ORT.
+ * Replaces how onnxruntime-node's modules are loaded (no argument: the real `require`) and forgets this
+ * module's previous result. A test seam, e.g. to simulate onnxruntime-node being absent: call it before
+ * anything loads ORT, in a fresh process (the ORT training kernels keep the runtime they first got).
  */
 export function setOrtModuleLoader(moduleLoader?: OrtModuleLoader): void {
   loader = moduleLoader ?? defaultLoader;

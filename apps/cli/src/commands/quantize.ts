@@ -128,6 +128,10 @@ export function registerQuantize(program: Command, io: () => Io, globals: () => 
       if (!folder && !existsSync(modelArg)) throw new UsageError(`${modelArg}: no such file`);
       if (!folder && !modelArg.toLowerCase().endsWith('.onnx')) throw new UsageError(`${modelArg}: expected an .onnx file (export a tfjs model with shrinkray export first)`);
       const folderOutput = folder && !options.output.toLowerCase().endsWith('.onnx');
+      const sourceDir = modelArg.startsWith('hf:') ? modelArg.slice('hf:'.length) : modelArg;
+      if (folderOutput && path.resolve(options.output) === path.resolve(sourceDir)) {
+        throw new UsageError(`-o ${options.output}: is the model folder itself; write the quantized copy to another folder`);
+      }
       if (options.mode !== undefined && !['static', 'dynamic', 'fp16'].includes(options.mode)) throw new UsageError(`--mode ${options.mode}: expected static, dynamic or fp16`);
       if (options.perChannel && options.perTensor) throw new UsageError('--per-channel and --per-tensor exclude each other');
       const samples = Number(options.calibrationSamples);

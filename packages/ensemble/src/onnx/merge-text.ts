@@ -41,7 +41,13 @@ const CAST_TO = { int32: DataType.INT32, int64: DataType.INT64 } as const;
 export function mergeTextMembers(models: readonly ModelProto[], options: MergeTextOptions = {}): { model: ModelProto; inputs: FusedTextInput[] } {
   const perMember = models.map(memberInputs);
   let length: number | null = null;
-  for (const inputs of perMember) for (const i of inputs) if (i.length !== null) length ??= i.length;
+  for (const [k, inputs] of perMember.entries()) {
+    for (const i of inputs) {
+      if (i.length === null) continue;
+      if (length !== null && i.length !== length) throw new EnsembleServingError('fused', `member ${k} input '${i.name}' has ${i.length} tokens per row, an earlier member ${length}`);
+      length = i.length;
+    }
+  }
   const inputs: FusedTextInput[] = TEXT_INPUT_ORDER.filter((name) => perMember.some((m) => m.some((i) => i.name === name))).map((name) => ({
     name,
     type: options.tokenIds ?? (perMember.some((m) => m.some((i) => i.name === name && i.type === 'int64')) ? 'int64' : 'int32'),

@@ -115,6 +115,15 @@ describe('FusedAdamWOptimizer', () => {
     optimizer.dispose();
   });
 
+  it('rebuilds from its config with every hyper-parameter in place', () => {
+    const original = new FusedAdamWOptimizer(lr, decay, 0.8, 0.95, 1e-6);
+    const rebuilt = FusedAdamWOptimizer.fromConfig(FusedAdamWOptimizer, original.getConfig()) as FusedAdamWOptimizer;
+    expect(rebuilt).toBeInstanceOf(FusedAdamWOptimizer);
+    expect(rebuilt.getConfig()).toEqual({ learningRate: lr, beta1: 0.8, beta2: 0.95, epsilon: 1e-6, weightDecay: decay });
+    original.dispose();
+    rebuilt.dispose();
+  });
+
   it('runs the fused kernel once per step and leaks nothing', () => {
     expect(callsAndLeaks(() => new FusedAdamWOptimizer(0.01, 0.1), 'ShrinkrayFusedAdam')).toBe(20);
   });

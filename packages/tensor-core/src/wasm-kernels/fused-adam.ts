@@ -192,4 +192,10 @@ export class FusedAdamWOptimizer extends FusedAdamOptimizer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), weightDecay: this.weightDecay };
   }
+
+  /** Rebuilds from {@link getConfig}; tfjs' Adam passes its constructor's four arguments, which here start at `weightDecay`. */
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+    const { learningRate, weightDecay, beta1, beta2, epsilon } = config as Record<string, number>;
+    return new (cls as unknown as typeof FusedAdamWOptimizer)(learningRate, weightDecay, beta1, beta2, epsilon) as unknown as T;
+  }
 }
