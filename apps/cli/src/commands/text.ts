@@ -11,7 +11,7 @@ import { logdirFor } from '../logdir.js';
 import { optimizerFromOptions } from '../optimizer-option.js';
 import { createProgress } from '../progress.js';
 
-/** The text options `eval` and `distill` accept (added by {@link addTextOptions}). */
+/** The text options `eval`, `distill`, `ensemble`, `prune` and `quantize` accept (added by {@link addTextOptions}). */
 export interface TextCliOptions {
   tokenizer?: string;
   textColumn?: string;
