@@ -139,6 +139,7 @@ describe('shrinkray prune', () => {
     [['--sparsity', '0.5', '--criterion', 'magic'], /unknown pruning criterion "magic"; registered: l1, l2, random, taylor/, 1],
     [['--sparsity', '0.999', '--structured', '--finetune-epochs', '0'], /layer hidden: sparsity 0\.999 would prune all 32 units/, 1],
     [['--sparsity', '0.5', '--exclude', 'nope'], /has no layer 'nope'/, 1],
+    [['--sparsity', '0.5', '--max-length', '16'], /--tokenizer and --max-length apply to text data/, 2],
   ])('bad input %j: one line on stderr, exit code, no output directory', (extra, message, code) => {
     const out = path.join(dir, `bad-${Math.random().toString(36).slice(2)}`);
     const run = shrinkray(['prune', modelJson, '--data', 'mnist', ...extra, '-o', out]);

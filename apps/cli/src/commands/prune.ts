@@ -9,7 +9,7 @@ import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { logdirFor, logdirOption } from '../logdir.js';
 import { checkModelPath } from '../models.js';
 import { createProgress, type Progress } from '../progress.js';
-import { addTextOptions, isTextJob, openStudentText, type TextCliOptions } from './text.js';
+import { addTextOptions, isTextJob, openStudentText, refuseTextOptions, type TextCliOptions } from './text.js';
 
 /** The `--json` result of `shrinkray prune` (CLI.md keys: `before.accuracy`, `after.accuracy`, `sparsity`, `params.before`, `params.after`, `files`). */
 export interface PruneCliResult {
@@ -182,7 +182,9 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
         }
         const inputShape = new TfjsModel(model).inputShape;
         // Text students read token ids made by their tokenizer (--tokenizer, else the one beside the model).
-        const text = (await isTextJob(undefined, options.data, options)) ? await openStudentText(await modelFileOf(modelPath), options.data, options, { sequenceLength: typeof inputShape[1] === 'number' ? inputShape[1] : null, seed }) : undefined;
+        const textJob = await isTextJob(undefined, options.data, options);
+        if (!textJob) refuseTextOptions(options);
+        const text = textJob ? await openStudentText(await modelFileOf(modelPath), options.data, options, { sequenceLength: typeof inputShape[1] === 'number' ? inputShape[1] : null, seed }) : undefined;
         const data = text?.splits ?? (await openData(options.data, openDataOptions(options, { inputShape, seed })));
         const progress = createProgress(out);
         let lastOnnx: Uint8Array | undefined;

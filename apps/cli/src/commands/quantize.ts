@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '../data-options.js';
 import { emit, type GlobalOptions, type Io, UsageError } from '../io.js';
 import { createProgress } from '../progress.js';
-import { addTextOptions, isTextJob, isTextModelFolder, openStudentText, openTeacherText, type TextCliOptions } from './text.js';
+import { addTextOptions, isTextJob, isTextModelFolder, openStudentText, openTeacherText, refuseTextOptions, type TextCliOptions } from './text.js';
 
 /**
  * The `--json` result of `shrinkray quantize` (CLI.md keys: `before.accuracy`, `after.accuracy`,
@@ -148,7 +148,9 @@ export function registerQuantize(program: Command, io: () => Io, globals: () => 
       const modelPath = teacher?.file ?? modelArg;
       const inputShape = await declaredInput(modelPath);
       // A text student (.onnx of token ids) with text data: its tokenizer (--tokenizer, else the one beside it).
-      const student = !teacher && options.data && (await isTextJob(undefined, options.data, options)) ? await openStudentText(modelPath, options.data, options, { sequenceLength: typeof inputShape?.[1] === 'number' ? inputShape[1] : null, seed }) : undefined;
+      const textStudent = !teacher && options.data !== undefined && (await isTextJob(undefined, options.data, options));
+      if (!teacher && !textStudent) refuseTextOptions(options);
+      const student = textStudent && options.data ? await openStudentText(modelPath, options.data, options, { sequenceLength: typeof inputShape?.[1] === 'number' ? inputShape[1] : null, seed }) : undefined;
       const tokenizer = teacher?.tokenizer ?? student?.tokenizer;
       const data = teacher?.splits ?? student?.splits ?? (options.data ? await openData(options.data, openDataOptions(options, { inputShape, seed })) : undefined);
       const progress = createProgress(out);

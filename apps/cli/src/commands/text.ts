@@ -21,6 +21,17 @@ export interface TextCliOptions {
 
 const TEXT_DATA = /^(jsonl|text-csv):/;
 
+/**
+ * Refuses `--tokenizer` / `--max-length` on a job that is not text (they would be ignored).
+ *
+ * @throws UsageError naming the options.
+ */
+export function refuseTextOptions(options: TextCliOptions): void {
+  if (options.tokenizer !== undefined || options.maxLength !== undefined) {
+    throw new UsageError('--tokenizer and --max-length apply to text data (jsonl:, text-csv:, csv: of texts) or text models');
+  }
+}
+
 /** Adds `--tokenizer`, `--text-column` and `--max-length` to a command (`--label-column` is a data option). */
 export function addTextOptions(command: Command): Command {
   return command
