@@ -96,7 +96,7 @@ describe('shrinkray prune', () => {
     expect(readFileSync(path.join(dir, 'rb2', 'weights.bin')).equals(readFileSync(path.join(dir, 'ra', 'weights.bin')))).toBe(true);
   });
 
-  it('structured by dependency groups on a residual CNN: --round-to, --ignore, --steps; --json macs and groups[]; inspect shows the MACs', async () => {
+  it('structured by dependency groups on a residual CNN: --round-to, --ignore, --steps, --recalibrate; --json macs and groups[]; inspect shows the MACs', async () => {
     const input = tfl.input({ shape: [28, 28, 1] });
     const conv = (x: tfl.SymbolicTensor, name: string, strides: number, activation: 'relu' | 'linear', seed: number) =>
       tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides, padding: 'same', activation, name, kernelInitializer: tfl.initializers.glorotUniform({ seed }) }).apply(x) as tfl.SymbolicTensor;
@@ -106,7 +106,7 @@ describe('shrinkray prune', () => {
     const out = tfl.layers.dense({ units: 10, name: 'logits' }).apply(pooled) as tfl.SymbolicTensor;
     const [residualJson] = await saveTfjsModel(tfl.model({ inputs: input, outputs: out }), path.join(dir, 'residual'));
     const outDir = path.join(dir, 'residual-pruned');
-    const run = shrinkray(['prune', residualJson!, '--data', 'mnist', '--sparsity', '0.5', '--structured', '--round-to', '4', '--ignore', 'b1a', '--steps', '2', '--finetune-epochs', '0', '--json', '-o', outDir]);
+    const run = shrinkray(['prune', residualJson!, '--data', 'mnist', '--sparsity', '0.5', '--structured', '--round-to', '4', '--ignore', 'b1a', '--steps', '2', '--recalibrate', '2', '--batch-size', '16', '--finetune-epochs', '0', '--json', '-o', outDir]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const r = JSON.parse(run.stdout) as PruneJson & { macs: { before: number; after: number }; steps: number; groups: { producers: string[]; status: string; channels: { before: number; after: number }; removed: number }[] };
@@ -115,6 +115,8 @@ describe('shrinkray prune', () => {
     expect(group('b1a')).toMatchObject({ status: 'ignored', channels: { before: 8, after: 8 } });
     expect(group('logits').status).toBe('blocked');
     expect(r.steps).toBe(2);
+    // every layer that lost input or output channels (b1a keeps its own 8 filters but reads 4 channels)
+    expect((r as unknown as { recalibration: { rows: number; layers: { layer: string }[] } }).recalibration).toMatchObject({ rows: 32, layers: [{ layer: 'stem' }, { layer: 'b1a' }, { layer: 'b1b' }, { layer: 'logits' }] });
     // by hand, 14×14 positions: stem 9·1·8, b1a and b1b 9·8·8, logits 8·10; after: the residual stream has 4 channels
     expect(r.macs.before).toBe(196 * (72 + 576 + 576) + 80);
     expect(r.macs.after).toBe(196 * (36 + 288 + 288) + 40);
@@ -140,6 +142,8 @@ describe('shrinkray prune', () => {
     [['--sparsity', '0.999', '--structured', '--finetune-epochs', '0'], /layer hidden: sparsity 0\.999 would prune all 32 units/, 1],
     [['--sparsity', '0.5', '--exclude', 'nope'], /has no layer 'nope'/, 1],
     [['--sparsity', '0.5', '--max-length', '16'], /--tokenizer and --max-length apply to text data/, 2],
+    [['--sparsity', '0.5', '--recalibrate', '4'], /--recalibrate need --structured/, 2],
+    [['--sparsity', '0.5', '--structured', '--recalibrate', '0'], /--recalibrate 0: expected a positive integer/, 2],
   ])('bad input %j: one line on stderr, exit code, no output directory', (extra, message, code) => {
     const out = path.join(dir, `bad-${Math.random().toString(36).slice(2)}`);
     const run = shrinkray(['prune', modelJson, '--data', 'mnist', ...extra, '-o', out]);

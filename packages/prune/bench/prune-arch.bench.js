@@ -26,6 +26,24 @@ const SEED = 7;
 const TARGET = 0.5;
 /** `PRUNE_ARCH_MODELS=resnet18` (comma-separated keys) runs a subset. */
 const ONLY = process.env.PRUNE_ARCH_MODELS?.split(',');
+/**
+ * `PRUNE_ARCH_CONTROL_FROM=path/to/prune-arch.json` skips the dense control fine-tuning (about 15 minutes
+ * per model) and takes its row from that earlier run's JSON (said so in the notes).
+ */
+const CONTROL_FROM = process.env.PRUNE_ARCH_CONTROL_FROM;
+/**
+ * `PRUNE_ARCH_PLAIN_FROM=path/to/prune-arch.json` also skips fine-tuning the plainly pruned model (no
+ * recalibration) and takes its accuracy after fine-tuning from that earlier run (said so in the notes).
+ */
+const PLAIN_FROM = process.env.PRUNE_ARCH_PLAIN_FROM;
+/** Training batches (of 64) that recalibration measures statistics on; `PRUNE_ARCH_RECAL_BATCHES`, default 16. */
+const RECAL_BATCHES = Number(process.env.PRUNE_ARCH_RECAL_BATCHES ?? 16);
+/**
+ * `PRUNE_ARCH_STEPS=2` (comma-separated counts k): also prune iteratively in k steps keeping 50%^(1/k) of
+ * every group's channels each, recalibrating and KD fine-tuning epochs/k epochs after each (the same
+ * total fine-tuning budget); k must divide the fine-tuning epochs. Default none.
+ */
+const ITERATIVE = (process.env.PRUNE_ARCH_STEPS ?? '').split(',').filter(Boolean).map(Number);
 const ALL_MODELS = [
   { key: 'resnet18', label: 'ResNet-18 (torchvision, 28x28)', speedTarget: 1.7 },
   { key: 'mobilenet_v2', label: 'MobileNetV2 (torchvision, 28x28)', speedTarget: 1.4 },
@@ -206,9 +224,48 @@ export default {
       // the structure only (no fine-tuning inside prune): the pruned model and the control then get the same fine-tuning
       const { model: pruned, report } = await prune({ model: dense, data, sparsity: TARGET, structured: true, criterion: 'l1', seed: SEED, exportOnnx: false });
       const oneShotAcc = report.accuracy.after;
-      const prunedRun = await fineTune(pruned, data.train, teacher, finetuneEpochs, log, 'pruned');
-      const prunedAcc = await modelAccuracy(pruned, data.test);
+      let prunedRun;
+      let prunedAcc;
+      if (PLAIN_FROM) {
+        const previous = JSON.parse(readFileSync(PLAIN_FROM, 'utf8'));
+        const row = previous.rows.find((r) => r.model === spec.label && r.variant === `pruned ${TARGET * 100}% per group + ${finetuneEpochs} ep KD`);
+        if (!row) throw new Error(`PRUNE_ARCH_PLAIN_FROM: ${PLAIN_FROM} has no plain pruned + fine-tuned row for ${spec.label}`);
+        prunedAcc = row.accuracy;
+        prunedRun = { samplesPerSecond: row.ftTrain };
+        notes.push(`${spec.label}: the plainly pruned model (no recalibration) was not fine-tuned again: its accuracy after ${finetuneEpochs} ep KD and its fine-tuning samples/s are taken from ${PLAIN_FROM} (run of ${previous.date}, same fixtures, pruning, rows, epochs and schedule); everything else in its row was measured in this run.`);
+      } else {
+        prunedRun = await fineTune(pruned, data.train, teacher, finetuneEpochs, log, 'pruned');
+        prunedAcc = await modelAccuracy(pruned, data.test);
+      }
       log(`${spec.label}: pruned (accuracy ${oneShotAcc.toFixed(4)} before fine-tuning) + fine-tuned in ${((performance.now() - start) / 1000).toFixed(0)} s, accuracy ${prunedAcc.toFixed(4)}`);
+      // the same one-shot prune, then recalibration (folded adaptive BN) before the same fine-tuning
+      const recalStart = performance.now();
+      const recalibrate = { batches: RECAL_BATCHES, batchSize: FINETUNE.batchSize };
+      const { model: recal, report: recalReport } = await prune({ model: dense, data, sparsity: TARGET, structured: true, criterion: 'l1', seed: SEED, exportOnnx: false, recalibrate });
+      const recalSeconds = (performance.now() - recalStart) / 1000;
+      const recalOneShot = recalReport.accuracy.after;
+      log(`${spec.label}: pruned + recalibrated (${recalReport.recalibration.layers.length} layers, ${recalReport.recalibration.rows} rows, ${recalSeconds.toFixed(0)} s) accuracy ${recalOneShot.toFixed(4)} before fine-tuning`);
+      const recalRun = await fineTune(recal, data.train, teacher, finetuneEpochs, log, 'pruned+recal');
+      const recalAcc = await modelAccuracy(recal, data.test);
+      log(`${spec.label}: pruned + recalibrated + fine-tuned, accuracy ${recalAcc.toFixed(4)}`);
+      const iterative = [];
+      for (const k of ITERATIVE) {
+        if (!Number.isInteger(k) || k < 2 || finetuneEpochs % k !== 0) throw new Error(`PRUNE_ARCH_STEPS: ${k} must be an integer >= 2 dividing the ${finetuneEpochs} fine-tuning epochs`);
+        let current = await cloneModel(dense);
+        const stepAcc = [];
+        let last;
+        for (let step = 1; step <= k; step++) {
+          const r = await prune({ model: current, data, sparsity: 1 - (1 - TARGET) ** (1 / k), structured: true, criterion: 'l1', seed: SEED + step, exportOnnx: false, recalibrate });
+          current.dispose();
+          current = r.model;
+          last = r.report;
+          await fineTune(current, data.train, teacher, finetuneEpochs / k, log, `${k} steps, step ${step}`);
+          stepAcc.push({ recalibrated: r.report.accuracy.after, fineTuned: await modelAccuracy(current, data.test) });
+          log(`${spec.label}: ${k} steps, step ${step}: recalibrated ${stepAcc.at(-1).recalibrated.toFixed(4)}, fine-tuned ${stepAcc.at(-1).fineTuned.toFixed(4)}`);
+        }
+        iterative.push({ k, stepAcc, macs: countMacs(current).total, params: last.params.storedAfter });
+        current.dispose();
+      }
       const groups = report.groups;
       metaOut.groups[spec.key] = { groups, unsupported: report.unsupported };
       const pruned_ = groups.filter((g) => g.status === 'pruned');
@@ -218,11 +275,22 @@ export default {
         `${spec.label}: ${groups.length} groups, ${pruned_.length} pruned (${coupled.length} residual groups joining ${coupled.map((g) => g.producers.length).join('+')} producers; channels ${pruned_.map((g) => `${g.channels.before}->${g.channels.after}`).join(', ')}), ${blocked.length} left unpruned (${blocked.map((g) => `${g.producers.join(',')}: ${g.blockers.map((b) => b.reason).join('; ')}`).join(' | ')}); unsupported layers: ${report.unsupported.length === 0 ? 'none' : report.unsupported.map((u) => `${u.layer} (${u.className})`).join(', ')}.`,
       );
       // control: the dense model fine-tuned alike (same rows, epochs, KD targets, schedule)
-      log(`${spec.label}: dense control, ${finetuneEpochs} epoch(s) on the same rows`);
-      const control = await cloneModel(dense);
-      const controlRun = await fineTune(control, data.train, teacher, finetuneEpochs, log, 'control');
-      const controlAcc = await modelAccuracy(control, data.test);
-      control.dispose();
+      let controlAcc;
+      let controlRun;
+      if (CONTROL_FROM) {
+        const previous = JSON.parse(readFileSync(CONTROL_FROM, 'utf8'));
+        const row = previous.rows.find((r) => r.model === spec.label && r.variant.includes('control'));
+        if (!row) throw new Error(`PRUNE_ARCH_CONTROL_FROM: ${CONTROL_FROM} has no control row for ${spec.label}`);
+        controlAcc = row.accuracy;
+        controlRun = { samplesPerSecond: row.ftTrain };
+        notes.push(`${spec.label}: the dense control row (dense fine-tuned alike) was not re-run: it is taken from ${CONTROL_FROM} (run of ${previous.date}, same fixtures, rows, epochs and schedule).`);
+      } else {
+        log(`${spec.label}: dense control, ${finetuneEpochs} epoch(s) on the same rows`);
+        const control = await cloneModel(dense);
+        controlRun = (await fineTune(control, data.train, teacher, finetuneEpochs, log, 'control'));
+        controlAcc = await modelAccuracy(control, data.test);
+        control.dispose();
+      }
       teacher.dispose?.();
       log(`${spec.label}: control accuracy ${controlAcc.toFixed(4)}`);
       const denseBytes = await toOnnxBytes(dense);
@@ -277,6 +345,23 @@ export default {
         torchTrain: ts.halved.samplesPerSecond,
         ortDiff: diff.toExponential(1),
       });
+      rows.push({ model: spec.label, variant: `pruned ${TARGET * 100}% + recalibrated (${RECAL_BATCHES}x${FINETUNE.batchSize} rows), before fine-tuning`, macs: recalReport.macs.after / 1e6, params: recalReport.params.storedAfter, accuracy: recalOneShot, delta: (recalOneShot - denseAcc) * 100 });
+      rows.push({ model: spec.label, variant: `pruned ${TARGET * 100}% + recalibrated + ${finetuneEpochs} ep KD`, macs: recalReport.macs.after / 1e6, macsX: recalReport.macs.before / recalReport.macs.after, params: recalReport.params.storedAfter, accuracy: recalAcc, delta: (recalAcc - denseAcc) * 100, ftTrain: recalRun.samplesPerSecond });
+      for (const it of iterative) {
+        it.stepAcc.forEach((a, i) => {
+          const last = i === it.stepAcc.length - 1;
+          rows.push({
+            model: spec.label,
+            variant: `${it.k} steps of ${((1 - (1 - TARGET) ** (1 / it.k)) * 100).toFixed(1)}% + recalibration + ${finetuneEpochs / it.k} ep KD each: after step ${i + 1}`,
+            ...(last ? { macs: it.macs / 1e6, macsX: denseMacs / it.macs, params: it.params } : {}),
+            accuracy: a.fineTuned,
+            delta: (a.fineTuned - denseAcc) * 100,
+            beforeFt: `${a.recalibrated.toFixed(4)} (${((a.recalibrated - denseAcc) * 100).toFixed(2)} pts)`,
+          });
+        });
+      }
+      notes.push(`Recalibration ${spec.label} (prune({ recalibrate: { batches: ${RECAL_BATCHES}, batchSize: ${FINETUNE.batchSize} } })): ${recalReport.recalibration.layers.length} touched Conv2D/DepthwiseConv2D/Dense layers rescaled/shifted so their pre-activation per-channel mean/std on ${recalReport.recalibration.rows} training rows match the dense model's, in ${recalSeconds.toFixed(0)} s (prune included); accuracy ${recalOneShot.toFixed(4)} before fine-tuning (plain prune ${oneShotAcc.toFixed(4)}), ${recalAcc.toFixed(4)} after the same ${finetuneEpochs} ep KD (${((recalAcc - denseAcc) * 100).toFixed(2)} pts vs dense, ${((recalAcc - controlAcc) * 100).toFixed(2)} pts vs the control) -> within 1 point of dense: ${recalAcc - denseAcc >= -0.01 ? 'met' : 'NOT met'}.${iterative.map((it) => ` ${it.k} steps: final ${it.stepAcc.at(-1).fineTuned.toFixed(4)} (${((it.stepAcc.at(-1).fineTuned - denseAcc) * 100).toFixed(2)} pts), MACs ${(denseMacs / it.macs).toFixed(2)}x fewer.`).join('')}`);
+      recal.dispose();
       if (profile) {
         const stepMs = profile.msPerStep[0];
         const kernelMs = profile.kernels.reduce((sum, k) => sum + k.msPerStep, 0);
@@ -316,6 +401,7 @@ export default {
         { key: 'rule', label: '(1-p)^2', digits: 3 },
         { key: 'accuracy', label: 'test acc', digits: 4 },
         { key: 'delta', label: 'Δ pts', digits: 2 },
+        { key: 'beforeFt', label: 'step: acc before its fine-tuning (Δ pts)' },
         { key: 'ortB1', label: 'ORT b1 samples/s', digits: 0 },
         { key: 'ortB64', label: 'ORT b64 samples/s', digits: 0 },
         { key: 'speedup', label: 'speed-up b1 / b64' },

@@ -6,10 +6,11 @@ import { onnxSize, toOnnxBytes } from './files.js';
 import { kernelGradients } from './gradients.js';
 import { groupImportance } from './group-importance.js';
 import { type GroupCandidate, keptChannels, selectGroupChannels } from './group-selection.js';
-import { removeGroupChannels } from './group-surgery.js';
+import { keptOutputChannels, removeGroupChannels } from './group-surgery.js';
 import { type Blocker, buildGroups, type DependencyGraph, type DependencyGroup } from './groups.js';
 import { compareMacs, countMacs } from './macs.js';
 import type { LayerReport, PruneOptions, PruneEvent, PruneReport, PruneResult } from './prune.js';
+import { calibrationBatches, type ChannelStatistics, channelStatistics, checkRecalibrateOptions, type RecalibrationReport, recalibrate, touchedLayers } from './recalibrate.js';
 import { countNonzeroParams, countParams } from './surgery.js';
 
 /** One dependency group in a report. */
@@ -118,6 +119,7 @@ export async function pruneByGroups(options: PruneOptions, ctx: GroupPruneContex
   const steps = options.steps ?? 1;
   if (!Number.isInteger(steps) || steps < 1) throw new ConfigError('steps', `must be a positive integer, got ${steps}`);
   if (steps > 1 && (options.finetune?.checkpointDir || options.finetune?.resume)) throw new ConfigError('steps', 'checkpoints and resume need steps = 1 (the model changes shape at every step)');
+  const recal = options.recalibrate === undefined ? undefined : checkRecalibrateOptions(options.recalibrate);
   const original = await cloneModel(options.model);
   const plan = planGroups(original, options);
   const originalChannels = new Map(plan.graph.groups.map((g) => [key(g), g.classes.length]));
@@ -138,6 +140,12 @@ export async function pruneByGroups(options: PruneOptions, ctx: GroupPruneContex
   const updates: PruneReport['updates'] = [];
   let totalSteps = 0;
   let resumedFromEpoch: number | null = null;
+  // recalibration: the calibration inputs and dense statistics are read once; `origin` maps each
+  // producer's current output channels to the dense model's across steps
+  const calibration = recal ? await calibrationBatches(options.data.train, recal, ctx.seed) : [];
+  const denseStatistics = new Map<string, ChannelStatistics>();
+  const origin = new Map<string, Int32Array>();
+  let recalibration: RecalibrationReport | undefined;
   for (let step = 1; step <= steps; step++) {
     const target = (options.sparsity * step) / steps;
     const graph = step === 1 ? plan.graph : buildGroups(model);
@@ -157,6 +165,17 @@ export async function pruneByGroups(options: PruneOptions, ctx: GroupPruneContex
     const smaller = await removeGroupChannels(model, graph, removals);
     model.dispose();
     model = smaller;
+    if (recal) {
+      for (const [layer, kept] of keptOutputChannels(graph, removals)) {
+        const before = origin.get(layer);
+        origin.set(layer, before ? kept.map((j) => before[j]!) : kept);
+      }
+      const layers = touchedLayers(options.model, model);
+      const missing = layers.filter((l) => !denseStatistics.has(l));
+      if (missing.length > 0) for (const [l, s] of channelStatistics(options.model, missing, calibration)) denseStatistics.set(l, s);
+      recalibration = recalibrate({ dense: options.model, pruned: model, inputs: calibration, denseStatistics, keptOutputs: origin, layers });
+      ctx.emit({ type: 'recalibrate', step, report: recalibration });
+    }
     if (ctx.epochs > 0) {
       const ft = options.finetune!;
       const result = await train({
@@ -187,6 +206,7 @@ export async function pruneByGroups(options: PruneOptions, ctx: GroupPruneContex
     }
   }
 
+  for (const x of calibration) x.dispose();
   const finalGraph = buildGroups(model);
   const finalCounts = new Map(finalGraph.groups.map((g) => [key(g), g.classes.length]));
   for (const g of plan.groups) {
@@ -218,6 +238,7 @@ export async function pruneByGroups(options: PruneOptions, ctx: GroupPruneContex
     macs: compareMacs(macsBefore, countMacs(model)),
   };
   if (finetune) report.finetune = finetune;
+  if (recalibration) report.recalibration = recalibration;
   if (options.data.test) {
     const after = await modelAccuracy(model, options.data.test);
     ctx.emit({ type: 'evaluate', phase: 'after', accuracy: after });

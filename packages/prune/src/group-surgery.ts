@@ -100,3 +100,17 @@ export async function removeGroupChannels(model: tfl.LayersModel, graph: Depende
     for (const list of newWeights.values()) for (const t of list) t.dispose();
   }
 }
+
+/**
+ * For every producer (and depthwise layer) that loses output channels when `removed` is applied: the
+ * indices of the output channels it keeps, in order (what recalibration matches with the dense layer).
+ */
+export function keptOutputChannels(graph: DependencyGraph, removed: ReadonlyMap<string, ArrayLike<number>>): Map<string, Int32Array> {
+  const elements = elementsOf(graph, removed);
+  const out = new Map<string, Int32Array>();
+  for (const m of graph.members) {
+    if (m.role !== 'out' && !(m.role === 'channel' && m.className === 'DepthwiseConv2D')) continue;
+    if (m.positions.some((e) => e >= 0 && elements.has(e))) out.set(m.layer, keptPositions(m, elements));
+  }
+  return out;
+}

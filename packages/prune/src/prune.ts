@@ -12,6 +12,7 @@ import { checkSparsity, type Scope } from './masks.js';
 import { hard, type Mode, modes } from './modes.js';
 import { type LayerSelection, type PrunableLayer, Pruner, prunableLayers } from './pruner.js';
 import { type PruneUpdate, type Schedule, schedules } from './schedules.js';
+import { checkRecalibrateOptions, type RecalibrateOptions, type RecalibrationReport } from './recalibrate.js';
 import { countNonzeroParams, countParams, removeUnits } from './surgery.js';
 
 /** When a schedule prunes, as fractions of the fine-tuning steps, and how often. */
@@ -72,6 +73,13 @@ export interface PruneOptions {
   ignore?: readonly string[];
   /** Structured: prune in this many equal steps, fine-tuning `finetune.epochs` epochs after each; default 1. */
   steps?: number;
+  /**
+   * Structured: after every prune step (before its fine-tuning), rescale and shift each touched
+   * Conv2D/DepthwiseConv2D/Dense layer's kept channels so their pre-activation mean and standard
+   * deviation on `batches` training batches match the dense model's (BatchNorm recalibration in folded
+   * form, for models whose BatchNormalization was folded into the convolutions). Default off.
+   */
+  recalibrate?: RecalibrateOptions;
   /** Structured: how member scores of a channel are combined over its group; default `mean`. */
   reduction?: GroupReduction;
   /** Structured, global scope: largest fraction of any one group removed; default 0.9. */
@@ -132,6 +140,8 @@ export interface PruneReport {
   unsupported?: Blocker[];
   /** Structured: pruning steps. */
   steps?: number;
+  /** Structured with `recalibrate`: what the last step's recalibration corrected. */
+  recalibration?: RecalibrationReport;
   finetune?: { epochs: number; steps: number; backend: string; samplesPerSecond: number; resumedFromEpoch: number | null };
 }
 
@@ -143,6 +153,7 @@ export type PruneEvent =
   | { type: 'train'; event: TrainEvent }
   | { type: 'plan'; groups: GroupReport[]; macs: number }
   | { type: 'surgery'; removed: Record<string, number> }
+  | { type: 'recalibrate'; step: number; report: RecalibrationReport }
   | { type: 'export'; phase: 'before' | 'after'; bytes: number; gzipBytes: number }
   | { type: 'done'; report: PruneReport };
 
@@ -216,10 +227,11 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
   const batchSize = options.finetune?.batchSize ?? 128;
   if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError('finetune.epochs', `must be a non-negative integer, got ${epochs}`);
 
+  if (options.recalibrate !== undefined) checkRecalibrateOptions(options.recalibrate);
   if (structured && schedule.name === 'one-shot' && mode.name === hard.name) {
     return pruneByGroups(options, { criterion, scope, seed, epochs, batchSize, emit });
   }
-  for (const name of ['roundTo', 'ignore', 'steps', 'reduction', 'maxSparsity'] as const) {
+  for (const name of ['roundTo', 'ignore', 'steps', 'reduction', 'maxSparsity', 'recalibrate'] as const) {
     if (options[name] !== undefined) throw new ConfigError(name, 'applies to structured pruning with the one-shot schedule and hard mode only');
   }
   if (structured) refuseCoupledGroups(options.model);

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { openData } from '@shrinkray/datasets';
-import { criteria, loadModelForPruning, modes, planGroups, type PruneEvent, type PruneReport, prune, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
+import { criteria, loadModelForPruning, modes, planGroups, type PruneEvent, type PruneReport, prune, type RecalibrationReport, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
 import { type OptimizerConfig, TfjsModel, type tfl, writeFileAtomic } from '@shrinkray/tensor-core';
 import type { Command } from 'commander';
 import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '../data-options.js';
@@ -39,6 +39,8 @@ export interface PruneCliResult {
   unsupported: NonNullable<PruneReport['unsupported']>;
   /** `--structured`: pruning steps. */
   steps: number;
+  /** `--recalibrate`: the layers rescaled/shifted to the dense model's channel statistics (last step), else null. */
+  recalibration: RecalibrationReport | null;
   /** Text data: the tokenizer.json the token ids came from (copied beside the pruned model), else null. */
   tokenizer: string | null;
 }
@@ -63,8 +65,12 @@ interface PruneCliOptions extends DataCliOptions, TextCliOptions {
   roundTo?: string;
   ignore: string[];
   steps?: string;
+  recalibrate?: string | boolean;
   output: string;
 }
+
+/** Training batches `--recalibrate` measures statistics on when given without a number. */
+const DEFAULT_RECALIBRATION_BATCHES = 16;
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -92,6 +98,7 @@ function humanReport(r: PruneCliResult): string {
     ...(r.groups.length > 0
       ? r.groups.map((g) => `  ${g.id.padEnd(4)} ${g.status.padEnd(7)} ${String(g.channels.before).padStart(5)} -> ${String(g.channels.after).padEnd(5)} ${g.producers.join(', ')}${g.blockers[0] ? `  (${g.blockers[0].layer}: ${g.blockers[0].reason})` : ''}`)
       : r.layers.map((l) => `  ${l.layer.padEnd(24)} ${pct(l.sparsity).padStart(7)}  units ${l.units.before} -> ${l.units.after}`)),
+    ...(r.recalibration ? [`recalib    ${r.recalibration.layers.length} layers matched to the dense model's channel statistics on ${r.recalibration.rows} training rows`] : []),
     ...r.unsupported.map((u) => `unpruned   ${u.layer} (${u.className}): ${u.reason}`),
     ...r.files.map((f) => `wrote ${f}`),
   ];
@@ -145,6 +152,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
     .option('--round-to <n>', '--structured: keep every group\'s channel count a multiple of n (e.g. 8 or 16)')
     .option('--ignore <layer|group>', '--structured: never prune the dependency group of this layer (or group id, e.g. g0) (repeatable)', collect, [])
     .option('--steps <k>', '--structured: prune in k equal steps, fine-tuning --finetune-epochs after each', undefined)
+    .option('--recalibrate [batches]', `--structured: after each prune step, rescale the kept channels so their per-channel mean/std on N training batches of --batch-size match the dense model's (default ${DEFAULT_RECALIBRATION_BATCHES})`)
     .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and model.onnx (and tokenizer.json with text data)');
   addTextOptions(command).action(async (modelPath: string, options: PruneCliOptions) => {
       const out = io();
@@ -163,7 +171,9 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
       }
       const roundTo = options.roundTo === undefined ? undefined : number(options.roundTo, '--round-to', (v) => Number.isInteger(v) && v > 0, 'a positive integer');
       const steps = options.steps === undefined ? undefined : number(options.steps, '--steps', (v) => Number.isInteger(v) && v > 0, 'a positive integer');
-      if (!options.structured && (roundTo !== undefined || steps !== undefined || options.ignore.length > 0)) throw new UsageError('--round-to, --ignore and --steps need --structured');
+      const recalibrate = options.recalibrate === undefined ? undefined : options.recalibrate === true ? DEFAULT_RECALIBRATION_BATCHES : number(String(options.recalibrate), '--recalibrate', (v) => Number.isInteger(v) && v > 0, 'a positive integer');
+      if (!options.structured && (roundTo !== undefined || steps !== undefined || recalibrate !== undefined || options.ignore.length > 0)) throw new UsageError('--round-to, --ignore, --steps and --recalibrate need --structured');
+      if (recalibrate !== undefined && batchSize < 2) throw new UsageError('--recalibrate needs --batch-size of at least 2 (a standard deviation needs two rows)');
       if (options.resume && !options.checkpointDir) throw new UsageError('--resume needs --checkpoint-dir');
       checkModelPath(modelPath);
       // Fail on unknown plugin names before any data is loaded.
@@ -210,7 +220,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
             ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
             ...(options.resume ? { resume: true } : {}),
           },
-          ...(options.structured ? { ...(roundTo !== undefined ? { roundTo } : {}), ...(steps !== undefined ? { steps } : {}), ...(options.ignore.length > 0 ? { ignore: options.ignore } : {}) } : {}),
+          ...(options.structured ? { ...(roundTo !== undefined ? { roundTo } : {}), ...(steps !== undefined ? { steps } : {}), ...(recalibrate !== undefined ? { recalibrate: { batches: recalibrate, batchSize } } : {}), ...(options.ignore.length > 0 ? { ignore: options.ignore } : {}) } : {}),
           seed,
           exportOnnx: async (m) => {
             lastOnnx = await toOnnxBytes(m);
@@ -247,6 +257,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
           groups: r.groups ?? [],
           unsupported: r.unsupported ?? [],
           steps: r.steps ?? 1,
+          recalibration: r.recalibration ?? null,
           tokenizer: text?.tokenizer.file ?? null,
         };
         emit(out, globals(), report, () => humanReport(report));
