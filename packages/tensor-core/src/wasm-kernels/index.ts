@@ -17,6 +17,7 @@
  * - `Identity`, and `Cast` to the same dtype: share their input's data (reference counted) instead of copying it.
  * - `Add`/`Sub`/`Multiply`/`RealDiv` of an activation and a per-channel vector: one SIMD pass, no index arithmetic.
  * - `Tile` of a per-channel vector over leading axes: a repeated copy.
+ * - Mean's gradient over leading axes (batch statistics): dy/count tiled once instead of Fill, Multiply and RealDiv over the activation.
  * - ReLU's gradient: one kernel (`ShrinkrayReluGrad`, one SIMD pass) instead of Step, Cast and Multiply.
  * - FusedBatchNorm with per-channel statistics: two SIMD passes (`y = x·a + b`) instead of a scalar loop.
  * - FusedBatchNorm's gradient with per-channel statistics: one kernel (`ShrinkrayBatchNormGrad`, three
@@ -43,6 +44,7 @@ import { ORT_ELEMENTWISE_MIN, ortElementwiseKernels } from './ort/elementwise.js
 import { ortBatchMatMul, ortFusedMatMul } from './ort/matmul.js';
 import { loadOrt, ortUnavailableReason } from './ort/native.js';
 import { makeMaxPoolGrad } from './pooling.js';
+import { makeMeanGradient } from './mean-grad.js';
 import { makeLeadingReduce, makeSum } from './reduce.js';
 import { makeBatchNorm } from './batch-norm.js';
 import { BATCH_NORM_GRAD, batchNormGradKernel, makeBatchNormGradient } from './batch-norm-grad.js';
@@ -159,6 +161,7 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   for (const [name, make] of [
     [tf.Relu, makeReluGradient],
     [tf.FusedBatchNorm, makeBatchNormGradient],
+    [tf.Mean, makeMeanGradient],
   ] as const) {
     const gradient = tf.getGradient(name);
     if (!gradient) continue;
