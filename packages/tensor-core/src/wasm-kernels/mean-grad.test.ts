@@ -1,23 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectClose, onCpu, patched, randomData, tensorOf, tf, useWasm } from './kit.test.shared.js';
+import { expectClose, kernelsOf, onCpu, patched, randomData, tensorOf, tf, useWasm } from './kit.test.shared.js';
 
 beforeAll(useWasm);
-
-/** Kernel names run by `fn` (on the wasm backend). */
-function kernelsRun(fn: () => void): string[] {
-  const calls: string[] = [];
-  const run = tf.engine().runKernel.bind(tf.engine());
-  tf.engine().runKernel = (name, inputs, attrs) => {
-    calls.push(name);
-    return run(name, inputs, attrs);
-  };
-  try {
-    fn();
-  } finally {
-    tf.engine().runKernel = run;
-  }
-  return calls;
-}
 
 describe("Mean's gradient over leading axes", () => {
   const x = randomData([6, 5, 4, 8], 81);
@@ -38,7 +22,7 @@ describe("Mean's gradient over leading axes", () => {
           return tf.sum(tf.mul(m, m.shape[m.rank - 1] === 8 ? tensorOf(w) : tf.scalar(1.5)));
         })(tensorOf(x));
       let got: ArrayLike<number> = [];
-      const calls = kernelsRun(() => {
+      const calls = kernelsOf(() => {
         got = patched(op);
       });
       expectClose(got, await onCpu(op));
