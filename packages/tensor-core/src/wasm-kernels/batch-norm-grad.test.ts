@@ -1,23 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectClose, expectNoLeaks, onCpu, randomData, tensorOf, tf, useWasm } from './kit.test.shared.js';
+import { expectClose, expectNoLeaks, kernelsOf, onCpu, randomData, tensorOf, tf, useWasm } from './kit.test.shared.js';
 
 beforeAll(useWasm);
-
-/** Kernel names run by `fn`. */
-function kernelsOf(fn: () => void): string[] {
-  const calls: string[] = [];
-  const run = tf.engine().runKernel.bind(tf.engine());
-  tf.engine().runKernel = (name, inputs, attrs) => {
-    calls.push(name);
-    return run(name, inputs, attrs);
-  };
-  try {
-    fn();
-  } finally {
-    tf.engine().runKernel = run;
-  }
-  return calls;
-}
 
 /** Concatenated gradients (flattened) of Σ w·batchNorm(...) with respect to every input. */
 function gradients(shape: number[], fromMoments: boolean): () => tf.Tensor {

@@ -21,3 +21,17 @@ export function makeIdentity(original: KernelFunc): KernelFunc {
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
 }
+
+/**
+ * Cast to the input's own dtype without a copy (tfjs' gradients cast float32 tensors to float32, e.g.
+ * `Square`'s; the stock wasm Cast copies the whole activation); other casts go to `original`.
+ */
+export function makeCast(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { dtype } = args.attrs as unknown as tf.CastAttrs;
+    if (x.dtype !== dtype || x.dtype === 'string') return original(args);
+    (args.backend as unknown as RefCounting).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { applyWasmTrainingKernels, ORT_KERNELS_ENV, removeWasmTrainingKernels, WASM_KERNELS_ENV, wasmTrainingKernels } from './index.js';
 import { tf, useWasm } from './kit.test.shared.js';
 
-const WASM_ONLY = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean', 'Transpose', 'Identity', 'Add', 'Sub', 'Multiply', 'RealDiv', 'ShrinkrayReluGrad', 'ShrinkrayBatchNormGrad', 'Tile', 'FusedBatchNorm'];
+const WASM_ONLY = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean', 'Transpose', 'Identity', 'Cast', 'Add', 'Sub', 'Multiply', 'RealDiv', 'ShrinkrayReluGrad', 'ShrinkrayBatchNormGrad', 'Tile', 'FusedBatchNorm'];
 const IN_ORT = [
   'BatchMatMul',
   '_FusedMatMul',

@@ -14,9 +14,10 @@
  * - `Sum`/`Mean` over leading axes (bias gradients, BatchNormalization statistics): summed in place
  *   (128-bit SIMD, `simd.ts`) instead of after a full transpose.
  * - `Transpose`: (batched) 2-D permutations as a cache-blocked copy (stock: 5-50 ns per element).
- * - `Identity`: shares its input's data (reference counted) instead of copying it.
+ * - `Identity`, and `Cast` to the same dtype: share their input's data (reference counted) instead of copying it.
  * - `Add`/`Sub`/`Multiply`/`RealDiv` of an activation and a per-channel vector: one SIMD pass, no index arithmetic.
  * - `Tile` of a per-channel vector over leading axes: a repeated copy.
+ * - Mean's gradient over leading axes (batch statistics): dy/count tiled once instead of Fill, Multiply and RealDiv over the activation.
  * - ReLU's gradient: one kernel (`ShrinkrayReluGrad`, one SIMD pass) instead of Step, Cast and Multiply.
  * - FusedBatchNorm with per-channel statistics: two SIMD passes (`y = x·a + b`) instead of a scalar loop.
  * - FusedBatchNorm's gradient with per-channel statistics: one kernel (`ShrinkrayBatchNormGrad`, three
@@ -37,12 +38,13 @@ import { makeDepthwiseBackpropFilter, makeDepthwiseBackpropInput } from './depth
 import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
 import { FUSED_ADAM, fusedAdamKernel } from './fused-adam.js';
 import { FUSED_MOMENTUM, fusedMomentumKernel } from './fused-momentum.js';
-import { makeIdentity } from './identity.js';
+import { makeCast, makeIdentity } from './identity.js';
 import { ortConvKernels } from './ort/conv.js';
 import { ORT_ELEMENTWISE_MIN, ortElementwiseKernels } from './ort/elementwise.js';
 import { ortBatchMatMul, ortFusedMatMul } from './ort/matmul.js';
 import { loadOrt, ortUnavailableReason } from './ort/native.js';
 import { makeMaxPoolGrad } from './pooling.js';
+import { makeMeanGradient } from './mean-grad.js';
 import { makeLeadingReduce, makeSum } from './reduce.js';
 import { makeBatchNorm } from './batch-norm.js';
 import { BATCH_NORM_GRAD, batchNormGradKernel, makeBatchNormGradient } from './batch-norm-grad.js';
@@ -148,6 +150,7 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   replace(tf.Mean, (o) => makeLeadingReduce('Mean', viaOrt(tf.Mean, ortElementwiseKernels[tf.Mean]!, required(tf.Mean, o)), reduceAbove), saved);
   replace(tf.Transpose, (o) => makeTranspose(required(tf.Transpose, o)), saved);
   replace(tf.Identity, (o) => makeIdentity(required(tf.Identity, o)), saved);
+  replace(tf.Cast, (o) => makeCast(required(tf.Cast, o)), saved);
   for (const name of CHANNEL_BINARY_KERNELS) replace(name, (o) => makeChannelBinary(name, required(name, o)), saved);
   // Tile of per-channel vectors (BatchNormalization gradients) as a repeated copy; other tilings in ORT above its threshold.
   replace(tf.Tile, (o) => makeTile(viaOrt(tf.Tile, ortElementwiseKernels[tf.Tile]!, required(tf.Tile, o))), saved);
@@ -158,6 +161,7 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   for (const [name, make] of [
     [tf.Relu, makeReluGradient],
     [tf.FusedBatchNorm, makeBatchNormGradient],
+    [tf.Mean, makeMeanGradient],
   ] as const) {
     const gradient = tf.getGradient(name);
     if (!gradient) continue;

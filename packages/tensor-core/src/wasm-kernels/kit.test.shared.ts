@@ -103,3 +103,19 @@ export function patched(fn: () => tf.Tensor): Float32Array | Int32Array | Uint8A
   });
   return values;
 }
+
+/** Kernel names run by `fn` (through the engine, in order). */
+export function kernelsOf(fn: () => void): string[] {
+  const calls: string[] = [];
+  const run = tf.engine().runKernel.bind(tf.engine());
+  tf.engine().runKernel = (name, inputs, attrs) => {
+    calls.push(name);
+    return run(name, inputs, attrs);
+  };
+  try {
+    fn();
+  } finally {
+    tf.engine().runKernel = run;
+  }
+  return calls;
+}

@@ -83,6 +83,16 @@ describe('ORT convolutions equal the cpu backend', () => {
     });
   }
 
+  for (const s of [1, 2]) {
+    it(`Conv2DBackpropFilter as per-tap products when the rows (5·oh·ow) split into 5 chunks, not 8: stride ${s}, every padding`, async () => {
+      for (const pad of pads) {
+        const x = randomData([5, 9, 9, 16], 61 + s);
+        const dy = randomData([5, outSize(9, 3, s, 1, pad, 1), outSize(9, 3, s, 1, pad, 2), 24], 63 + s);
+        await check(tf.Conv2DBackpropFilter, { x, dy }, { strides: [s, s], pad, dataFormat: 'NHWC', filterShape: [3, 3, 16, 24] });
+      }
+    });
+  }
+
   it('narrow forward and input-gradient convolutions (16 channels) stay on wasm; their filter gradient runs in ORT', async () => {
     const x = randomData([8, 20, 20, 16], 41);
     const filter = randomData([3, 3, 16, 16], 42);

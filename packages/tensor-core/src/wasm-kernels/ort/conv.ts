@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, WasmBackendLike } from '../wasm-backend.js';
 import { type Epilogue, epilogueKey, epilogueNodes, supportedActivation } from './epilogue.js';
 import { geometry } from '../conv2d-backprop.js';
+import { FILTER_GRADIENT_ENV, filterGradientByTapsGraph } from './filter-taps.js';
 import { im2colNodes } from './im2col.js';
 import type { GraphConstant, GraphNode, GraphSpec } from './onnx-graph.js';
 import { allFloat, type BoundInput, countCall, ortRuntime, runOnHeap } from './runtime.js';
@@ -14,11 +15,11 @@ import { allFloat, type BoundInput, countCall, ortRuntime, runOnHeap } from './r
  *
  * - Conv2D / _FusedConv2D: Conv (+ bias, activation).
  * - Conv2DBackpropInput: ConvTranspose of dy with the forward filter.
- * - Conv2DBackpropFilter: a Conv with batch and channel axes swapped (x as [ci, n, h, w], dy as filters
- *   [co, n, oh, ow]; the forward stride becomes the dilation), giving [ci, co, fh, fw]; for inputs with
- *   few channels an im2col Gemm instead.
+ * - Conv2DBackpropFilter: one batched product per filter tap, no transposes (`filter-taps.ts`); for
+ *   inputs with few channels an im2col Gemm.
  * - DepthwiseConv2dNative (+ fused) and its input gradient: the same with group = channels.
- * - DepthwiseConv2dNativeBackpropFilter: one grouped Conv over x as [1, c·n, h, w].
+ * - DepthwiseConv2dNativeBackpropFilter: one grouped Conv over x as [1, c·n, h, w] (the depthwise case
+ *   of the Conv with batch and channel axes swapped: x as [ci, n, h, w], dy as filters [co, n, oh, ow]).
  */
 
 /**
@@ -192,7 +193,8 @@ function backpropInput(args: Parameters<KernelFunc>[0], kernel: string, depthwis
  * Filter gradient. dW[fh,fw,ci,co] = Σ_{n,oh,ow} x[n, oh·sh + fh·dh − top, ow·sw + fw·dw − left, ci] · dy[n,oh,ow,co]:
  * a Conv of x (batch ci, channels n) with dy as filters (co of them, n channels, oh×ow taps) where the
  * forward stride is the dilation and the forward dilation the stride. Rows/columns of x that the forward
- * pass never read are cut off with a Slice (a negative end padding).
+ * pass never read are cut off with a Slice (a negative end padding). Plain convolutions take per-tap
+ * products or an im2col Gemm instead (see {@link IM2COL_MAX_CHANNELS}).
  */
 function backpropFilter(args: Parameters<KernelFunc>[0], kernel: string, depthwise: boolean, minMacs: number): tf.TensorInfo | undefined {
   const rt = ortRuntime();
@@ -203,6 +205,7 @@ function backpropFilter(args: Parameters<KernelFunc>[0], kernel: string, depthwi
   const perOutput = info.filterHeight * info.filterWidth * (depthwise ? 1 : info.inChannels);
   if (!usable(info, attrs) || macs(info, perOutput) < minMacs) return undefined;
   if (!depthwise && info.inChannels < IM2COL_MAX_CHANNELS) return filterGradientByIm2col(rt, args.backend as WasmBackendLike, kernel, info, x, dy);
+  if (!depthwise && process.env[FILTER_GRADIENT_ENV] !== 'conv') return filterGradientByTaps(rt, args.backend as WasmBackendLike, kernel, info, x, dy);
   const p = info.padInfo;
   const n = info.batchSize;
   const c = info.inChannels;
@@ -272,10 +275,23 @@ function backpropFilter(args: Parameters<KernelFunc>[0], kernel: string, depthwi
 }
 
 /**
- * Filter gradients of inputs with fewer channels than this use {@link filterGradientByIm2col}; others the
- * Conv with swapped axes. Measured (`bench conv kernels`, batch 128): for 1 input channel at 28x28 the
- * im2col Gemm took 8-22 ms vs 21-29 ms; at 16 channels both ~200 ms; at 32-64 channels the swapped
- * Conv was 1.5-3x faster.
+ * Filter gradients of plain convolutions by input channels, measured with
+ * `tooling/bench/lib/filter-gradient-shapes.js` on the ResNet bench shapes (batch 128, 3x3 unless
+ * noted, 2 cores shared at load 9-14, median ms per call of two runs; swapped-axes Conv / im2col Gemm /
+ * per-tap products {@link filterGradientByTapsGraph}):
+ *
+ * | shape                  | swapped Conv | im2col  | per tap |
+ * | 28x28x1→16             | 8            | 6       | 10      |
+ * | 28x28x16→16            | 64-75        | 142-157 | 20-38   |
+ * | 28x28x16→32 stride 2   | 13-26        | 23-48   | 9       |
+ * | 28x28x16→32 1x1 s2     | 12-15        | 1.3     | 1.0     |
+ * | 14x14x32→32            | 37-38        | 32-43   | 16-32   |
+ * | 14x14x32→64 stride 2   | 11-13        | 8-11    | 9       |
+ * | 14x14x32→64 1x1 s2     | 6-10         | 0.7     | 0.5     |
+ * | 7x7x64→64              | 15-28        | 12-28   | 8-13    |
+ *
+ * Below this many input channels the im2col Gemm (its col matrix is small), from it on per-tap
+ * products; the swapped Conv only under {@link FILTER_GRADIENT_ENV}` = conv` (and for depthwise).
  */
 const IM2COL_MAX_CHANNELS = 8;
 
@@ -304,6 +320,24 @@ function filterGradientByIm2col(rt: NonNullable<ReturnType<typeof ortRuntime>>, 
     backend,
     `${kernel}:im2col:${geometryKey(info)}`,
     graph,
+    [
+      { name: 'X', info: x },
+      { name: 'DY', info: dy, shape: [rows, info.outChannels] },
+    ],
+    [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels],
+    [taps, info.outChannels],
+  );
+}
+
+/** The filter gradient as per-tap batched products ({@link filterGradientByTapsGraph}), HWIO as it comes. */
+function filterGradientByTaps(rt: NonNullable<ReturnType<typeof ortRuntime>>, backend: WasmBackendLike, kernel: string, info: Info, x: tf.TensorInfo, dy: tf.TensorInfo): tf.TensorInfo {
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const taps = info.filterHeight * info.filterWidth * info.inChannels;
+  return runOnHeap(
+    rt,
+    backend,
+    `${kernel}:taps:${geometryKey(info)}`,
+    () => filterGradientByTapsGraph(geometry(info)),
     [
       { name: 'X', info: x },
       { name: 'DY', info: dy, shape: [rows, info.outChannels] },

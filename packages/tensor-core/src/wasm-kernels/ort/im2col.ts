@@ -2,13 +2,12 @@ import type { ConvGeometry } from '../conv2d-backprop.js';
 import type { GraphConstant, GraphNode } from './onnx-graph.js';
 
 /**
- * Graph nodes that build the im2col matrix of NHWC `input` in NHWC order: output `name` of shape
- * [batch·outH·outW, fh·fw·channels], column (kh, kw, c) holding input[n, oh·sh + kh·dh − top,
- * ow·sw + kw·dw − left, c] (zero outside). One zero Pad, one strided Slice per tap, one Concat along the
- * channels (taps in (kh, kw) order, as HWIO filters are laid out) and a Reshape: with NHWC data no
- * transpose is needed, and a single Gemm then computes the convolution or its filter gradient.
+ * Graph nodes that cut the fh·fw taps of a convolution out of NHWC `input`: tap (kh, kw) is a value
+ * of shape [batch, outH, outW, channels] holding input[n, oh·sh + kh·dh − top, ow·sw + kw·dw − left, c]
+ * (zero outside). One zero Pad and one strided Slice per tap; `taps` lists the tap values in (kh, kw)
+ * order, as HWIO filters are laid out.
  */
-export function im2colNodes(input: string, name: string, w: ConvGeometry): { nodes: GraphNode[]; constants: GraphConstant[] } {
+export function tapSlices(input: string, name: string, w: ConvGeometry): { nodes: GraphNode[]; constants: GraphConstant[]; taps: string[] } {
   const nodes: GraphNode[] = [];
   const constants: GraphConstant[] = [];
   const lastRow = (w.outH - 1) * w.sh + (w.fh - 1) * w.dh;
@@ -39,6 +38,17 @@ export function im2colNodes(input: string, name: string, w: ConvGeometry): { nod
       taps.push(tap);
     }
   }
+  return { nodes, constants, taps };
+}
+
+/**
+ * Graph nodes that build the im2col matrix of NHWC `input` in NHWC order: output `name` of shape
+ * [batch·outH·outW, fh·fw·channels], column (kh, kw, c) holding tap (kh, kw) of {@link tapSlices} at
+ * channel c. The taps joined by one Concat along the channels and a Reshape: with NHWC data no
+ * transpose is needed, and a single Gemm then computes the convolution or its filter gradient.
+ */
+export function im2colNodes(input: string, name: string, w: ConvGeometry): { nodes: GraphNode[]; constants: GraphConstant[] } {
+  const { nodes, constants, taps } = tapSlices(input, name, w);
   const joined = taps.length === 1 ? taps[0]! : `${name}_joined`;
   if (taps.length > 1) nodes.push({ op: 'Concat', inputs: taps, outputs: [joined], attributes: { axis: 3 } });
   constants.push({ name: `${name}_shape`, shape: [2], values: [w.batch * w.outH * w.outW, w.fh * w.fw * w.inC], int64: true });
