@@ -119,6 +119,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResults> {
   const int8Row: ModelRow = { name: 'teacher pruned 50% + int8 (static QDQ)', kind: 'quantized', ...int8Scores, params: slimRow.params, ...(await onnxFacts(quantized.bytes, 'teacher-slim50.int8', budget.benchIterations)), files: [int8File] };
   results.models.push(int8Row);
   log(`pruned 50% + int8: ${pct(int8Row.accuracy)} (vs ${pct(slimRow.accuracy)} float), ONNX ${Math.round((int8Row.bytes ?? 0) / 1024)} KiB vs ${Math.round((slimRow.bytes ?? 0) / 1024)} KiB, ORT ${Math.round(int8Row.samplesPerSecond ?? 0)} vs ${Math.round(slimRow.samplesPerSecond ?? 0)} samples/s`);
+  if ((int8Row.samplesPerSecond ?? 0) < (slimRow.samplesPerSecond ?? 0)) {
+    results.notes.push(
+      `int8 made the pruned teacher smaller (${Math.round((int8Row.bytes ?? 0) / 1024)} vs ${Math.round((slimRow.bytes ?? 0) / 1024)} KiB) but not faster here (${Math.round(int8Row.samplesPerSecond ?? 0)} vs ${Math.round(slimRow.samplesPerSecond ?? 0)} samples/s at batch 256): at ${slimRow.params.toLocaleString('en-US')} parameters ORT's int8 path does not pay off (\`pnpm bench quantize\` shows where it does: the larger ResNet-style model). For speed on a model this small, prune; quantize for size.`,
+    );
+  }
   const curve = await sensitivity({ model: teacherModel, data: validation, sparsities: [0.5, 0.7, 0.8, 0.9, 0.95], seed });
   for (const layer of curve.layers) results.sparsity.push({ name: `one-shot l1, layer ${layer.layer} (validation)`, points: [{ sparsity: 0, accuracy: curve.baseline }, ...layer.points.map((p) => ({ sparsity: p.sparsity, accuracy: p.accuracy }))] });
   results.sparsity.push({ name: 'whole model, fine-tuned (test)', points: [{ sparsity: 0, accuracy: teacherRow.accuracy }, { sparsity: sparse.report.sparsity, accuracy: sparseRow.accuracy }] });

@@ -23,7 +23,7 @@ function summaryTable(results: DemoResults): string {
         `<tr><td>${escapeHtml(m.name)}</td><td>${m.kind}</td><td>${percent(m.accuracy)}</td><td>${m.nll.toFixed(4)}</td><td>${m.ece.toFixed(4)}</td><td>${num(m.params)}</td><td>${kib(m.bytes)}</td><td>${kib(m.gzipBytes)}</td><td>${num(m.samplesPerSecond)}</td></tr>`,
     )
     .join('\n');
-  return `<table><thead><tr><th>model</th><th>kind</th><th>test accuracy</th><th>NLL</th><th>ECE</th><th>parameters</th><th>ONNX size</th><th>gzip</th><th>ORT samples/s (batch 256)</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table><thead><tr><th>model</th><th>kind</th><th>test accuracy</th><th>NLL</th><th>ECE</th><th>parameters</th><th>ONNX size</th><th>gzip</th><th>ORT samples/s (batch 256, median run)</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** Builds the self-contained report page: summary table and four charts, Chart.js inlined. */

@@ -10,7 +10,7 @@ export interface ModelRow {
   /** ONNX file size in bytes (raw) and gzip-compressed, when an ONNX file was written. */
   bytes?: number;
   gzipBytes?: number;
-  /** ONNX Runtime throughput at batch 256 (samples/s), when measured. */
+  /** ONNX Runtime throughput at batch 256 (samples/s, from the median run), when measured. */
   samplesPerSecond?: number;
   files: string[];
 }
