@@ -13,7 +13,7 @@ export { fitMultinomialLogistic, type LogisticParameters, type LogisticFitOption
 export { minimizeLbfgs, type LbfgsOptions, type Objective } from './fit/lbfgs.js';
 export { evaluateEnsemble, type EnsembleEvaluation, type MemberEvaluation } from './evaluate.js';
 export { checkMembers, memberInput, type MemberInput, type MemberSignature } from './members.js';
-export { checkMemberTokenizers, checkInputFitsData, type TokenizerIdentity } from './tokenizers.js';
+export { checkMemberTokenizers, checkInputFitsData, tokenizerKey, type TokenizerIdentity } from './tokenizers.js';
 export { mergeTextMembers, type FusedTextInput, type MergeTextOptions } from './onnx/merge-text.js';
 export { Ensemble, createEnsemble, type EnsembleOptions } from './ensemble.js';
 export {

@@ -20,6 +20,22 @@ function describe(t: TokenizerIdentity): string {
 }
 
 /**
+ * A key equal for two tokenizers exactly when they make the same token ids: the length, the pad id
+ * and the `tokenizer.json` content (parsed, so formatting does not count).
+ *
+ * @throws ConfigError when the tokenizer file cannot be read as JSON.
+ */
+export function tokenizerKey(t: TokenizerIdentity): string {
+  let content: string;
+  try {
+    content = JSON.stringify(JSON.parse(readFileSync(path.resolve(t.file), 'utf8')));
+  } catch (error) {
+    throw new ConfigError('tokenizers', `${t.file}: cannot be read as JSON (${(error as Error).message})`);
+  }
+  return `${t.maxLength}|${t.padId}|${content}`;
+}
+
+/**
  * Checks every text member reads the token ids it is given: each member's tokenizer (where given)
  * has the same `tokenizer.json` content, length and pad id as the tokenizer of the data it reads -
  * `memberData[i]`'s when that member has its own, else the shared data's (or, without one, the
@@ -36,25 +52,11 @@ export function checkMemberTokenizers(
 ): void {
   if (!tokenizers) return;
   if (tokenizers.length !== members.length) throw new ConfigError('tokenizers', `expected ${members.length} entries (one per member, undefined for the data's), found ${tokenizers.length}`);
-  const contents = new Map<string, string>();
-  const content = (t: TokenizerIdentity): string => {
-    const file = path.resolve(t.file);
-    let text = contents.get(file);
-    if (text === undefined) {
-      try {
-        text = JSON.stringify(JSON.parse(readFileSync(file, 'utf8')));
-      } catch (error) {
-        throw new ConfigError('tokenizers', `${t.file}: cannot be read as JSON (${(error as Error).message})`);
-      }
-      contents.set(file, text);
-    }
-    return text;
-  };
   const shared = data ?? tokenizers.find((t, i) => t !== undefined && !memberData[i]);
   for (const [i, t] of tokenizers.entries()) {
     const reference = memberData[i] ?? shared;
     if (!t || !reference || t === reference) continue;
-    if (t.maxLength === reference.maxLength && t.padId === reference.padId && content(t) === content(reference)) continue;
+    if (tokenizerKey(t) === tokenizerKey(reference)) continue;
     throw new MemberMismatchError({
       member: members[i]!.name,
       index: i,

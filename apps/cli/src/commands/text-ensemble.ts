@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type TextDatasetSplits, TextTokenizer } from '@shrinkray/datasets';
 import { openTextTeacher } from '@shrinkray/distill';
-import { type AggregatorPlugin, ensemble, type EnsembleEvent, type EnsembleReport, type TokenizerIdentity } from '@shrinkray/ensemble';
+import { type AggregatorPlugin, ensemble, type EnsembleEvent, type EnsembleReport, type TokenizerIdentity, tokenizerKey } from '@shrinkray/ensemble';
 import { OnnxTextModel } from '@shrinkray/onnx-io';
 import { initBackend, loadTfjsModel, type Model, TfjsModel, writeFileAtomic } from '@shrinkray/tensor-core';
 import { UsageError } from '../io.js';
@@ -22,11 +22,6 @@ export interface TextEnsembleRun {
   tokenizer: string;
   /** Per member, the tokenizer whose ids it read: the data's, or its own when it differs. */
   memberTokenizers: string[];
-}
-
-/** What makes two tokenizers give the same ids: the `tokenizer.json` content, the length and the pad id. */
-async function identityOf(tokenizer: TextTokenizer): Promise<string> {
-  return `${tokenizer.maxLength}|${tokenizer.padId}|${JSON.stringify(JSON.parse(await readFile(tokenizer.file, 'utf8')))}`;
 }
 
 /** The tokenizer written beside the fused model: the data tokenizer's `tokenizer.json`, its truncation set to the length the ids were made at. */
@@ -90,8 +85,8 @@ export async function runTextEnsemble(
       if (c && classes && c.join('\n') !== classes.join('\n')) throw new UsageError(`${files[i]}: its classes (${c.join(', ')}) are not in the order of ${files[first]}'s (${classes.join(', ')})`);
     }
     // Members tokenizing like the data read its ids; each other tokenizer tokenizes the same texts once more.
-    const dataIdentity = await identityOf(dataTokenizer);
-    const identities = await Promise.all(tokenizersOf.map((t) => (t ? identityOf(t) : dataIdentity)));
+    const dataIdentity = tokenizerKey(dataTokenizer);
+    const identities = tokenizersOf.map((t) => (t ? tokenizerKey(t) : dataIdentity));
     const differs = identities.findIndex((id) => id !== dataIdentity);
     if (options.fuse && differs >= 0) {
       throw new UsageError(`--fuse: ${files[differs]} tokenizes with ${tokenizersOf[differs]!.file}, not as the data (${dataTokenizer.file}); one fused graph reads one input_ids (leave out --fuse to score the members each on its own ids)`);
