@@ -86,6 +86,8 @@ export class OnnxModel implements Model {
   /** Declared input shape, batch first (`null` where free). */
   readonly inputShape: DeclaredShape;
   readonly numClasses: number;
+  /** Float32 features; graphs that read token ids open as `OnnxTextModel`. */
+  readonly inputDType = 'float32' as const;
   readonly outputKind: OutputKind;
   /** The model's fixed batch size, when its input declares one (e.g. 1 for some PyTorch exports). */
   readonly fixedBatch: number | undefined;

@@ -110,6 +110,8 @@ export class OnnxTextModel implements Model {
   /** `[null, L]` (`null` where the sequence length is free). */
   readonly inputShape: DeclaredShape;
   readonly numClasses: number;
+  /** Token ids (float32 ids are accepted too and converted). */
+  readonly inputDType = 'int32' as const;
   readonly padId: number;
   /** The graph's inputs and their element types, in graph order. */
   readonly inputs: readonly TextInput[];
@@ -120,7 +122,7 @@ export class OnnxTextModel implements Model {
   readonly bytes: number;
   maxBatchSize: number;
 
-  private constructor(args: Omit<OnnxTextModel, 'predict' | 'dispose' | 'run'>) {
+  private constructor(args: Omit<OnnxTextModel, 'predict' | 'dispose' | 'run' | 'inputDType'>) {
     this.name = args.name;
     this.proto = args.proto;
     this.session = args.session;

@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend.js';
+import { Dataset } from './data/dataset.js';
+import { checkModelFitsData } from './data/predict.js';
+import { DTypeError } from './errors/dtype-error.js';
 import { ShapeMismatchError } from './errors/shape-mismatch-error.js';
 import { TfjsModel } from './model.js';
 import { softmax } from './numerics.js';
@@ -88,5 +91,34 @@ describe('TfjsModel', () => {
     const model = new TfjsModel(net('linear'), 'teacher');
     await expect(model.predict(new Tensor('float32', [2, 5], new Float32Array(10)))).rejects.toThrow(/^teacher input: expected model input \[\?,12\], found data \[2,5\]/);
     model.dispose();
+  });
+});
+
+describe('input dtype: token ids given to a features model', () => {
+  const ids = new Tensor('int32', [2, 12], Int32Array.from({ length: 24 }, (_, i) => i % 7));
+
+  it('TfjsModel.predict refuses int32 ids for a float32 model with a DTypeError that says how to fix the data', async () => {
+    const model = new TfjsModel(net('linear'), 'mlp');
+    expect(model.inputDType).toBe('float32');
+    const error = await model.predict(ids).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(DTypeError.isInstance(error)).toBe(true);
+    expect((error as DTypeError).tensor).toBe('mlp input');
+    expect((error as DTypeError).found).toMatch(/^int32 token ids .*save them as float32/);
+  });
+
+  it('checkModelFitsData refuses an int32 Dataset for a float32 model before any prediction, and accepts it for an int32 model', () => {
+    const data = Dataset.fromArrays(ids, Int32Array.from([0, 1]), { numClasses: 5, name: 'ids.npy' });
+    const features = new TfjsModel(net('linear'), 'mlp');
+    expect(() => checkModelFitsData(features, data)).toThrow(/ids\.npy examples: expected dtype float32 features \(model mlp takes features, not token ids\), found int32 token ids/);
+    const input = tfl.input({ shape: [12], dtype: 'int32' });
+    const pooled = tfl.layers.globalAveragePooling1d().apply(tfl.layers.embedding({ inputDim: 7, outputDim: 4 }).apply(input) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
+    const text = new TfjsModel(tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 5 }).apply(pooled) as tfl.SymbolicTensor }), 'text');
+    expect(text.inputDType).toBe('int32');
+    expect(() => checkModelFitsData(text, data)).not.toThrow();
+    // A model that does not say what it takes is not refused (only the class count is checked).
+    expect(() => checkModelFitsData({ name: 'external', numClasses: 5 }, data)).not.toThrow();
   });
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { DTypeError } from './errors/dtype-error.js';
 import { ShapeMismatchError } from './errors/shape-mismatch-error.js';
 import { adaptInput, type DeclaredShape } from './layout.js';
 import { MIN_PROBABILITY } from './numerics.js';
@@ -17,6 +18,11 @@ export interface Model {
   /** Declared input shape, batch first (`null` where free), e.g. `[null, 28, 28, 1]`. */
   readonly inputShape: DeclaredShape;
   readonly numClasses: number;
+  /**
+   * What `predict` takes: `'float32'` features/pixels or `'int32'` token ids. Optional for models
+   * written outside shrinkray; when set, `checkModelFitsData` refuses data of the other kind up front.
+   */
+  readonly inputDType?: ExampleDType;
   /** Float32 features/pixels, or int32 token ids for text models. */
   predict(x: Tensor<ExampleDType>): Promise<Tensor<'float32'>>;
   dispose(): void | Promise<void>;
@@ -25,6 +31,20 @@ export interface Model {
 /** What a tfjs model's last layer emits. Probabilities are turned into logits as `log(p)`. */
 export type OutputKind = 'logits' | 'probabilities';
 
+
+/**
+ * Throws `DTypeError` when integer token ids are given to a model that takes float32 features (an
+ * integer `[N, L]` array is read as token ids, so a user who meant features is told how to fix it).
+ * Float data given to a token-id model is left to the model (ids may be stored as floats).
+ */
+export function checkInputDType(model: Pick<Model, 'name' | 'inputDType'>, dtype: ExampleDType, tensor: string): void {
+  if (model.inputDType !== 'float32' || dtype === 'float32') return;
+  throw new DTypeError({
+    tensor,
+    expected: `float32 features (model ${model.name} takes features, not token ids)`,
+    found: `${dtype} token ids (integer [N, L] .npy/.npz arrays are read as token ids; save them as float32 to use them as features)`,
+  });
+}
 
 function lastActivation(model: tfl.LayersModel): string | undefined {
   const last = model.layers[model.layers.length - 1];
@@ -46,6 +66,7 @@ export class TfjsModel implements Model {
   readonly layersModel: tfl.LayersModel;
   readonly inputShape: DeclaredShape;
   readonly numClasses: number;
+  readonly inputDType: ExampleDType;
   readonly outputKind: OutputKind;
   /** Rows per predict call inside tfjs (bounds memory on large inputs). */
   batchSize = 1024;
@@ -59,6 +80,7 @@ export class TfjsModel implements Model {
       throw new ShapeMismatchError({ tensor: `model ${name}`, expected: 'one input and one output', found: `${layersModel.inputs.length} inputs, ${layersModel.outputs.length} outputs` });
     }
     this.inputShape = input.shape;
+    this.inputDType = input.dtype === 'int32' ? 'int32' : 'float32';
     const classes = output.shape[output.shape.length - 1];
     if (output.shape.length !== 2 || typeof classes !== 'number') {
       throw new ShapeMismatchError({ tensor: `model ${name} output`, expected: '[N, classes]', found: formatShape(output.shape) });
@@ -76,6 +98,7 @@ export class TfjsModel implements Model {
   }
 
   async predict(x: Tensor<ExampleDType>): Promise<Tensor<'float32'>> {
+    checkInputDType(this, x.dtype, `${this.name} input`);
     const adapted = x.dtype === 'float32' ? adaptInput(x as Tensor<'float32'>, this.inputShape, `${this.name} input`) : x;
     const input = adapted.toTfjs();
     try {

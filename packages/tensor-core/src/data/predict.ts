@@ -1,6 +1,7 @@
 import { DataError } from '../errors/data-error.js';
 import { type Evaluation, type EceOptions, evaluate as scoreLogits } from '../metrics.js';
-import type { Model } from '../model.js';
+import { checkInputDType, type Model } from '../model.js';
+import type { ExampleDType } from './source.js';
 import { Tensor } from '../tensor.js';
 import { type Dataset, UNLABELLED } from './dataset.js';
 
@@ -18,9 +19,11 @@ export const PREDICT_BATCH_SIZE = 1000;
 
 /**
  * Throws `DataError` ('classes-mismatch') when a model's number of outputs differs from the
- * dataset's number of classes.
+ * dataset's number of classes, and `DTypeError` when the data are token ids and the model takes
+ * float32 features (when both say what they hold).
  */
-export function checkModelFitsData(model: Pick<Model, 'name' | 'numClasses'>, data: Pick<Dataset, 'name' | 'numClasses'>): void {
+export function checkModelFitsData(model: Pick<Model, 'name' | 'numClasses' | 'inputDType'>, data: Pick<Dataset, 'name' | 'numClasses'> & { dtype?: ExampleDType }): void {
+  if (data.dtype) checkInputDType(model, data.dtype, `${data.name} examples`);
   if (model.numClasses !== data.numClasses) {
     throw new DataError('classes-mismatch', { source: data.name }, `the data has ${data.numClasses} classes but model ${model.name} outputs ${model.numClasses}`);
   }
