@@ -45,7 +45,7 @@ export function applyDynamic(model: ModelProto, options: DynamicOptions): { mode
       nodes.push(node);
     };
     if (node.opType === 'Gather') {
-      const refusal = options.gather === false ? 'embedding tables kept float (gather: false)' : exclude.has(label) || exclude.has(node.opType) ? 'excluded' : options.only && !options.only.has(label) ? 'not selected' : gatherTableRefusal(node, index);
+      const refusal = exclude.has(label) || exclude.has(node.opType) ? 'excluded' : options.only && !options.only.has(label) ? 'not selected' : gatherTableRefusal(node, index, options);
       if (refusal) {
         keep(refusal);
         return;

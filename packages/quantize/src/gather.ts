@@ -5,9 +5,11 @@ import { quantizeWeight } from './quant-math.js';
 /**
  * Why a Gather's table cannot be stored in int8, or `undefined` when it can: the table must be a
  * constant float `[rows, columns]` initializer gathered on axis 0 with more than one column (a lookup
- * of single values, such as a mask table, stays exact in float32).
+ * of single values, such as a mask table, stays exact in float32), and the user must not have asked
+ * for float tables (`gather: false`).
  */
-export function gatherTableRefusal(node: NodeProto, index: GraphIndex): string | undefined {
+export function gatherTableRefusal(node: NodeProto, index: GraphIndex, options: { gather?: boolean }): string | undefined {
+  if (options.gather === false) return 'embedding tables kept float (gather: false)';
   const table = index.initializers.get(node.input[0] ?? '');
   const dims = (table?.dims ?? []).map(Number);
   if (!table || dims.length !== 2 || getAttr.int(node, 'axis', 0) !== 0 || table.dataType !== 1) return 'a Gather of a non-constant or non-float tensor (index arithmetic) runs as it is';

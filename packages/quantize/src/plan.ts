@@ -142,7 +142,7 @@ export function planStatic(model: ModelProto, options: PlanOptions): StaticPlan 
     }
     const op = node.opType;
     if (op === 'Gather') {
-      const refusal = options.gather === false ? 'embedding tables kept float (gather: false)' : gatherTableRefusal(node, index);
+      const refusal = gatherTableRefusal(node, index, options);
       if (refusal) skip(refusal);
       else {
         plan.gathers.push({ node, perColumn: options.perChannel });
