@@ -33,6 +33,21 @@ export interface SimdKernels {
    * float32 lanes (BatchNormalization's gradient); the caller zeroes `out` and blocks the rows.
    */
   columnSumCentredProduct(dy: number, x: number, mean: number, out: number, rows: number, c: number): void;
+  /**
+   * `out[j] += Σ_r (x[r·c + j] − mean[j])²` over `rows` rows of `c` elements (`c % 4 === 0`), float32
+   * lanes (batch variance); the caller zeroes `out` and blocks the rows.
+   */
+  columnSumSquaredCentred(x: number, mean: number, out: number, rows: number, c: number): void;
+  /**
+   * `y = (x − mean[j])·a[j] + b[j]` with `j` the channel (`c % 4 === 0`, `n % c === 0`): a normalisation
+   * with per-channel factors in one pass.
+   */
+  centredAffine(x: number, mean: number, a: number, b: number, y: number, n: number, c: number): void;
+  /**
+   * `y = dy·a[j] + (x − mean[j])·b[j] + k[j]` with `j` the channel (`c % 4 === 0`, `n % c === 0`):
+   * BatchNormalization's input gradient with batch statistics in one pass.
+   */
+  centredAffine2(dy: number, x: number, mean: number, a: number, b: number, k: number, y: number, n: number, c: number): void;
   /** `y = x > 0 ? dy : 0` over the first `n` elements (`n % 4 === 0`): ReLU's gradient. */
   reluGrad(dy: number, x: number, y: number, n: number): void;
   /**
@@ -235,6 +250,69 @@ function columnSumCentredProductFunc(): Func {
   return { name: 'colsumcp', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32]], body };
 }
 
+/** out[j..] += (x − mean[j])² rows: params 0 x, 1 mean, 2 out, 3 total bytes, 4 row bytes; locals 5 i, 6 j, 7 d (v128). */
+function columnSumSquaredCentredFunc(): Func {
+  const body = [
+    0x02, 0x40,
+    ...get(3), 0x45, 0x0d, 0x00,
+    0x03, 0x40,
+    ...i32(0), ...set(6),
+    0x03, 0x40,
+    ...load(0, 5), ...load(1, 6), ...simd(F32X4.sub), ...set(7),
+    ...addr(2, 6), ...load(2, 6), ...get(7), ...get(7), ...simd(F32X4.mul), ...simd(F32X4.add), ...store,
+    ...get(5), ...i32(16), I32_ADD, ...set(5),
+    ...get(6), ...i32(16), I32_ADD, ...set(6),
+    ...get(6), ...get(4), I32_LT_U, 0x0d, 0x00,
+    0x0b,
+    ...get(5), ...get(3), I32_LT_U, 0x0d, 0x00,
+    0x0b,
+    0x0b,
+  ];
+  return { name: 'colsumsqc', params: [I32, I32, I32, I32, I32], locals: [[2, I32], [1, V128]], body };
+}
+
+/** Advances the element byte offset `i` by 16 and the channel byte offset `j` by 16, wrapping `j` at `c4`. */
+function stepChannel(i: number, j: number, c4: number): number[] {
+  return [
+    ...get(i), ...i32(16), I32_ADD, ...set(i),
+    ...get(j), ...i32(16), I32_ADD, ...set(j),
+    ...i32(0), ...get(j), ...get(j), ...get(c4), I32_EQ, 0x1b, ...set(j),
+  ];
+}
+
+/** y = (x − mean)·a + b: params 0 x, 1 mean, 2 a, 3 b, 4 y, 5 n bytes, 6 c bytes; locals 7 i, 8 j. */
+function centredAffineFunc(): Func {
+  const body = [
+    0x02, 0x40,
+    ...get(5), 0x45, 0x0d, 0x00,
+    0x03, 0x40,
+    ...addr(4, 7), ...load(0, 7), ...load(1, 8), ...simd(F32X4.sub), ...load(2, 8), ...simd(F32X4.mul), ...load(3, 8), ...simd(F32X4.add), ...store,
+    ...stepChannel(7, 8, 6),
+    ...get(7), ...get(5), I32_LT_U, 0x0d, 0x00,
+    0x0b,
+    0x0b,
+  ];
+  return { name: 'caffine', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32]], body };
+}
+
+/** y = dy·a + (x − mean)·b + k: params 0 dy, 1 x, 2 mean, 3 a, 4 b, 5 k, 6 y, 7 n bytes, 8 c bytes; locals 9 i, 10 j. */
+function centredAffine2Func(): Func {
+  const body = [
+    0x02, 0x40,
+    ...get(7), 0x45, 0x0d, 0x00,
+    0x03, 0x40,
+    ...addr(6, 9),
+    ...load(0, 9), ...load(3, 10), ...simd(F32X4.mul),
+    ...load(1, 9), ...load(2, 10), ...simd(F32X4.sub), ...load(4, 10), ...simd(F32X4.mul), ...simd(F32X4.add),
+    ...load(5, 10), ...simd(F32X4.add), ...store,
+    ...stepChannel(9, 10, 8),
+    ...get(9), ...get(7), I32_LT_U, 0x0d, 0x00,
+    0x0b,
+    0x0b,
+  ];
+  return { name: 'caffine2', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32]], body };
+}
+
 /** y = dy & (x > 0): params 0 dy, 1 x, 2 y, 3 n bytes; locals 4 i, 5 zero (v128). */
 function reluGradFunc(): Func {
   const body = [
@@ -335,7 +413,7 @@ const instances = new WeakMap<object, SimdKernels | null>();
 type Exports = Record<string, (...args: number[]) => void>;
 
 function instantiate(memory: object): SimdKernels {
-  const funcs = [...OPS.flatMap((op) => [channelFunc(op, false), channelFunc(op, true)]), adamFunc(), columnSumFunc(), reluGradFunc(), maxPoolGradFunc(), columnSumCentredProductFunc()];
+  const funcs = [...OPS.flatMap((op) => [channelFunc(op, false), channelFunc(op, true)]), adamFunc(), columnSumFunc(), reluGradFunc(), maxPoolGradFunc(), columnSumCentredProductFunc(), columnSumSquaredCentredFunc(), centredAffineFunc(), centredAffine2Func()];
   const module = new wasmApi.Module(encodeModule(funcs));
   const exports = new wasmApi.Instance(module, { env: { memory } }).exports as Exports;
   const channelFns = Object.fromEntries(OPS.flatMap((op) => [[op, exports[op]!], [`${op}R`, exports[`${op}R`]!]]));
@@ -344,6 +422,9 @@ function instantiate(memory: object): SimdKernels {
   const relugrad = exports['relugrad']!;
   const maxpoolgrad = exports['maxpoolgrad']!;
   const colsumcp = exports['colsumcp']!;
+  const colsumsqc = exports['colsumsqc']!;
+  const caffine = exports['caffine']!;
+  const caffine2 = exports['caffine2']!;
   return {
     channel(op, vectorFirst, x, v, y, n, c) {
       if (n > 0) channelFns[vectorFirst ? `${op}R` : op]!(x, v, y, n * 4, c * 4);
@@ -356,6 +437,15 @@ function instantiate(memory: object): SimdKernels {
     },
     columnSumCentredProduct(dy, x, mean, out, rows, c) {
       colsumcp(dy, x, mean, out, rows * c * 4, c * 4);
+    },
+    columnSumSquaredCentred(x, mean, out, rows, c) {
+      colsumsqc(x, mean, out, rows * c * 4, c * 4);
+    },
+    centredAffine(x, mean, a, b, y, n, c) {
+      caffine(x, mean, a, b, y, n * 4, c * 4);
+    },
+    centredAffine2(dy, x, mean, a, b, k, y, n, c) {
+      caffine2(dy, x, mean, a, b, k, y, n * 4, c * 4);
     },
     reluGrad(dy, x, y, n) {
       relugrad(dy, x, y, n * 4);
