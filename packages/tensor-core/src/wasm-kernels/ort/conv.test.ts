@@ -58,8 +58,10 @@ describe('ORT convolutions equal the cpu backend', () => {
             const filter = randomData([k, k, ci, co], seed++);
             const dy = randomData([n, oh, ow, co], seed++);
             const common = { strides: [s, s], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
-            await check(tf.Conv2D, { x, filter }, { ...common, dilations: [1, 1] });
-            await check(tf.Conv2DBackpropInput, { dy, filter }, { ...common, inputShape: [n, size, size, ci] });
+            // 1x1 forward and input-gradient convolutions this narrow stay on wasm (ORT_POINTWISE_MIN_CHANNELS).
+            const where = k === 1 ? 'wasm' : 'ort';
+            await check(tf.Conv2D, { x, filter }, { ...common, dilations: [1, 1] }, where);
+            await check(tf.Conv2DBackpropInput, { dy, filter }, { ...common, inputShape: [n, size, size, ci] }, where);
             await check(tf.Conv2DBackpropFilter, { x, dy }, { ...common, filterShape: [k, k, ci, co] });
           });
         }
@@ -92,6 +94,28 @@ describe('ORT convolutions equal the cpu backend', () => {
       }
     });
   }
+
+  for (const s of [1, 2]) {
+    it(`1x1 Conv2D / Conv2DBackpropInput with 128 channels run in ORT: stride ${s}, every padding`, async () => {
+      for (const pad of pads) {
+        const [size, c] = [9, 128];
+        const x = randomData([1, size, size, c], 71 + s);
+        const filter = randomData([1, 1, c, c], 73 + s);
+        const dy = randomData([1, outSize(size, 1, s, 1, pad, 1), outSize(size, 1, s, 1, pad, 2), c], 75 + s);
+        const common = { strides: [s, s], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+        await check(tf.Conv2D, { x, filter }, { ...common, dilations: [1, 1] });
+        await check(tf.Conv2DBackpropInput, { dy, filter }, { ...common, inputShape: [1, size, size, c] });
+      }
+    });
+  }
+
+  it('narrow strided input gradients (16 channels, 3x3, stride 2) run in ORT, every padding', async () => {
+    for (const pad of pads) {
+      const filter = randomData([3, 3, 16, 16], 44);
+      const dy = randomData([8, outSize(20, 3, 2, 1, pad, 1), outSize(20, 3, 2, 1, pad, 2), 16], 45);
+      await check(tf.Conv2DBackpropInput, { dy, filter }, { strides: [2, 2], pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: [8, 20, 20, 16] });
+    }
+  });
 
   it('narrow forward and input-gradient convolutions (16 channels) stay on wasm; their filter gradient runs in ORT', async () => {
     const x = randomData([8, 20, 20, 16], 41);

@@ -34,13 +34,32 @@ export const ORT_CONV_MIN_MACS = 1 << 18;
  * faster there on the shared 2-core machine (batch 128, 3x3, ORT vs wasm ms: forward 8→8 at 28x28
  * 7.6 vs 4.9, 16→16 16.5 vs 16.0, 32→32 at 14x14 11.5 vs 14.7, 64→64 at 7x7 11.0 vs 15.1; input
  * gradient 16→16 29.5 vs 18.3, 32→32 16.1 vs 15.4, 64→64 14.6 vs 23.7). Filter gradients stay in ORT
- * at every channel count (2-2.7x faster there).
+ * at every channel count (2-2.7x faster there). Strided input gradients go to ORT at every width: on
+ * wasm they are a product and a col2im scatter, not an XNNPACK convolution (3x3 stride 2, 32→16 from
+ * 14x14 to 28x28: ORT 19 vs wasm 37 ms, `/tmp`-style A/B in one process at load 8).
  */
 export const ORT_CONV_MIN_CHANNELS = 32;
 
-/** True when a forward or input-gradient convolution is too narrow for ORT (see {@link ORT_CONV_MIN_CHANNELS}); never when the wasm kernel is missing (`minMacs` 0). */
-function narrow(info: Info, depthwise: boolean, minMacs: number): boolean {
-  return !depthwise && minMacs > 0 && Math.min(info.inChannels, info.outChannels) < ORT_CONV_MIN_CHANNELS;
+/**
+ * 1x1 convolutions (forward and input gradient) with fewer input or output channels than this stay on
+ * wasm: a plain product there, while ORT adds two NCHW transposes around little work (batch 128, stride
+ * 2, wasm vs ORT ms: 16→32 at 28x28 forward 1.0-1.5 vs 4.9-5.2, input gradient 2.8 vs 5.5-5.8; 32→64 at
+ * 14x14 forward 0.9-1.0 vs 2.7-3.0, input gradient 1.7 vs 3.7-3.9; 128→256 at 14x14 a tie forward,
+ * 23 vs 32 input gradient, under load 8-9).
+ */
+export const ORT_POINTWISE_MIN_CHANNELS = 128;
+
+/**
+ * True when a forward or input-gradient convolution is too narrow for ORT (see
+ * {@link ORT_CONV_MIN_CHANNELS}, {@link ORT_POINTWISE_MIN_CHANNELS}); never when the wasm kernel is
+ * missing (`minMacs` 0).
+ */
+function narrow(info: Info, depthwise: boolean, minMacs: number, inputGradient = false): boolean {
+  if (depthwise || minMacs === 0) return false;
+  const channels = Math.min(info.inChannels, info.outChannels);
+  if (info.filterHeight === 1 && info.filterWidth === 1) return channels < ORT_POINTWISE_MIN_CHANNELS;
+  if (inputGradient && (info.strideHeight > 1 || info.strideWidth > 1)) return false;
+  return channels < ORT_CONV_MIN_CHANNELS;
 }
 
 type Info = tf.backend_util.Conv2DInfo;
@@ -149,7 +168,7 @@ function backpropInput(args: Parameters<KernelFunc>[0], kernel: string, depthwis
   if (!rt || dy.shape.length !== 4 || filter.shape.length !== 4 || !allFloat(dy, filter)) return undefined;
   const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, depthwise);
   const perOutput = info.filterHeight * info.filterWidth * (depthwise ? 1 : info.inChannels);
-  if (!usable(info, attrs) || macs(info, perOutput) < minMacs || narrow(info, depthwise, minMacs)) return undefined;
+  if (!usable(info, attrs) || macs(info, perOutput) < minMacs || narrow(info, depthwise, minMacs, true)) return undefined;
   const p = info.padInfo;
   const extentH = info.strideHeight * (info.outHeight - 1) + info.dilationHeight * (info.filterHeight - 1) + 1 - p.top - p.bottom;
   const extentW = info.strideWidth * (info.outWidth - 1) + info.dilationWidth * (info.filterWidth - 1) + 1 - p.left - p.right;
