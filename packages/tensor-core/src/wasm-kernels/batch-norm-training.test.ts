@@ -12,10 +12,11 @@ const EPSILON = 1e-3;
  * Outputs, statistics and gradients (w.r.t. x, scale, offset) of Σ w·y + Σ u·mean + Σ v·variance,
  * flattened: through the fused op (`fused`) or through tf.moments + tf.batchNorm (the reference).
  */
-function training(shape: number[], fused: boolean, shift = 0): () => tf.Tensor {
+function training(shape: number[], fused: boolean, shift = 0, headShift = 0): () => tf.Tensor {
   const c = shape[shape.length - 1]!;
   const x = randomData(shape, 71);
-  const values = shift === 0 ? x.values : x.values.map((v) => v + shift);
+  // `headShift` moves the first 256 rows (the fused kernel's variance shift comes from them) away from the rest.
+  const values = x.values.map((v, i) => v + shift + (i < 256 * c ? headShift : 0));
   const w = randomData(shape, 72);
   const u = randomData([c], 73);
   const v = randomData([c], 74);
@@ -39,18 +40,19 @@ function training(shape: number[], fused: boolean, shift = 0): () => tf.Tensor {
 }
 
 describe('BatchNormalization training as one op (ShrinkrayBatchNormTraining)', () => {
-  for (const [shape, shift] of [
-    [[8, 6, 5, 12], 0],
-    [[40, 9, 9, 16], 0],
-    [[300, 8], 0],
-    [[600, 4], 3],
+  for (const [shape, shift, headShift] of [
+    [[8, 6, 5, 12], 0, 0],
+    [[40, 9, 9, 16], 0, 0],
+    [[300, 8], 0, 0],
+    [[600, 4], 3, 0],
+    [[2000, 8], 10, 4],
   ] as const) {
-    it(`[${shape}]${shift ? `, inputs shifted by ${shift}` : ''}: outputs, statistics and gradients equal tf.moments + tf.batchNorm on the cpu backend, no leaks`, async () => {
+    it(`[${shape}]${shift ? `, inputs shifted by ${shift}` : ''}${headShift ? `, first 256 rows by ${headShift} more` : ''}: outputs, statistics and gradients equal tf.moments + tf.batchNorm on the cpu backend, no leaks`, async () => {
       let got: Float32Array = new Float32Array();
       let calls: string[] = [];
       expectNoLeaks(() => {
         calls = kernelsOf(() => {
-          const t = tf.tidy(training([...shape], true, shift));
+          const t = tf.tidy(training([...shape], true, shift, headShift));
           got = t.dataSync() as Float32Array;
           t.dispose();
         });
@@ -58,7 +60,7 @@ describe('BatchNormalization training as one op (ShrinkrayBatchNormTraining)', (
       expect(calls).toContain('ShrinkrayBatchNormTraining');
       expect(calls).toContain('ShrinkrayBatchNormTrainingGrad');
       expect(calls).not.toContain('Square');
-      expectClose(got, await onCpu(training([...shape], false, shift)), 1e-4);
+      expectClose(got, await onCpu(training([...shape], false, shift, headShift)), 1e-4);
     });
   }
 

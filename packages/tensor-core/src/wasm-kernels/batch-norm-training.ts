@@ -8,9 +8,10 @@ import { heapF32, type KernelFunc, sizeOf, type WasmBackendLike, WASM } from './
  * Mean), then FusedBatchNorm with those batch statistics. Forward that is six passes over the
  * activation and two temporaries; backward tfjs differentiates the statistics too (Tile, Multiply,
  * Multiply, Sum, Tile and two Adds accumulating x's gradient, besides FusedBatchNorm's own gradient):
- * about a dozen passes, most allocating. With the statistics inside one op, forward is three SIMD
- * passes (Σx, Σ(x − mean)², the normalisation) and backward three (Σdy, Σdy·(x − mean), then
- * dx = dy·a + (x − mean)·b + k per channel, the closed form of the whole chain's gradient).
+ * about a dozen passes, most allocating. With the statistics inside one op, forward is two SIMD
+ * passes (Σd and Σd² with d = x − shift, then the normalisation) and backward two (Σdy and
+ * Σdy·(x − mean), then dx = dy·a + (x − mean)·b + k per channel, the closed form of the whole chain's
+ * gradient).
  */
 
 /** Name of the fused BatchNormalization-training kernel (registered for the wasm backend only). */
@@ -19,16 +20,24 @@ export const BATCH_NORM_TRAINING = 'ShrinkrayBatchNormTraining';
 /** Name of its gradient kernel. */
 export const BATCH_NORM_TRAINING_GRAD = 'ShrinkrayBatchNormTrainingGrad';
 
-/** Σ over rows of `f(rowOffsetBytes, rows, scratch)` per channel, float32 lanes per block of rows and float64 totals. */
-function blockedSums(scratch: Float32Array, rows: number, c: number, pass: (at: number, n: number, out: number) => void): Float64Array {
-  const total = new Float64Array(c);
+/**
+ * Two per-channel sums over all rows in one pass: `pass(rowOffsetBytes, rows, outA, outB)` adds a
+ * block's float32 sums into the two scratch rows of `scratch` ([2, c], zeroed per block here), totals
+ * in float64.
+ */
+function blockedSums(scratch: Float32Array, rows: number, c: number, pass: (at: number, n: number, outA: number, outB: number) => void): [Float64Array, Float64Array] {
+  const a = new Float64Array(c);
+  const b = new Float64Array(c);
   for (let r = 0; r < rows; r += BLOCK_ROWS) {
     const n = Math.min(BLOCK_ROWS, rows - r);
     scratch.fill(0);
-    pass(r * c * 4, n, scratch.byteOffset);
-    for (let j = 0; j < c; j++) total[j]! += scratch[j]!;
+    pass(r * c * 4, n, scratch.byteOffset, scratch.byteOffset + c * 4);
+    for (let j = 0; j < c; j++) {
+      a[j]! += scratch[j]!;
+      b[j]! += scratch[c + j]!;
+    }
   }
-  return total;
+  return [a, b];
 }
 
 function needSimd(backend: WasmBackendLike, name: string): SimdKernels {
@@ -52,16 +61,23 @@ export const batchNormTrainingKernel: KernelFunc = (args) => {
   const out = backend.makeOutput([...x.shape], 'float32');
   const mean = backend.makeOutput([c], 'float32');
   const variance = backend.makeOutput([c], 'float32');
-  // a (scale/√(var + ε)) then offset, per channel, for the normalisation pass.
+  // Scratch of the block sums, then a (scale/√(var + ε)) and offset per channel for the normalisation pass.
   const factors = backend.makeOutput([2, c], 'float32');
   // Views after the last allocation (growing the heap detaches earlier ones).
   const [yV, meanV, varV, f, xV, scaleV, offsetV] = [out, mean, variance, factors, x, scale, offset].map((t) => heapF32(backend, t)) as Float32Array[];
-  const sums = blockedSums(varV!, rows, c, (at, n, o) => simd.columnSum(xV!.byteOffset + at, o, n, c));
-  for (let j = 0; j < c; j++) meanV![j] = sums[j]! / rows;
-  const squares = blockedSums(f!, rows, c, (at, n, o) => simd.columnSumSquaredCentred(xV!.byteOffset + at, meanV!.byteOffset, o, n, c));
+  // Mean and variance in one pass over x, as sums of d = x − shift and d² with the shift the mean of
+  // the first block of rows (close to the batch mean, so Σd²/N − (Σd/N)² does not cancel).
+  const head = Math.min(BLOCK_ROWS, rows);
+  f!.fill(0);
+  simd.columnSum(xV!.byteOffset, f!.byteOffset, head, c);
+  for (let j = 0; j < c; j++) meanV![j] = f![j]! / head;
+  const [sums, squares] = blockedSums(f!, rows, c, (at, n, a, b) => simd.columnMoments(xV!.byteOffset + at, meanV!.byteOffset, a, b, n, c));
   for (let j = 0; j < c; j++) {
-    varV![j] = squares[j]! / rows;
-    f![j] = scaleV![j]! / Math.sqrt(varV![j]! + varianceEpsilon);
+    const shifted = sums[j]! / rows;
+    const v = Math.max(squares[j]! / rows - shifted * shifted, 0);
+    meanV![j] = meanV![j]! + shifted;
+    varV![j] = v;
+    f![j] = scaleV![j]! / Math.sqrt(v + varianceEpsilon);
     f![c + j] = offsetV![j]!;
   }
   simd.centredAffine(xV!.byteOffset, meanV!.byteOffset, f!.byteOffset, f!.byteOffset + c * 4, yV!.byteOffset, yV!.length, c);
@@ -89,8 +105,8 @@ export const batchNormTrainingGradKernel: KernelFunc = (args) => {
   const [dxV, dScaleV, dOffsetV, f, dyV, xV, meanV, varV, scaleV, dMeanV, dVarV] = [dx, dScale, dOffset, factors, dy, x, mean, variance, scale, dMean, dVariance].map((t) =>
     heapF32(backend, t),
   ) as Float32Array[];
-  const sumDy = blockedSums(dScaleV!, rows, c, (at, n, o) => simd.columnSum(dyV!.byteOffset + at, o, n, c));
-  const sumDyXc = blockedSums(dOffsetV!, rows, c, (at, n, o) => simd.columnSumCentredProduct(dyV!.byteOffset + at, xV!.byteOffset + at, meanV!.byteOffset, o, n, c));
+  // Σdy and Σdy·(x − mean) in one pass (the factors' first two rows as block scratch).
+  const [sumDy, sumDyXc] = blockedSums(f!, rows, c, (at, n, a, b) => simd.columnSumAndCentredProduct(dyV!.byteOffset + at, xV!.byteOffset + at, meanV!.byteOffset, a, b, n, c));
   for (let j = 0; j < c; j++) {
     const r = 1 / Math.sqrt(varV![j]! + varianceEpsilon);
     const s = scaleV![j]!;

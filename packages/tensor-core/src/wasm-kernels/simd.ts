@@ -34,10 +34,17 @@ export interface SimdKernels {
    */
   columnSumCentredProduct(dy: number, x: number, mean: number, out: number, rows: number, c: number): void;
   /**
-   * `out[j] += Σ_r (x[r·c + j] − mean[j])²` over `rows` rows of `c` elements (`c % 4 === 0`), float32
-   * lanes (batch variance); the caller zeroes `out` and blocks the rows.
+   * `sums[j] += Σ_r d` and `squares[j] += Σ_r d²` with `d = x[r·c + j] − shift[j]`, over `rows` rows of
+   * `c` elements (`c % 4 === 0`), float32 lanes (batch mean and variance in one pass); the caller zeroes
+   * the outputs and blocks the rows.
    */
-  columnSumSquaredCentred(x: number, mean: number, out: number, rows: number, c: number): void;
+  columnMoments(x: number, shift: number, sums: number, squares: number, rows: number, c: number): void;
+  /**
+   * `sums[j] += Σ_r dy[r·c + j]` and `products[j] += Σ_r dy[r·c + j]·(x[r·c + j] − mean[j])` over `rows`
+   * rows of `c` elements (`c % 4 === 0`), float32 lanes (BatchNormalization's gradient sums in one
+   * pass); the caller zeroes the outputs and blocks the rows.
+   */
+  columnSumAndCentredProduct(dy: number, x: number, mean: number, sums: number, products: number, rows: number, c: number): void;
   /**
    * `y = (x − mean[j])·a[j] + b[j]` with `j` the channel (`c % 4 === 0`, `n % c === 0`): a normalisation
    * with per-channel factors in one pass.
@@ -250,25 +257,48 @@ function columnSumCentredProductFunc(): Func {
   return { name: 'colsumcp', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32]], body };
 }
 
-/** out[j..] += (x − mean[j])² rows: params 0 x, 1 mean, 2 out, 3 total bytes, 4 row bytes; locals 5 i, 6 j, 7 d (v128). */
-function columnSumSquaredCentredFunc(): Func {
+/** sums[j..] += d, squares[j..] += d² (d = x − shift[j]) rows: params 0 x, 1 shift, 2 sums, 3 squares, 4 total bytes, 5 row bytes; locals 6 i, 7 j, 8 d (v128). */
+function columnMomentsFunc(): Func {
   const body = [
     0x02, 0x40,
-    ...get(3), 0x45, 0x0d, 0x00,
+    ...get(4), 0x45, 0x0d, 0x00,
     0x03, 0x40,
-    ...i32(0), ...set(6),
+    ...i32(0), ...set(7),
     0x03, 0x40,
-    ...load(0, 5), ...load(1, 6), ...simd(F32X4.sub), ...set(7),
-    ...addr(2, 6), ...load(2, 6), ...get(7), ...get(7), ...simd(F32X4.mul), ...simd(F32X4.add), ...store,
-    ...get(5), ...i32(16), I32_ADD, ...set(5),
+    ...load(0, 6), ...load(1, 7), ...simd(F32X4.sub), ...set(8),
+    ...addr(2, 7), ...load(2, 7), ...get(8), ...simd(F32X4.add), ...store,
+    ...addr(3, 7), ...load(3, 7), ...get(8), ...get(8), ...simd(F32X4.mul), ...simd(F32X4.add), ...store,
     ...get(6), ...i32(16), I32_ADD, ...set(6),
-    ...get(6), ...get(4), I32_LT_U, 0x0d, 0x00,
+    ...get(7), ...i32(16), I32_ADD, ...set(7),
+    ...get(7), ...get(5), I32_LT_U, 0x0d, 0x00,
     0x0b,
-    ...get(5), ...get(3), I32_LT_U, 0x0d, 0x00,
+    ...get(6), ...get(4), I32_LT_U, 0x0d, 0x00,
     0x0b,
     0x0b,
   ];
-  return { name: 'colsumsqc', params: [I32, I32, I32, I32, I32], locals: [[2, I32], [1, V128]], body };
+  return { name: 'colmoments', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32], [1, V128]], body };
+}
+
+/** sums[j..] += dy, products[j..] += dy·(x − mean[j]) rows: params 0 dy, 1 x, 2 mean, 3 sums, 4 products, 5 total bytes, 6 row bytes; locals 7 i, 8 j, 9 g (v128). */
+function columnSumAndCentredProductFunc(): Func {
+  const body = [
+    0x02, 0x40,
+    ...get(5), 0x45, 0x0d, 0x00,
+    0x03, 0x40,
+    ...i32(0), ...set(8),
+    0x03, 0x40,
+    ...load(0, 7), ...set(9),
+    ...addr(3, 8), ...load(3, 8), ...get(9), ...simd(F32X4.add), ...store,
+    ...addr(4, 8), ...load(4, 8), ...get(9), ...load(1, 7), ...load(2, 8), ...simd(F32X4.sub), ...simd(F32X4.mul), ...simd(F32X4.add), ...store,
+    ...get(7), ...i32(16), I32_ADD, ...set(7),
+    ...get(8), ...i32(16), I32_ADD, ...set(8),
+    ...get(8), ...get(6), I32_LT_U, 0x0d, 0x00,
+    0x0b,
+    ...get(7), ...get(5), I32_LT_U, 0x0d, 0x00,
+    0x0b,
+    0x0b,
+  ];
+  return { name: 'colsumdual', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32], [1, V128]], body };
 }
 
 /** Advances the element byte offset `i` by 16 and the channel byte offset `j` by 16, wrapping `j` at `c4`. */
@@ -413,7 +443,7 @@ const instances = new WeakMap<object, SimdKernels | null>();
 type Exports = Record<string, (...args: number[]) => void>;
 
 function instantiate(memory: object): SimdKernels {
-  const funcs = [...OPS.flatMap((op) => [channelFunc(op, false), channelFunc(op, true)]), adamFunc(), columnSumFunc(), reluGradFunc(), maxPoolGradFunc(), columnSumCentredProductFunc(), columnSumSquaredCentredFunc(), centredAffineFunc(), centredAffine2Func()];
+  const funcs = [...OPS.flatMap((op) => [channelFunc(op, false), channelFunc(op, true)]), adamFunc(), columnSumFunc(), reluGradFunc(), maxPoolGradFunc(), columnSumCentredProductFunc(), columnMomentsFunc(), columnSumAndCentredProductFunc(), centredAffineFunc(), centredAffine2Func()];
   const module = new wasmApi.Module(encodeModule(funcs));
   const exports = new wasmApi.Instance(module, { env: { memory } }).exports as Exports;
   const channelFns = Object.fromEntries(OPS.flatMap((op) => [[op, exports[op]!], [`${op}R`, exports[`${op}R`]!]]));
@@ -422,7 +452,8 @@ function instantiate(memory: object): SimdKernels {
   const relugrad = exports['relugrad']!;
   const maxpoolgrad = exports['maxpoolgrad']!;
   const colsumcp = exports['colsumcp']!;
-  const colsumsqc = exports['colsumsqc']!;
+  const colmoments = exports['colmoments']!;
+  const colsumdual = exports['colsumdual']!;
   const caffine = exports['caffine']!;
   const caffine2 = exports['caffine2']!;
   return {
@@ -438,8 +469,11 @@ function instantiate(memory: object): SimdKernels {
     columnSumCentredProduct(dy, x, mean, out, rows, c) {
       colsumcp(dy, x, mean, out, rows * c * 4, c * 4);
     },
-    columnSumSquaredCentred(x, mean, out, rows, c) {
-      colsumsqc(x, mean, out, rows * c * 4, c * 4);
+    columnMoments(x, shift, sums, squares, rows, c) {
+      colmoments(x, shift, sums, squares, rows * c * 4, c * 4);
+    },
+    columnSumAndCentredProduct(dy, x, mean, sums, products, rows, c) {
+      colsumdual(dy, x, mean, sums, products, rows * c * 4, c * 4);
     },
     centredAffine(x, mean, a, b, y, n, c) {
       caffine(x, mean, a, b, y, n * 4, c * 4);
