@@ -22,10 +22,10 @@
  * - FusedBatchNorm with per-channel statistics: two SIMD passes (`y = x·a + b`) instead of a scalar loop.
  * - FusedBatchNorm's gradient with per-channel statistics: one kernel (`ShrinkrayBatchNormGrad`, three
  *   SIMD passes) instead of ~20.
- * - (with the ORT set) tfjs-layers' BatchNormalization in training mode (channels last, a multiple of 4): batch statistics and
- *   normalisation as one op (`ShrinkrayBatchNormTraining`, three SIMD passes) whose gradient is one kernel
- *   (three passes) instead of tf.moments + FusedBatchNorm and their ~15 gradient kernels (the layer class's
- *   `call` is routed while the fixes are applied; `batch-norm-layer.ts`).
+ * - (with the ORT set) tfjs-layers' BatchNormalization in training mode (channels last, a multiple of 4):
+ *   batch statistics and normalisation as one op (`ShrinkrayBatchNormTraining`, two SIMD passes) whose
+ *   gradient is one kernel (two passes) instead of tf.moments + FusedBatchNorm and their ~15 gradient
+ *   kernels (the layer class's `call` is routed while the fixes are applied; `batch-norm-layer.ts`).
  *
  * When the optional peer `onnxruntime-node` loads, the heavy kernels (matrix products, convolutions and
  * their gradients) and the memory-bound ones of BatchNormalization gradients (Tile, Sum, Mean) run

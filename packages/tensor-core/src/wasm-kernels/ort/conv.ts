@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelFunc, WasmBackendLike } from '../wasm-backend.js';
+import { heapF32, type KernelFunc, type WasmBackendLike } from '../wasm-backend.js';
 import { type Epilogue, epilogueKey, epilogueNodes, supportedActivation } from './epilogue.js';
 import { geometry } from '../conv2d-backprop.js';
 import { fillDyFrame, fillXFrame, filterGradientByShiftsGraph, shiftFrame, windowShape } from './filter-shifts.js';
@@ -7,7 +7,6 @@ import { chunkCount, FILTER_GRADIENT_ENV, filterGradientByTapsGraph } from './fi
 import { im2colNodes } from './im2col.js';
 import type { GraphConstant, GraphNode, GraphSpec } from './onnx-graph.js';
 import { allFloat, type BoundInput, countCall, ortRuntime, runOnHeap } from './runtime.js';
-import { heapF32 } from '../wasm-backend.js';
 
 /*
  * Convolutions and their gradients in ONNX Runtime. tfjs-backend-wasm keeps tensors NHWC with HWIO
@@ -38,7 +37,7 @@ export const ORT_CONV_MIN_MACS = 1 << 18;
  * gradient 16→16 29.5 vs 18.3, 32→32 16.1 vs 15.4, 64→64 14.6 vs 23.7). Filter gradients stay in ORT
  * at every channel count (2-2.7x faster there). Strided input gradients go to ORT at every width: on
  * wasm they are a product and a col2im scatter, not an XNNPACK convolution (3x3 stride 2, 32→16 from
- * 14x14 to 28x28: ORT 19 vs wasm 37 ms, `/tmp`-style A/B in one process at load 8).
+ * 14x14 to 28x28: ORT 19 vs wasm 37 ms, alternating in one process at load 8).
  */
 export const ORT_CONV_MIN_CHANNELS = 32;
 
