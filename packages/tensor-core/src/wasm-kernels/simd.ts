@@ -217,129 +217,95 @@ function adamFunc(): Func {
   };
 }
 
-/** out[j..] += x rows: params 0 x, 1 out, 2 total bytes, 3 row bytes; locals 4 i, 5 j. */
-function columnSumFunc(): Func {
-  const body = [
+/**
+ * The loop of the column functions: for each row of `rowBytes` (param `row`) up to `total` bytes (param
+ * `total`), `inner` once per 16-byte lane with the element offset in local `i` and the column offset in
+ * local `j`; skipped when `total` is 0.
+ */
+function rowLoop(total: number, row: number, i: number, j: number, inner: number[]): number[] {
+  return [
     0x02, 0x40, // block (skip when empty)
-    ...get(2), 0x45, 0x0d, 0x00,
+    ...get(total), 0x45, 0x0d, 0x00,
     0x03, 0x40, // loop over rows
-    ...i32(0), ...set(5),
+    ...i32(0), ...set(j),
     0x03, 0x40, // loop over the row
-    ...addr(1, 5), ...load(1, 5), ...load(0, 4), ...simd(F32X4.add), ...store,
-    ...get(4), ...i32(16), I32_ADD, ...set(4),
-    ...get(5), ...i32(16), I32_ADD, ...set(5),
-    ...get(5), ...get(3), I32_LT_U, 0x0d, 0x00,
+    ...inner,
+    ...get(i), ...i32(16), I32_ADD, ...set(i),
+    ...get(j), ...i32(16), I32_ADD, ...set(j),
+    ...get(j), ...get(row), I32_LT_U, 0x0d, 0x00,
     0x0b,
-    ...get(4), ...get(2), I32_LT_U, 0x0d, 0x00,
+    ...get(i), ...get(total), I32_LT_U, 0x0d, 0x00,
     0x0b,
     0x0b,
   ];
+}
+
+/** out[j..] += x rows: params 0 x, 1 out, 2 total bytes, 3 row bytes; locals 4 i, 5 j. */
+function columnSumFunc(): Func {
+  const body = rowLoop(2, 3, 4, 5, [...addr(1, 5), ...load(1, 5), ...load(0, 4), ...simd(F32X4.add), ...store]);
   return { name: 'colsum', params: [I32, I32, I32, I32], locals: [[2, I32]], body };
 }
 
 /** out[j..] += dy·(x − mean[j]) rows: params 0 dy, 1 x, 2 mean, 3 out, 4 total bytes, 5 row bytes; locals 6 i, 7 j. */
 function columnSumCentredProductFunc(): Func {
-  const body = [
-    0x02, 0x40,
-    ...get(4), 0x45, 0x0d, 0x00,
-    0x03, 0x40,
-    ...i32(0), ...set(7),
-    0x03, 0x40,
-    ...addr(3, 7), ...load(3, 7), ...load(0, 6), ...load(1, 6), ...load(2, 7), ...simd(F32X4.sub), ...simd(F32X4.mul), ...simd(F32X4.add), ...store,
-    ...get(6), ...i32(16), I32_ADD, ...set(6),
-    ...get(7), ...i32(16), I32_ADD, ...set(7),
-    ...get(7), ...get(5), I32_LT_U, 0x0d, 0x00,
-    0x0b,
-    ...get(6), ...get(4), I32_LT_U, 0x0d, 0x00,
-    0x0b,
-    0x0b,
-  ];
+  const body = rowLoop(4, 5, 6, 7, [...addr(3, 7), ...load(3, 7), ...load(0, 6), ...load(1, 6), ...load(2, 7), ...simd(F32X4.sub), ...simd(F32X4.mul), ...simd(F32X4.add), ...store]);
   return { name: 'colsumcp', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32]], body };
 }
 
 /** sums[j..] += d, squares[j..] += d² (d = x − shift[j]) rows: params 0 x, 1 shift, 2 sums, 3 squares, 4 total bytes, 5 row bytes; locals 6 i, 7 j, 8 d (v128). */
 function columnMomentsFunc(): Func {
-  const body = [
-    0x02, 0x40,
-    ...get(4), 0x45, 0x0d, 0x00,
-    0x03, 0x40,
-    ...i32(0), ...set(7),
-    0x03, 0x40,
+  const body = rowLoop(4, 5, 6, 7, [
     ...load(0, 6), ...load(1, 7), ...simd(F32X4.sub), ...set(8),
     ...addr(2, 7), ...load(2, 7), ...get(8), ...simd(F32X4.add), ...store,
     ...addr(3, 7), ...load(3, 7), ...get(8), ...get(8), ...simd(F32X4.mul), ...simd(F32X4.add), ...store,
-    ...get(6), ...i32(16), I32_ADD, ...set(6),
-    ...get(7), ...i32(16), I32_ADD, ...set(7),
-    ...get(7), ...get(5), I32_LT_U, 0x0d, 0x00,
-    0x0b,
-    ...get(6), ...get(4), I32_LT_U, 0x0d, 0x00,
-    0x0b,
-    0x0b,
-  ];
+  ]);
   return { name: 'colmoments', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32], [1, V128]], body };
 }
 
 /** sums[j..] += dy, products[j..] += dy·(x − mean[j]) rows: params 0 dy, 1 x, 2 mean, 3 sums, 4 products, 5 total bytes, 6 row bytes; locals 7 i, 8 j, 9 g (v128). */
 function columnSumAndCentredProductFunc(): Func {
-  const body = [
-    0x02, 0x40,
-    ...get(5), 0x45, 0x0d, 0x00,
-    0x03, 0x40,
-    ...i32(0), ...set(8),
-    0x03, 0x40,
+  const body = rowLoop(5, 6, 7, 8, [
     ...load(0, 7), ...set(9),
     ...addr(3, 8), ...load(3, 8), ...get(9), ...simd(F32X4.add), ...store,
     ...addr(4, 8), ...load(4, 8), ...get(9), ...load(1, 7), ...load(2, 8), ...simd(F32X4.sub), ...simd(F32X4.mul), ...simd(F32X4.add), ...store,
-    ...get(7), ...i32(16), I32_ADD, ...set(7),
-    ...get(8), ...i32(16), I32_ADD, ...set(8),
-    ...get(8), ...get(6), I32_LT_U, 0x0d, 0x00,
-    0x0b,
-    ...get(7), ...get(5), I32_LT_U, 0x0d, 0x00,
-    0x0b,
-    0x0b,
-  ];
+  ]);
   return { name: 'colsumdual', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32], [1, V128]], body };
 }
 
-/** Advances the element byte offset `i` by 16 and the channel byte offset `j` by 16, wrapping `j` at `c4`. */
-function stepChannel(i: number, j: number, c4: number): number[] {
+/**
+ * The loop of the per-channel functions: `inner` once per 16-byte lane with the element offset in local
+ * `i` and the channel offset in local `j` (wrapping at param `c4` bytes), up to param `n` bytes; skipped
+ * when `n` is 0.
+ */
+function channelLoop(n: number, c4: number, i: number, j: number, inner: number[]): number[] {
   return [
+    0x02, 0x40,
+    ...get(n), 0x45, 0x0d, 0x00,
+    0x03, 0x40,
+    ...inner,
     ...get(i), ...i32(16), I32_ADD, ...set(i),
     ...get(j), ...i32(16), I32_ADD, ...set(j),
     ...i32(0), ...get(j), ...get(j), ...get(c4), I32_EQ, 0x1b, ...set(j),
+    ...get(i), ...get(n), I32_LT_U, 0x0d, 0x00,
+    0x0b,
+    0x0b,
   ];
 }
 
 /** y = (x − mean)·a + b: params 0 x, 1 mean, 2 a, 3 b, 4 y, 5 n bytes, 6 c bytes; locals 7 i, 8 j. */
 function centredAffineFunc(): Func {
-  const body = [
-    0x02, 0x40,
-    ...get(5), 0x45, 0x0d, 0x00,
-    0x03, 0x40,
-    ...addr(4, 7), ...load(0, 7), ...load(1, 8), ...simd(F32X4.sub), ...load(2, 8), ...simd(F32X4.mul), ...load(3, 8), ...simd(F32X4.add), ...store,
-    ...stepChannel(7, 8, 6),
-    ...get(7), ...get(5), I32_LT_U, 0x0d, 0x00,
-    0x0b,
-    0x0b,
-  ];
+  const body = channelLoop(5, 6, 7, 8, [...addr(4, 7), ...load(0, 7), ...load(1, 8), ...simd(F32X4.sub), ...load(2, 8), ...simd(F32X4.mul), ...load(3, 8), ...simd(F32X4.add), ...store]);
   return { name: 'caffine', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32]], body };
 }
 
 /** y = dy·a + (x − mean)·b + k: params 0 dy, 1 x, 2 mean, 3 a, 4 b, 5 k, 6 y, 7 n bytes, 8 c bytes; locals 9 i, 10 j. */
 function centredAffine2Func(): Func {
-  const body = [
-    0x02, 0x40,
-    ...get(7), 0x45, 0x0d, 0x00,
-    0x03, 0x40,
+  const body = channelLoop(7, 8, 9, 10, [
     ...addr(6, 9),
     ...load(0, 9), ...load(3, 10), ...simd(F32X4.mul),
     ...load(1, 9), ...load(2, 10), ...simd(F32X4.sub), ...load(4, 10), ...simd(F32X4.mul), ...simd(F32X4.add),
     ...load(5, 10), ...simd(F32X4.add), ...store,
-    ...stepChannel(9, 10, 8),
-    ...get(9), ...get(7), I32_LT_U, 0x0d, 0x00,
-    0x0b,
-    0x0b,
-  ];
+  ]);
   return { name: 'caffine2', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32]], body };
 }
 
