@@ -8,6 +8,23 @@ import { spawnJson } from '../lib/spawn-json.js';
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), '../lib/train-worker.js');
 const TOP = 8;
 
+/**
+ * Sums a profile's name+shapes entries per kernel name, largest first.
+ * @param {{ kernel: string, callsPerStep: number, msPerStep: number }[]} kernels
+ */
+function byName(kernels) {
+  /** @type {Map<string, { callsPerStep: number, msPerStep: number }>} */
+  const sums = new Map();
+  for (const k of kernels) {
+    const name = k.kernel.split(' ')[0];
+    const s = sums.get(name) ?? { callsPerStep: 0, msPerStep: 0 };
+    s.callsPerStep += k.callsPerStep;
+    s.msPerStep += k.msPerStep;
+    sums.set(name, s);
+  }
+  return [...sums].map(([name, s]) => ({ kernel: `Σ ${name}`, ...s })).sort((a, b) => b.msPerStep - a.msPerStep);
+}
+
 /** @type {import('../registry.js').Benchmark} */
 export default {
   name: 'train-profile',
@@ -15,6 +32,8 @@ export default {
   async run({ repoRoot, quick, log }) {
     const rows = [];
     const notes = [];
+    /** @type {Record<string, unknown[]>} every kernel by name and input shapes, per configuration (JSON only) */
+    const allKernels = {};
     for (const model of ['mlp', 'cnn', 'resnet']) {
       for (const runtime of model === 'mlp' ? ['shrinkray', 'wasm', 'stock'] : ['shrinkray', 'wasm']) {
         const [warmup, steps] = model === 'resnet' ? [1, quick ? 1 : 2] : quick ? [2, 3] : [3, 10];
@@ -34,21 +53,25 @@ export default {
           const stepMs = out.msPerStep[0];
           const total = out.kernels.reduce((sum, k) => sum + k.msPerStep, 0);
           const label = runtime === 'shrinkray' ? 'ORT kernels (after)' : runtime === 'wasm' ? 'wasm fixes only (before)' : 'stock';
-          rows.push({ model, runtime: label, kernel: '(whole step)', callsPerStep: undefined, msPerStep: stepMs, share: 1 });
-          rows.push({ model, runtime: label, kernel: '(all kernels)', callsPerStep: out.kernels.reduce((n, k) => n + k.callsPerStep, 0), msPerStep: total, share: total / stepMs });
-          for (const k of out.kernels.slice(0, TOP)) rows.push({ model, runtime: label, ...k, share: k.msPerStep / stepMs });
+          rows.push({ model, runtime: label, view: 'step', kernel: '(whole step)', callsPerStep: undefined, msPerStep: stepMs, share: 1 });
+          rows.push({ model, runtime: label, view: 'step', kernel: '(all kernels)', callsPerStep: out.kernels.reduce((n, k) => n + k.callsPerStep, 0), msPerStep: total, share: total / stepMs });
+          // Every kernel by name (all shapes together): the long tail of small element-wise calls is invisible in the top list.
+          for (const k of byName(out.kernels)) rows.push({ model, runtime: label, view: 'by name', ...k, share: k.msPerStep / stepMs });
+          for (const k of out.kernels.slice(0, TOP)) rows.push({ model, runtime: label, view: `top ${TOP}`, ...k, share: k.msPerStep / stepMs });
+          allKernels[`${model} / ${runtime}`] = out.kernels;
           if (out.fallbacks?.length) notes.push(`${model} / ${runtime}: ${out.fallbacks.join(', ')} (stock tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter).`);
         } catch (error) {
           notes.push(`${model} / ${runtime} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
         }
       }
     }
-    notes.push(`Top ${TOP} kernels (by name and input shapes; tA/tB = transposed operand) per configuration; kernel time is wall time inside the outermost kernel call, the rest of a step is tfjs engine/tape/optimizer JS.`);
+    notes.push(`Per configuration: every kernel by name (all input shapes summed), then the top ${TOP} by name and input shapes (tA/tB = transposed operand); the JSON's meta.kernels has every name+shapes entry. Kernel time is wall time inside the outermost kernel call, the rest of a step is tfjs engine/tape/optimizer JS.`);
     return {
       title: 'Training step profile per kernel (wasm backend)',
       columns: [
         { key: 'model', label: 'model' },
         { key: 'runtime', label: 'kernels' },
+        { key: 'view', label: 'view' },
         { key: 'kernel', label: 'kernel / inputs' },
         { key: 'callsPerStep', label: 'calls/step', digits: 0 },
         { key: 'msPerStep', label: 'ms/step', digits: 2 },
@@ -56,6 +79,7 @@ export default {
       ],
       rows,
       notes,
+      meta: { kernels: allKernels },
     };
   },
 };

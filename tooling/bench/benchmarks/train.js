@@ -118,6 +118,7 @@ export default {
           gflops: (flopsPerSample * samplesPerSecond) / 1e9,
           timedSteps: out.msPerStep.length * steps,
           msPerStepWindows: out.msPerStep,
+          ...(out.cpuMsPerStep ? { cpuMsPerStepWindows: out.cpuMsPerStep } : {}),
           ...(out.fallbacks?.length ? { fallbacks: out.fallbacks } : {}),
           ...(out.leakedTensorsPerStep !== undefined ? { leakedTensorsPerStep: out.leakedTensorsPerStep } : {}),
           ...(out.threads !== undefined ? { threads: out.threads } : {}),

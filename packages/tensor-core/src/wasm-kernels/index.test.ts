@@ -19,7 +19,7 @@ const IN_ORT = [
   'Mean',
 ];
 // onnxruntime-node is a dev dependency: the ORT kernels (and the fused optimizer updates that come with them) are in use in these tests.
-const PATCHED = [...new Set([...WASM_ONLY, ...IN_ORT, 'ShrinkrayFusedAdam', 'ShrinkrayFusedMomentum'])];
+const PATCHED = [...new Set([...WASM_ONLY, ...IN_ORT, 'ShrinkrayFusedAdam', 'ShrinkrayFusedMomentum', 'ShrinkrayBatchNormTraining', 'ShrinkrayBatchNormTrainingGrad'])];
 
 describe('applyWasmTrainingKernels / removeWasmTrainingKernels', () => {
   afterEach(async () => {

@@ -22,14 +22,19 @@
  * - FusedBatchNorm with per-channel statistics: two SIMD passes (`y = x·a + b`) instead of a scalar loop.
  * - FusedBatchNorm's gradient with per-channel statistics: one kernel (`ShrinkrayBatchNormGrad`, three
  *   SIMD passes) instead of ~20.
+ * - (with the ORT set) tfjs-layers' BatchNormalization in training mode (channels last, a multiple of 4):
+ *   batch statistics and normalisation as one op (`ShrinkrayBatchNormTraining`, two SIMD passes) whose
+ *   gradient is one kernel (two passes) instead of tf.moments + FusedBatchNorm and their ~15 gradient
+ *   kernels (the layer class's `call` is routed while the fixes are applied; `batch-norm-layer.ts`).
  *
  * When the optional peer `onnxruntime-node` loads, the heavy kernels (matrix products, convolutions and
  * their gradients) and the memory-bound ones of BatchNormalization gradients (Tile, Sum, Mean) run
  * in ONNX Runtime instead, above sizes where that is measured to pay off
  * (see `ort/`). `FusedAdamOptimizer`, `FusedAdamWOptimizer` and `FusedMomentumOptimizer` update all
  * variables in one kernel call (`ShrinkrayFusedAdam`, `ShrinkrayFusedMomentum`; no ORT involved, so
- * also without onnxruntime-node); `SHRINKRAY_ORT_KERNELS=off` keeps the ORT kernels and the fused
- * optimizer updates off (the wasm-side fixes above stay).
+ * also without onnxruntime-node), and tfjs-layers' BatchNormalization trains as one op (below);
+ * `SHRINKRAY_ORT_KERNELS=off` keeps the ORT kernels, the fused optimizer updates and the fused
+ * BatchNormalization off (the wasm-side fixes above stay).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CHANNEL_BINARY_KERNELS, makeChannelBinary } from './broadcast.js';
@@ -48,6 +53,8 @@ import { makeMeanGradient } from './mean-grad.js';
 import { makeLeadingReduce, makeSum } from './reduce.js';
 import { makeBatchNorm } from './batch-norm.js';
 import { BATCH_NORM_GRAD, batchNormGradKernel, makeBatchNormGradient } from './batch-norm-grad.js';
+import { patchBatchNormalizationLayer, unpatchBatchNormalizationLayer } from './batch-norm-layer.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, batchNormTrainingGradient, batchNormTrainingGradKernel, batchNormTrainingKernel } from './batch-norm-training.js';
 import { makeReluGradient, RELU_GRAD, reluGradKernel } from './relu-grad.js';
 import { makeTile } from './tile.js';
 import { makeTranspose } from './transpose.js';
@@ -170,9 +177,14 @@ export function applyWasmTrainingKernels(): WasmKernelPatchState {
   }
   if (!envOff(ORT_KERNELS_ENV)) {
     // Part of the native-speed set (SHRINKRAY_ORT_KERNELS=off then measures the previous wasm path), but
-    // no ORT involved: they stay when onnxruntime-node is absent.
+    // no ORT involved: they stay when onnxruntime-node is absent. Also BatchNormalization's training mode as one op.
     replace(FUSED_ADAM, () => fusedAdamKernel, saved);
     replace(FUSED_MOMENTUM, () => fusedMomentumKernel, saved);
+    replace(BATCH_NORM_TRAINING, () => batchNormTrainingKernel, saved);
+    replace(BATCH_NORM_TRAINING_GRAD, () => batchNormTrainingGradKernel, saved);
+    // Our own op: its gradient stays registered (the kernel is unregistered on removal, and the layer falls back).
+    if (!tf.getGradient(BATCH_NORM_TRAINING)) tf.registerGradient(batchNormTrainingGradient);
+    patchBatchNormalizationLayer();
   }
   originals = saved;
   applied = {
@@ -193,6 +205,7 @@ export function removeWasmTrainingKernels(): void {
   }
   for (const gradient of originalGradients) tf.registerGradient(gradient);
   originalGradients = [];
+  unpatchBatchNormalizationLayer();
   originals = undefined;
   applied = undefined;
 }

@@ -33,6 +33,28 @@ export interface SimdKernels {
    * float32 lanes (BatchNormalization's gradient); the caller zeroes `out` and blocks the rows.
    */
   columnSumCentredProduct(dy: number, x: number, mean: number, out: number, rows: number, c: number): void;
+  /**
+   * `sums[j] += Σ_r d` and `squares[j] += Σ_r d²` with `d = x[r·c + j] − shift[j]`, over `rows` rows of
+   * `c` elements (`c % 4 === 0`), float32 lanes (batch mean and variance in one pass); the caller zeroes
+   * the outputs and blocks the rows.
+   */
+  columnMoments(x: number, shift: number, sums: number, squares: number, rows: number, c: number): void;
+  /**
+   * `sums[j] += Σ_r dy[r·c + j]` and `products[j] += Σ_r dy[r·c + j]·(x[r·c + j] − mean[j])` over `rows`
+   * rows of `c` elements (`c % 4 === 0`), float32 lanes (BatchNormalization's gradient sums in one
+   * pass); the caller zeroes the outputs and blocks the rows.
+   */
+  columnSumAndCentredProduct(dy: number, x: number, mean: number, sums: number, products: number, rows: number, c: number): void;
+  /**
+   * `y = (x − mean[j])·a[j] + b[j]` with `j` the channel (`c % 4 === 0`, `n % c === 0`): a normalisation
+   * with per-channel factors in one pass.
+   */
+  centredAffine(x: number, mean: number, a: number, b: number, y: number, n: number, c: number): void;
+  /**
+   * `y = dy·a[j] + (x − mean[j])·b[j] + k[j]` with `j` the channel (`c % 4 === 0`, `n % c === 0`):
+   * BatchNormalization's input gradient with batch statistics in one pass.
+   */
+  centredAffine2(dy: number, x: number, mean: number, a: number, b: number, k: number, y: number, n: number, c: number): void;
   /** `y = x > 0 ? dy : 0` over the first `n` elements (`n % 4 === 0`): ReLU's gradient. */
   reluGrad(dy: number, x: number, y: number, n: number): void;
   /**
@@ -195,44 +217,96 @@ function adamFunc(): Func {
   };
 }
 
-/** out[j..] += x rows: params 0 x, 1 out, 2 total bytes, 3 row bytes; locals 4 i, 5 j. */
-function columnSumFunc(): Func {
-  const body = [
+/**
+ * The loop of the column functions: for each row of `rowBytes` (param `row`) up to `total` bytes (param
+ * `total`), `inner` once per 16-byte lane with the element offset in local `i` and the column offset in
+ * local `j`; skipped when `total` is 0.
+ */
+function rowLoop(total: number, row: number, i: number, j: number, inner: number[]): number[] {
+  return [
     0x02, 0x40, // block (skip when empty)
-    ...get(2), 0x45, 0x0d, 0x00,
+    ...get(total), 0x45, 0x0d, 0x00,
     0x03, 0x40, // loop over rows
-    ...i32(0), ...set(5),
+    ...i32(0), ...set(j),
     0x03, 0x40, // loop over the row
-    ...addr(1, 5), ...load(1, 5), ...load(0, 4), ...simd(F32X4.add), ...store,
-    ...get(4), ...i32(16), I32_ADD, ...set(4),
-    ...get(5), ...i32(16), I32_ADD, ...set(5),
-    ...get(5), ...get(3), I32_LT_U, 0x0d, 0x00,
+    ...inner,
+    ...get(i), ...i32(16), I32_ADD, ...set(i),
+    ...get(j), ...i32(16), I32_ADD, ...set(j),
+    ...get(j), ...get(row), I32_LT_U, 0x0d, 0x00,
     0x0b,
-    ...get(4), ...get(2), I32_LT_U, 0x0d, 0x00,
+    ...get(i), ...get(total), I32_LT_U, 0x0d, 0x00,
     0x0b,
     0x0b,
   ];
+}
+
+/** out[j..] += x rows: params 0 x, 1 out, 2 total bytes, 3 row bytes; locals 4 i, 5 j. */
+function columnSumFunc(): Func {
+  const body = rowLoop(2, 3, 4, 5, [...addr(1, 5), ...load(1, 5), ...load(0, 4), ...simd(F32X4.add), ...store]);
   return { name: 'colsum', params: [I32, I32, I32, I32], locals: [[2, I32]], body };
 }
 
 /** out[j..] += dy·(x − mean[j]) rows: params 0 dy, 1 x, 2 mean, 3 out, 4 total bytes, 5 row bytes; locals 6 i, 7 j. */
 function columnSumCentredProductFunc(): Func {
-  const body = [
+  const body = rowLoop(4, 5, 6, 7, [...addr(3, 7), ...load(3, 7), ...load(0, 6), ...load(1, 6), ...load(2, 7), ...simd(F32X4.sub), ...simd(F32X4.mul), ...simd(F32X4.add), ...store]);
+  return { name: 'colsumcp', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32]], body };
+}
+
+/** sums[j..] += d, squares[j..] += d² (d = x − shift[j]) rows: params 0 x, 1 shift, 2 sums, 3 squares, 4 total bytes, 5 row bytes; locals 6 i, 7 j, 8 d (v128). */
+function columnMomentsFunc(): Func {
+  const body = rowLoop(4, 5, 6, 7, [
+    ...load(0, 6), ...load(1, 7), ...simd(F32X4.sub), ...set(8),
+    ...addr(2, 7), ...load(2, 7), ...get(8), ...simd(F32X4.add), ...store,
+    ...addr(3, 7), ...load(3, 7), ...get(8), ...get(8), ...simd(F32X4.mul), ...simd(F32X4.add), ...store,
+  ]);
+  return { name: 'colmoments', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32], [1, V128]], body };
+}
+
+/** sums[j..] += dy, products[j..] += dy·(x − mean[j]) rows: params 0 dy, 1 x, 2 mean, 3 sums, 4 products, 5 total bytes, 6 row bytes; locals 7 i, 8 j, 9 g (v128). */
+function columnSumAndCentredProductFunc(): Func {
+  const body = rowLoop(5, 6, 7, 8, [
+    ...load(0, 7), ...set(9),
+    ...addr(3, 8), ...load(3, 8), ...get(9), ...simd(F32X4.add), ...store,
+    ...addr(4, 8), ...load(4, 8), ...get(9), ...load(1, 7), ...load(2, 8), ...simd(F32X4.sub), ...simd(F32X4.mul), ...simd(F32X4.add), ...store,
+  ]);
+  return { name: 'colsumdual', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32], [1, V128]], body };
+}
+
+/**
+ * The loop of the per-channel functions: `inner` once per 16-byte lane with the element offset in local
+ * `i` and the channel offset in local `j` (wrapping at param `c4` bytes), up to param `n` bytes; skipped
+ * when `n` is 0.
+ */
+function channelLoop(n: number, c4: number, i: number, j: number, inner: number[]): number[] {
+  return [
     0x02, 0x40,
-    ...get(4), 0x45, 0x0d, 0x00,
+    ...get(n), 0x45, 0x0d, 0x00,
     0x03, 0x40,
-    ...i32(0), ...set(7),
-    0x03, 0x40,
-    ...addr(3, 7), ...load(3, 7), ...load(0, 6), ...load(1, 6), ...load(2, 7), ...simd(F32X4.sub), ...simd(F32X4.mul), ...simd(F32X4.add), ...store,
-    ...get(6), ...i32(16), I32_ADD, ...set(6),
-    ...get(7), ...i32(16), I32_ADD, ...set(7),
-    ...get(7), ...get(5), I32_LT_U, 0x0d, 0x00,
-    0x0b,
-    ...get(6), ...get(4), I32_LT_U, 0x0d, 0x00,
+    ...inner,
+    ...get(i), ...i32(16), I32_ADD, ...set(i),
+    ...get(j), ...i32(16), I32_ADD, ...set(j),
+    ...i32(0), ...get(j), ...get(j), ...get(c4), I32_EQ, 0x1b, ...set(j),
+    ...get(i), ...get(n), I32_LT_U, 0x0d, 0x00,
     0x0b,
     0x0b,
   ];
-  return { name: 'colsumcp', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32]], body };
+}
+
+/** y = (x − mean)·a + b: params 0 x, 1 mean, 2 a, 3 b, 4 y, 5 n bytes, 6 c bytes; locals 7 i, 8 j. */
+function centredAffineFunc(): Func {
+  const body = channelLoop(5, 6, 7, 8, [...addr(4, 7), ...load(0, 7), ...load(1, 8), ...simd(F32X4.sub), ...load(2, 8), ...simd(F32X4.mul), ...load(3, 8), ...simd(F32X4.add), ...store]);
+  return { name: 'caffine', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32]], body };
+}
+
+/** y = dy·a + (x − mean)·b + k: params 0 dy, 1 x, 2 mean, 3 a, 4 b, 5 k, 6 y, 7 n bytes, 8 c bytes; locals 9 i, 10 j. */
+function centredAffine2Func(): Func {
+  const body = channelLoop(7, 8, 9, 10, [
+    ...addr(6, 9),
+    ...load(0, 9), ...load(3, 10), ...simd(F32X4.mul),
+    ...load(1, 9), ...load(2, 10), ...simd(F32X4.sub), ...load(4, 10), ...simd(F32X4.mul), ...simd(F32X4.add),
+    ...load(5, 10), ...simd(F32X4.add), ...store,
+  ]);
+  return { name: 'caffine2', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32]], body };
 }
 
 /** y = dy & (x > 0): params 0 dy, 1 x, 2 y, 3 n bytes; locals 4 i, 5 zero (v128). */
@@ -335,7 +409,7 @@ const instances = new WeakMap<object, SimdKernels | null>();
 type Exports = Record<string, (...args: number[]) => void>;
 
 function instantiate(memory: object): SimdKernels {
-  const funcs = [...OPS.flatMap((op) => [channelFunc(op, false), channelFunc(op, true)]), adamFunc(), columnSumFunc(), reluGradFunc(), maxPoolGradFunc(), columnSumCentredProductFunc()];
+  const funcs = [...OPS.flatMap((op) => [channelFunc(op, false), channelFunc(op, true)]), adamFunc(), columnSumFunc(), reluGradFunc(), maxPoolGradFunc(), columnSumCentredProductFunc(), columnMomentsFunc(), columnSumAndCentredProductFunc(), centredAffineFunc(), centredAffine2Func()];
   const module = new wasmApi.Module(encodeModule(funcs));
   const exports = new wasmApi.Instance(module, { env: { memory } }).exports as Exports;
   const channelFns = Object.fromEntries(OPS.flatMap((op) => [[op, exports[op]!], [`${op}R`, exports[`${op}R`]!]]));
@@ -344,6 +418,10 @@ function instantiate(memory: object): SimdKernels {
   const relugrad = exports['relugrad']!;
   const maxpoolgrad = exports['maxpoolgrad']!;
   const colsumcp = exports['colsumcp']!;
+  const colmoments = exports['colmoments']!;
+  const colsumdual = exports['colsumdual']!;
+  const caffine = exports['caffine']!;
+  const caffine2 = exports['caffine2']!;
   return {
     channel(op, vectorFirst, x, v, y, n, c) {
       if (n > 0) channelFns[vectorFirst ? `${op}R` : op]!(x, v, y, n * 4, c * 4);
@@ -356,6 +434,18 @@ function instantiate(memory: object): SimdKernels {
     },
     columnSumCentredProduct(dy, x, mean, out, rows, c) {
       colsumcp(dy, x, mean, out, rows * c * 4, c * 4);
+    },
+    columnMoments(x, shift, sums, squares, rows, c) {
+      colmoments(x, shift, sums, squares, rows * c * 4, c * 4);
+    },
+    columnSumAndCentredProduct(dy, x, mean, sums, products, rows, c) {
+      colsumdual(dy, x, mean, sums, products, rows * c * 4, c * 4);
+    },
+    centredAffine(x, mean, a, b, y, n, c) {
+      caffine(x, mean, a, b, y, n * 4, c * 4);
+    },
+    centredAffine2(dy, x, mean, a, b, k, y, n, c) {
+      caffine2(dy, x, mean, a, b, k, y, n * 4, c * 4);
     },
     reluGrad(dy, x, y, n) {
       relugrad(dy, x, y, n * 4);

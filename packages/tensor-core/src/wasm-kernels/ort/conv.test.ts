@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, onCpu, patched, randomData, tensorOf, tf, useWasm } from '../kit.test.shared.js';
+import { filterGradientMethod } from './conv.js';
 import { kernelUsage } from './runtime.js';
 
 beforeAll(useWasm);
@@ -58,8 +59,10 @@ describe('ORT convolutions equal the cpu backend', () => {
             const filter = randomData([k, k, ci, co], seed++);
             const dy = randomData([n, oh, ow, co], seed++);
             const common = { strides: [s, s], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
-            await check(tf.Conv2D, { x, filter }, { ...common, dilations: [1, 1] });
-            await check(tf.Conv2DBackpropInput, { dy, filter }, { ...common, inputShape: [n, size, size, ci] });
+            // 1x1 forward and input-gradient convolutions this narrow stay on wasm (ORT_POINTWISE_MIN_CHANNELS).
+            const where = k === 1 ? 'wasm' : 'ort';
+            await check(tf.Conv2D, { x, filter }, { ...common, dilations: [1, 1] }, where);
+            await check(tf.Conv2DBackpropInput, { dy, filter }, { ...common, inputShape: [n, size, size, ci] }, where);
             await check(tf.Conv2DBackpropFilter, { x, dy }, { ...common, filterShape: [k, k, ci, co] });
           });
         }
@@ -92,6 +95,54 @@ describe('ORT convolutions equal the cpu backend', () => {
       }
     });
   }
+
+  for (const s of [1, 2]) {
+    it(`1x1 Conv2D / Conv2DBackpropInput with 128 channels run in ORT: stride ${s}, every padding`, async () => {
+      for (const pad of pads) {
+        const [size, c] = [9, 128];
+        const x = randomData([1, size, size, c], 71 + s);
+        const filter = randomData([1, 1, c, c], 73 + s);
+        const dy = randomData([1, outSize(size, 1, s, 1, pad, 1), outSize(size, 1, s, 1, pad, 2), c], 75 + s);
+        const common = { strides: [s, s], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+        await check(tf.Conv2D, { x, filter }, { ...common, dilations: [1, 1] });
+        await check(tf.Conv2DBackpropInput, { dy, filter }, { ...common, inputShape: [1, size, size, c] });
+      }
+    });
+  }
+
+  it('narrow strided input gradients (16 channels, 3x3, stride 2), and those to 1 input channel, run in ORT, every padding', async () => {
+    for (const pad of pads) {
+      const thinFilter = randomData([3, 3, 1, 16], 46);
+      const thinDy = randomData([8, outSize(20, 3, 1, 1, pad, 1), outSize(20, 3, 1, 1, pad, 2), 16], 47);
+      await check(tf.Conv2DBackpropInput, { dy: thinDy, filter: thinFilter }, { strides: [1, 1], pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: [8, 20, 20, 1] });
+      const filter = randomData([3, 3, 16, 16], 44);
+      const dy = randomData([8, outSize(20, 3, 2, 1, pad, 1), outSize(20, 3, 2, 1, pad, 2), 16], 45);
+      await check(tf.Conv2DBackpropInput, { dy, filter }, { strides: [2, 2], pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: [8, 20, 20, 16] });
+    }
+  });
+
+  // tfjs passes no dilation to Conv2DBackpropFilter (its conv2d gradient refuses dilated convolutions).
+  for (const size of [30, 41]) {
+    it(`Conv2DBackpropFilter as windows of a zero frame (stride 1, ${size}x${size}), every padding`, async () => {
+      for (const pad of pads) {
+        const [n2, c1, c2] = [2, 8, 12];
+        const x = randomData([n2, size, size, c1], 81 + size);
+        const dy = randomData([n2, outSize(size, 3, 1, 1, pad, 1), outSize(size, 3, 1, 1, pad, 2), c2], 83 + size);
+        const attrs = { strides: [1, 1], pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [3, 3, c1, c2] };
+        const info = tf.backend_util.computeConv2DInfo([n2, size, size, c1], [3, 3, c1, c2], 1, 1, pad, undefined);
+        expect(filterGradientMethod(info)).toBe('shifts');
+        await check(tf.Conv2DBackpropFilter, { x, dy }, attrs);
+      }
+    });
+  }
+
+  it('filter gradients of small images or strided convolutions take per-tap products, of few input channels an im2col Gemm', () => {
+    const method = (h: number, ci: number, s: number) => filterGradientMethod(tf.backend_util.computeConv2DInfo([128, h, h, ci], [3, 3, ci, 64], s, 1, 'same'));
+    expect(method(28, 16, 1)).toBe('shifts');
+    expect(method(7, 64, 1)).toBe('taps');
+    expect(method(28, 16, 2)).toBe('taps');
+    expect(method(28, 3, 1)).toBe('im2col');
+  });
 
   it('narrow forward and input-gradient convolutions (16 channels) stay on wasm; their filter gradient runs in ORT', async () => {
     const x = randomData([8, 20, 20, 16], 41);

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelFunc, WasmBackendLike } from '../wasm-backend.js';
+import { heapF32, type KernelFunc, type WasmBackendLike } from '../wasm-backend.js';
 import { type Epilogue, epilogueKey, epilogueNodes, supportedActivation } from './epilogue.js';
 import { geometry } from '../conv2d-backprop.js';
-import { FILTER_GRADIENT_ENV, filterGradientByTapsGraph } from './filter-taps.js';
+import { fillDyFrame, fillXFrame, filterGradientByShiftsGraph, shiftFrame, windowShape } from './filter-shifts.js';
+import { chunkCount, FILTER_GRADIENT_ENV, filterGradientByTapsGraph } from './filter-taps.js';
 import { im2colNodes } from './im2col.js';
 import type { GraphConstant, GraphNode, GraphSpec } from './onnx-graph.js';
 import { allFloat, type BoundInput, countCall, ortRuntime, runOnHeap } from './runtime.js';
@@ -34,13 +35,39 @@ export const ORT_CONV_MIN_MACS = 1 << 18;
  * faster there on the shared 2-core machine (batch 128, 3x3, ORT vs wasm ms: forward 8→8 at 28x28
  * 7.6 vs 4.9, 16→16 16.5 vs 16.0, 32→32 at 14x14 11.5 vs 14.7, 64→64 at 7x7 11.0 vs 15.1; input
  * gradient 16→16 29.5 vs 18.3, 32→32 16.1 vs 15.4, 64→64 14.6 vs 23.7). Filter gradients stay in ORT
- * at every channel count (2-2.7x faster there).
+ * at every channel count (2-2.7x faster there). Strided input gradients go to ORT at every width: on
+ * wasm they are a product and a col2im scatter, not an XNNPACK convolution (3x3 stride 2, 32→16 from
+ * 14x14 to 28x28: ORT 19 vs wasm 37 ms, alternating in one process at load 8).
  */
 export const ORT_CONV_MIN_CHANNELS = 32;
 
-/** True when a forward or input-gradient convolution is too narrow for ORT (see {@link ORT_CONV_MIN_CHANNELS}); never when the wasm kernel is missing (`minMacs` 0). */
-function narrow(info: Info, depthwise: boolean, minMacs: number): boolean {
-  return !depthwise && minMacs > 0 && Math.min(info.inChannels, info.outChannels) < ORT_CONV_MIN_CHANNELS;
+/**
+ * Input gradients with fewer input channels than this (an image's 1-3) go to ORT: on wasm they are an
+ * XNNPACK convolution with that few output channels, or a product and col2im (batch 128, 3x3, 1←16 at
+ * 28x28: ORT 8.4-8.6 vs wasm 12.1-12.8 ms, alternating in one process at load 10).
+ */
+export const ORT_INPUT_GRADIENT_FEW_CHANNELS = 4;
+
+/**
+ * 1x1 convolutions (forward and input gradient) with fewer input or output channels than this stay on
+ * wasm: a plain product there, while ORT adds two NCHW transposes around little work (batch 128, stride
+ * 2, wasm vs ORT ms: 16→32 at 28x28 forward 1.0-1.5 vs 4.9-5.2, input gradient 2.8 vs 5.5-5.8; 32→64 at
+ * 14x14 forward 0.9-1.0 vs 2.7-3.0, input gradient 1.7 vs 3.7-3.9; 128→256 at 14x14 a tie forward,
+ * 23 vs 32 input gradient, under load 8-9).
+ */
+export const ORT_POINTWISE_MIN_CHANNELS = 128;
+
+/**
+ * True when a forward or input-gradient convolution is too narrow for ORT (see
+ * {@link ORT_CONV_MIN_CHANNELS}, {@link ORT_POINTWISE_MIN_CHANNELS}); never when the wasm kernel is
+ * missing (`minMacs` 0).
+ */
+function narrow(info: Info, depthwise: boolean, minMacs: number, inputGradient = false): boolean {
+  if (depthwise || minMacs === 0) return false;
+  const channels = Math.min(info.inChannels, info.outChannels);
+  if (info.filterHeight === 1 && info.filterWidth === 1) return channels < ORT_POINTWISE_MIN_CHANNELS;
+  if (inputGradient && (info.strideHeight > 1 || info.strideWidth > 1 || info.inChannels < ORT_INPUT_GRADIENT_FEW_CHANNELS)) return false;
+  return channels < ORT_CONV_MIN_CHANNELS;
 }
 
 type Info = tf.backend_util.Conv2DInfo;
@@ -149,7 +176,7 @@ function backpropInput(args: Parameters<KernelFunc>[0], kernel: string, depthwis
   if (!rt || dy.shape.length !== 4 || filter.shape.length !== 4 || !allFloat(dy, filter)) return undefined;
   const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, depthwise);
   const perOutput = info.filterHeight * info.filterWidth * (depthwise ? 1 : info.inChannels);
-  if (!usable(info, attrs) || macs(info, perOutput) < minMacs || narrow(info, depthwise, minMacs)) return undefined;
+  if (!usable(info, attrs) || macs(info, perOutput) < minMacs || narrow(info, depthwise, minMacs, true)) return undefined;
   const p = info.padInfo;
   const extentH = info.strideHeight * (info.outHeight - 1) + info.dilationHeight * (info.filterHeight - 1) + 1 - p.top - p.bottom;
   const extentW = info.strideWidth * (info.outWidth - 1) + info.dilationWidth * (info.filterWidth - 1) + 1 - p.left - p.right;
@@ -204,8 +231,10 @@ function backpropFilter(args: Parameters<KernelFunc>[0], kernel: string, depthwi
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, depthwise);
   const perOutput = info.filterHeight * info.filterWidth * (depthwise ? 1 : info.inChannels);
   if (!usable(info, attrs) || macs(info, perOutput) < minMacs) return undefined;
-  if (!depthwise && info.inChannels < IM2COL_MAX_CHANNELS) return filterGradientByIm2col(rt, args.backend as WasmBackendLike, kernel, info, x, dy);
-  if (!depthwise && process.env[FILTER_GRADIENT_ENV] !== 'conv') return filterGradientByTaps(rt, args.backend as WasmBackendLike, kernel, info, x, dy);
+  const method = depthwise ? 'conv' : filterGradientMethod(info);
+  if (method === 'im2col') return filterGradientByIm2col(rt, args.backend as WasmBackendLike, kernel, info, x, dy);
+  if (method === 'shifts') return filterGradientByShifts(rt, args.backend as WasmBackendLike, kernel, info, x, dy);
+  if (method === 'taps') return filterGradientByTaps(rt, args.backend as WasmBackendLike, kernel, info, x, dy);
   const p = info.padInfo;
   const n = info.batchSize;
   const c = info.inChannels;
@@ -272,6 +301,31 @@ function backpropFilter(args: Parameters<KernelFunc>[0], kernel: string, depthwi
     [...attrs.filterShape],
     depthwise ? [info.filterHeight, info.filterWidth, 1, info.outChannels] : undefined,
   );
+}
+
+/**
+ * Stride-1 filter gradients whose x frame (`filter-shifts.ts`) has at most this many times the output's
+ * pixels run as in-place window products; smaller images (the frame's border a larger share) as per-tap
+ * products. Measured alternating in one process (batch 128, 3x3 'same', load 10, median ms per call,
+ * per-tap vs windows): 28x28x16→16 36.9 vs 31.7 and 71.7 vs 55.6 (frame 1.15x), 14x14x32→32 23.9 vs 23.2
+ * (1.31x), 7x7x64→64 16.1 vs 23.9 (1.65x).
+ */
+export const SHIFT_FRAME_MAX_GROWTH = 1.2;
+
+/**
+ * How the filter gradient of a plain (not depthwise) convolution runs in ORT: an im2col Gemm for few
+ * input channels, windows of a zero frame for stride 1 when the frame is not much larger than the
+ * output, otherwise per-tap products; {@link FILTER_GRADIENT_ENV} forces `conv` (swapped axes) or `taps`.
+ */
+export function filterGradientMethod(info: Info): 'im2col' | 'shifts' | 'taps' | 'conv' {
+  if (info.inChannels < IM2COL_MAX_CHANNELS) return 'im2col';
+  const forced = process.env[FILTER_GRADIENT_ENV];
+  if (forced === 'conv' || forced === 'taps') return forced;
+  if (info.strideHeight === 1 && info.strideWidth === 1) {
+    const frame = shiftFrame(geometry(info));
+    if (frame.hp * frame.wp <= SHIFT_FRAME_MAX_GROWTH * info.outHeight * info.outWidth) return 'shifts';
+  }
+  return 'taps';
 }
 
 /**
@@ -345,6 +399,37 @@ function filterGradientByTaps(rt: NonNullable<ReturnType<typeof ortRuntime>>, ba
     [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels],
     [taps, info.outChannels],
   );
+}
+
+/**
+ * The filter gradient of a stride-1 convolution as products of in-place windows of x's zero frame
+ * (`filter-shifts.ts`): the frames are written on wasm (two copies), then ORT multiplies without
+ * copying a tap per filter position.
+ */
+function filterGradientByShifts(rt: NonNullable<ReturnType<typeof ortRuntime>>, backend: WasmBackendLike, kernel: string, info: Info, x: tf.TensorInfo, dy: tf.TensorInfo): tf.TensorInfo {
+  const g = geometry(info);
+  const frame = shiftFrame(g);
+  const chunks = chunkCount(frame.length);
+  const xFrame = backend.makeOutput([frame.xLength, g.inC], 'float32');
+  const dyFrame = backend.makeOutput([frame.length, g.outC], 'float32');
+  try {
+    // Views after both allocations.
+    fillXFrame(heapF32(backend, x), heapF32(backend, xFrame), g, frame);
+    fillDyFrame(heapF32(backend, dy), heapF32(backend, dyFrame), g, frame);
+    const windows: BoundInput[] = frame.shifts.map((shift, i) => ({ name: `X${i}`, info: xFrame, shape: windowShape(frame, chunks, g.inC), offset: shift * g.inC }));
+    return runOnHeap(
+      rt,
+      backend,
+      `${kernel}:shifts:${geometryKey(info)}`,
+      () => filterGradientByShiftsGraph(g, frame),
+      [...windows, { name: 'DY', info: dyFrame, shape: windowShape(frame, chunks, g.outC) }],
+      [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels],
+      [g.fh * g.fw * g.inC, g.outC],
+    );
+  } finally {
+    backend.disposeData(xFrame.dataId);
+    backend.disposeData(dyFrame.dataId);
+  }
 }
 
 type Runner = (args: Parameters<KernelFunc>[0], kernel: string, depthwise: boolean, minMacs: number) => tf.TensorInfo | undefined;

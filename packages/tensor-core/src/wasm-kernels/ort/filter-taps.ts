@@ -3,8 +3,9 @@ import { tapSlices } from './im2col.js';
 import type { GraphConstant, GraphNode, GraphSpec } from './onnx-graph.js';
 
 /**
- * Environment variable: `conv` computes the filter gradients of plain convolutions as before this
- * kernel (a Conv with swapped axes, see `conv.ts`), for side-by-side measurements.
+ * Environment variable: `conv` computes the filter gradients of plain convolutions as a Conv with
+ * swapped axes, `taps` as per-tap products even where frame windows would run (see `conv.ts`), for
+ * side-by-side measurements.
  */
 export const FILTER_GRADIENT_ENV = 'SHRINKRAY_ORT_FILTER_GRADIENT';
 

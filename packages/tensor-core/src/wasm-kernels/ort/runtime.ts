@@ -59,11 +59,15 @@ export function releaseOrtSessions(): void {
   runtime?.cache.clear();
 }
 
-/** A graph input bound to a wasm tensor (`shape` overrides the tensor's shape; same size). */
+/**
+ * A graph input bound to a wasm tensor (`shape` overrides the tensor's shape: same size, or with
+ * `offset` a window of the tensor's data starting `offset` elements in).
+ */
 export interface BoundInput {
   readonly name: string;
   readonly info: tf.TensorInfo;
   readonly shape?: readonly number[];
+  readonly offset?: number;
 }
 
 /**
@@ -84,7 +88,12 @@ export function runOnHeap(
   // Allocate first: growing the heap detaches earlier views.
   const out = backend.makeOutput(outShape, 'float32');
   const feeds: Record<string, ReturnType<OrtRuntime['tensor']>> = {};
-  for (const input of inputs) feeds[input.name] = rt.ort.tensor(heapF32(backend, input.info), input.shape ?? input.info.shape);
+  for (const input of inputs) {
+    const data = heapF32(backend, input.info);
+    const shape = input.shape ?? input.info.shape;
+    const start = input.offset ?? 0;
+    feeds[input.name] = rt.ort.tensor(input.offset === undefined ? data : data.subarray(start, start + sizeOf(shape)), shape);
+  }
   try {
     session.run(feeds, { Y: rt.ort.tensor(heapF32(backend, out), graphOutShape) }, {});
   } catch (error) {
