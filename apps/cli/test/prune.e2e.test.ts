@@ -48,6 +48,18 @@ function zerosOf(kernel: tf.Tensor): number {
   return n;
 }
 
+/** A stride-2 stem, one residual block (b1a relu, b1b linear, added to the stem), global pooling and a classifier. */
+function residualCnn(): tfl.LayersModel {
+  const input = tfl.input({ shape: [28, 28, 1] });
+  const conv = (x: tfl.SymbolicTensor, name: string, strides: number, activation: 'relu' | 'linear', seed: number) =>
+    tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides, padding: 'same', activation, name, kernelInitializer: tfl.initializers.glorotUniform({ seed }) }).apply(x) as tfl.SymbolicTensor;
+  const stem = conv(input, 'stem', 2, 'relu', 1);
+  const sum = tfl.layers.add({ name: 'b1add' }).apply([stem, conv(conv(stem, 'b1a', 1, 'relu', 2), 'b1b', 1, 'linear', 3)]) as tfl.SymbolicTensor;
+  const pooled = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(tfl.layers.activation({ activation: 'relu', name: 'b1relu' }).apply(sum)) as tfl.SymbolicTensor;
+  const out = tfl.layers.dense({ units: 10, name: 'logits' }).apply(pooled) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: out });
+}
+
 describe('shrinkray prune', () => {
   it('unstructured: exact sparsity in the written tfjs model, and ORT on the written ONNX agrees with after.accuracy', async () => {
     const out = path.join(dir, 'sparse');
@@ -98,14 +110,7 @@ describe('shrinkray prune', () => {
   });
 
   it('structured by dependency groups on a residual CNN: --round-to, --ignore, --steps, --recalibrate; --json macs and groups[]; inspect shows the MACs', async () => {
-    const input = tfl.input({ shape: [28, 28, 1] });
-    const conv = (x: tfl.SymbolicTensor, name: string, strides: number, activation: 'relu' | 'linear', seed: number) =>
-      tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides, padding: 'same', activation, name, kernelInitializer: tfl.initializers.glorotUniform({ seed }) }).apply(x) as tfl.SymbolicTensor;
-    const stem = conv(input, 'stem', 2, 'relu', 1);
-    const sum = tfl.layers.add({ name: 'b1add' }).apply([stem, conv(conv(stem, 'b1a', 1, 'relu', 2), 'b1b', 1, 'linear', 3)]) as tfl.SymbolicTensor;
-    const pooled = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(tfl.layers.activation({ activation: 'relu', name: 'b1relu' }).apply(sum)) as tfl.SymbolicTensor;
-    const out = tfl.layers.dense({ units: 10, name: 'logits' }).apply(pooled) as tfl.SymbolicTensor;
-    const [residualJson] = await saveTfjsModel(tfl.model({ inputs: input, outputs: out }), path.join(dir, 'residual'));
+    const [residualJson] = await saveTfjsModel(residualCnn(), path.join(dir, 'residual'));
     const outDir = path.join(dir, 'residual-pruned');
     const run = shrinkray(['prune', residualJson!, '--data', 'mnist', '--sparsity', '0.5', '--structured', '--round-to', '4', '--ignore', 'b1a', '--steps', '2', '--recalibrate', '2', '--batch-size', '16', '--finetune-epochs', '0', '--json', '-o', outDir]);
     expect(run.stderr).toBe('');
@@ -126,14 +131,7 @@ describe('shrinkray prune', () => {
   });
 
   it('--reinsert-bn: fine-tunes with BatchNormalization after every convolution and writes the pruned structure (no BN layer), --json batchNorm', async () => {
-    const input = tfl.input({ shape: [28, 28, 1] });
-    const conv = (x: tfl.SymbolicTensor, name: string, strides: number, activation: 'relu' | 'linear', seed: number) =>
-      tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides, padding: 'same', activation, name, kernelInitializer: tfl.initializers.glorotUniform({ seed }) }).apply(x) as tfl.SymbolicTensor;
-    const stem = conv(input, 'stem', 2, 'relu', 1);
-    const sum = tfl.layers.add({ name: 'b1add' }).apply([stem, conv(conv(stem, 'b1a', 1, 'relu', 2), 'b1b', 1, 'linear', 3)]) as tfl.SymbolicTensor;
-    const pooled = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(tfl.layers.activation({ activation: 'relu', name: 'b1relu' }).apply(sum)) as tfl.SymbolicTensor;
-    const out = tfl.layers.dense({ units: 10, name: 'logits' }).apply(pooled) as tfl.SymbolicTensor;
-    const [json] = await saveTfjsModel(tfl.model({ inputs: input, outputs: out }), path.join(dir, 'residual-bn'));
+    const [json] = await saveTfjsModel(residualCnn(), path.join(dir, 'residual-bn'));
     // a small npz (Keras keys) so that one fine-tuning epoch is quick
     const npz = path.join(dir, 'small.npz');
     execFileSync('/usr/bin/python3', ['-c', 'import sys, numpy as np\nr = np.random.default_rng(0)\nnp.savez(sys.argv[1], x_train=r.integers(0, 256, (128, 28, 28), dtype=np.uint8), y_train=r.integers(0, 10, 128).astype(np.uint8), x_test=r.integers(0, 256, (32, 28, 28), dtype=np.uint8), y_test=r.integers(0, 10, 32).astype(np.uint8))', npz]);
