@@ -17,8 +17,7 @@ import { hintonLoss } from '@shrinkray/distill/base';
 import { OnnxModel } from '@shrinkray/onnx-io';
 import { FusedAdamOptimizer, initBackend, Rng, saveTfjsModel, Tensor, TfjsModel, tf, train as trainModel } from '@shrinkray/tensor-core';
 import { spawnJson } from '../../../tooling/bench/lib/spawn-json.js';
-import * as pruneLib from '../dist/index.js';
-import { cloneModel, countMacs, loadModelForPruning, modelAccuracy, prune, toOnnxBytes } from '../dist/index.js';
+import { calibrationBatches, cloneModel, countMacs, foldBatchNorm, insertBatchNorm, loadModelForPruning, modelAccuracy, prune, toOnnxBytes } from '../dist/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = process.env.SHRINKRAY_PYTHON ?? '/usr/bin/python3';
@@ -294,15 +293,15 @@ export default {
       }
       let bn;
       if (bnBase) {
-        const inputs = await pruneLib.calibrationBatches(data.train, { batches: RECAL_BATCHES, batchSize: FINETUNE.batchSize }, SEED);
-        const insertion = await pruneLib.insertBatchNorm(bnBase, inputs);
+        const inputs = await calibrationBatches(data.train, { batches: RECAL_BATCHES, batchSize: FINETUNE.batchSize }, SEED);
+        const insertion = await insertBatchNorm(bnBase, inputs);
         const x32 = await test.read(Int32Array.from({ length: 32 }, (_, i) => i));
         const insertDiff = await maxLogitDiff(bnBase, insertion.model, x32);
         tf.dispose(inputs);
         log(`${spec.label}: BatchNormalization inserted after ${insertion.inserted.length} convolutions (inference max |Δ| logits ${insertDiff.toExponential(1)}), fine-tuning with BN in training mode`);
         const run = await fineTune(insertion.model, data.train, teacher, finetuneEpochs, log, 'pruned+recal+BN');
         const bnTrainedAcc = await modelAccuracy(insertion.model, data.test);
-        const folded = await pruneLib.foldBatchNorm(insertion);
+        const folded = await foldBatchNorm(insertion);
         const foldDiff = await maxLogitDiff(insertion.model, folded, x32);
         const accuracy = await modelAccuracy(folded, data.test);
         const foldedBytes = await toOnnxBytes(folded);
