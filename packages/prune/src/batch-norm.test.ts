@@ -1,10 +1,11 @@
 import { OnnxModel } from '@shrinkray/onnx-io';
-import { ConfigError, Dataset, type ExampleSource, initBackend, Rng, Tensor, tf, tfl } from '@shrinkray/tensor-core';
+import { ConfigError, Dataset, initBackend, Rng, Tensor, tf, tfl } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { foldBatchNorm, insertBatchNorm } from './batch-norm.js';
 import { toOnnxBytes } from './files.js';
 import { checkOnnx } from './onnx-check.test.util.js';
 import { prune, type PruneEvent } from './prune.js';
+import { untouchable } from './untouchable.test.util.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -164,22 +165,8 @@ describe('prune({ finetune: { batchNorm: "reinsert" } })', () => {
     expect(maxAbsDiff(pruned.getLayer('c1').getWeights()[0]!, recal.model.getLayer('c1').getWeights()[0]!)).toBeGreaterThan(1e-4);
   });
 
-  const untouchable = (): Dataset => {
-    const source: ExampleSource<'float32'> = {
-      name: 'untouchable',
-      size: 8,
-      exampleShape: [6, 6, 2],
-      dtype: 'float32',
-      inMemory: false,
-      read() {
-        throw new Error('data was read');
-      },
-    };
-    return Dataset.fromSource(source, new Int32Array(8), { numClasses: 3 });
-  };
-
   it('rejects bad options with a ConfigError before any data is read', async () => {
-    const base = { data: { train: untouchable() }, sparsity: 0.5, exportOnnx: false as const };
+    const base = { data: { train: untouchable([6, 6, 2], 3) }, sparsity: 0.5, exportOnnx: false as const };
     const bad = [
       { structured: true, finetune: { epochs: 1, batchNorm: 'sometimes' } },
       { structured: true, finetune: { epochs: 1, batchNorm: { momentum: 1.5 } } },
