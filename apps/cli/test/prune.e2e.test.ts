@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +46,18 @@ function zerosOf(kernel: tf.Tensor): number {
   let n = 0;
   for (let i = 0; i < d.length; i++) if (d[i] === 0) n++;
   return n;
+}
+
+/** A stride-2 stem, one residual block (b1a relu, b1b linear, added to the stem), global pooling and a classifier. */
+function residualCnn(): tfl.LayersModel {
+  const input = tfl.input({ shape: [28, 28, 1] });
+  const conv = (x: tfl.SymbolicTensor, name: string, strides: number, activation: 'relu' | 'linear', seed: number) =>
+    tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides, padding: 'same', activation, name, kernelInitializer: tfl.initializers.glorotUniform({ seed }) }).apply(x) as tfl.SymbolicTensor;
+  const stem = conv(input, 'stem', 2, 'relu', 1);
+  const sum = tfl.layers.add({ name: 'b1add' }).apply([stem, conv(conv(stem, 'b1a', 1, 'relu', 2), 'b1b', 1, 'linear', 3)]) as tfl.SymbolicTensor;
+  const pooled = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(tfl.layers.activation({ activation: 'relu', name: 'b1relu' }).apply(sum)) as tfl.SymbolicTensor;
+  const out = tfl.layers.dense({ units: 10, name: 'logits' }).apply(pooled) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: out });
 }
 
 describe('shrinkray prune', () => {
@@ -97,14 +110,7 @@ describe('shrinkray prune', () => {
   });
 
   it('structured by dependency groups on a residual CNN: --round-to, --ignore, --steps, --recalibrate; --json macs and groups[]; inspect shows the MACs', async () => {
-    const input = tfl.input({ shape: [28, 28, 1] });
-    const conv = (x: tfl.SymbolicTensor, name: string, strides: number, activation: 'relu' | 'linear', seed: number) =>
-      tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides, padding: 'same', activation, name, kernelInitializer: tfl.initializers.glorotUniform({ seed }) }).apply(x) as tfl.SymbolicTensor;
-    const stem = conv(input, 'stem', 2, 'relu', 1);
-    const sum = tfl.layers.add({ name: 'b1add' }).apply([stem, conv(conv(stem, 'b1a', 1, 'relu', 2), 'b1b', 1, 'linear', 3)]) as tfl.SymbolicTensor;
-    const pooled = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(tfl.layers.activation({ activation: 'relu', name: 'b1relu' }).apply(sum)) as tfl.SymbolicTensor;
-    const out = tfl.layers.dense({ units: 10, name: 'logits' }).apply(pooled) as tfl.SymbolicTensor;
-    const [residualJson] = await saveTfjsModel(tfl.model({ inputs: input, outputs: out }), path.join(dir, 'residual'));
+    const [residualJson] = await saveTfjsModel(residualCnn(), path.join(dir, 'residual'));
     const outDir = path.join(dir, 'residual-pruned');
     const run = shrinkray(['prune', residualJson!, '--data', 'mnist', '--sparsity', '0.5', '--structured', '--round-to', '4', '--ignore', 'b1a', '--steps', '2', '--recalibrate', '2', '--batch-size', '16', '--finetune-epochs', '0', '--json', '-o', outDir]);
     expect(run.stderr).toBe('');
@@ -122,6 +128,23 @@ describe('shrinkray prune', () => {
     expect(r.macs.after).toBe(196 * (36 + 288 + 288) + 40);
     const inspected = JSON.parse(shrinkray(['inspect', path.join(outDir, 'model.onnx'), '--json']).stdout) as { macs: { total: number } };
     expect(inspected.macs.total).toBe(r.macs.after);
+  });
+
+  it('--reinsert-bn: fine-tunes with BatchNormalization after every convolution and writes the pruned structure (no BN layer), --json batchNorm', async () => {
+    const [json] = await saveTfjsModel(residualCnn(), path.join(dir, 'residual-bn'));
+    // a small npz (Keras keys) so that one fine-tuning epoch is quick
+    const npz = path.join(dir, 'small.npz');
+    execFileSync('/usr/bin/python3', ['-c', 'import sys, numpy as np\nr = np.random.default_rng(0)\nnp.savez(sys.argv[1], x_train=r.integers(0, 256, (128, 28, 28), dtype=np.uint8), y_train=r.integers(0, 10, 128).astype(np.uint8), x_test=r.integers(0, 256, (32, 28, 28), dtype=np.uint8), y_test=r.integers(0, 10, 32).astype(np.uint8))', npz]);
+    const outDir = path.join(dir, 'residual-bn-pruned');
+    const run = shrinkray(['prune', json!, '--data', `npz:${npz}`, '--sparsity', '0.5', '--structured', '--reinsert-bn', '--finetune-epochs', '1', '--batch-size', '32', '--json', '-o', outDir]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const r = JSON.parse(run.stdout) as { batchNorm: { inserted: string[]; skipped: unknown[]; rows: number } };
+    expect(r.batchNorm).toEqual({ inserted: ['stem', 'b1a', 'b1b'], skipped: [], rows: 128 });
+    const written = await loadTfjsModel(path.join(outDir, 'model.json'));
+    expect(written.layers.map((l) => l.getClassName())).toEqual(['InputLayer', 'Conv2D', 'Conv2D', 'Conv2D', 'Add', 'Activation', 'GlobalAveragePooling2D', 'Dense']);
+    expect(written.getLayer('stem').getWeights()[0]!.shape).toEqual([3, 3, 1, 4]);
+    written.dispose();
   });
 
   it('structured refusals come before the data is read: a blocked layer the user asked for names the node', async () => {
@@ -144,6 +167,8 @@ describe('shrinkray prune', () => {
     [['--sparsity', '0.5', '--max-length', '16'], /--tokenizer and --max-length apply to text data/, 2],
     [['--sparsity', '0.5', '--recalibrate', '4'], /--recalibrate need --structured/, 2],
     [['--sparsity', '0.5', '--structured', '--recalibrate', '0'], /--recalibrate 0: expected a positive integer/, 2],
+    [['--sparsity', '0.5', '--reinsert-bn'], /--reinsert-bn needs --structured/, 2],
+    [['--sparsity', '0.5', '--structured', '--reinsert-bn', '--finetune-epochs', '0'], /--reinsert-bn needs --finetune-epochs of at least 1/, 2],
   ])('bad input %j: one line on stderr, exit code, no output directory', (extra, message, code) => {
     const out = path.join(dir, `bad-${Math.random().toString(36).slice(2)}`);
     const run = shrinkray(['prune', modelJson, '--data', 'mnist', ...extra, '-o', out]);

@@ -5,7 +5,7 @@ export { modes, builtinModes, hard, softDecay, type Mode, type ModeStepArgs } fr
 export { selectMasks, checkSparsity, prunedCount, sparsityOf, type Scope, type LayerScores } from './masks.js';
 export { Pruner, prunableLayers, type PrunerOptions, type PrunableLayer, type LayerSelection, type LayerSparsity } from './pruner.js';
 export { removeUnits, countParams, countNonzeroParams } from './surgery.js';
-export { prune, type PruneOptions, type PruneResult, type PruneReport, type PruneEvent, type LayerReport, type ScheduleOptions, type FinetuneOptions } from './prune.js';
+export { prune, type PruneOptions, type PruneResult, type PruneReport, type PruneEvent, type LayerReport, type ScheduleOptions, type FinetuneOptions, type BatchNormReport } from './prune.js';
 export { sensitivity, type SensitivityOptions, type SensitivityReport, type LayerSensitivity } from './sensitivity.js';
 export { modelAccuracy } from './evaluate.js';
 export { cloneModel } from './clone.js';
@@ -15,6 +15,7 @@ export { registerPruneBuiltins } from './register.js';
 export { buildGroups, type DependencyGraph, type DependencyGroup, type GroupMember, type MemberRole, type Blocker } from './groups.js';
 export { removeGroupChannels, elementsOf, keptOutputChannels } from './group-surgery.js';
 export { recalibrate, calibrationBatches, channelStatistics, checkRecalibrateOptions, recalibratableLayers, touchedLayers, type RecalibrateOptions, type RecalibrateArgs, type RecalibrationReport, type RecalibratedLayer, type ChannelStatistics } from './recalibrate.js';
+export { insertBatchNorm, foldBatchNorm, checkBatchNormOptions, reinsertsBatchNorm, type BatchNormReinsertOptions, type BatchNormInsertion, type InsertedBatchNorm } from './batch-norm.js';
 export { groupImportance, type GroupReduction, type GroupImportanceOptions } from './group-importance.js';
 export { selectGroupChannels, keptChannels, type GroupCandidate, type GroupSelectionOptions } from './group-selection.js';
 export { countMacs, compareMacs, type MacsReport, type LayerMacs, type MacsComparison } from './macs.js';

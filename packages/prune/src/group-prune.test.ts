@@ -1,4 +1,4 @@
-import { ConfigError, Dataset, type ExampleSource, initBackend, Rng, Tensor, tf, tfl } from '@shrinkray/tensor-core';
+import { ConfigError, Dataset, initBackend, Rng, Tensor, tf, tfl } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { l1 } from './criteria.js';
 import { UnprunableStructureError } from './errors/unprunable-structure-error.js';
@@ -6,6 +6,7 @@ import { groupImportance } from './group-importance.js';
 import { keptChannels, selectGroupChannels } from './group-selection.js';
 import { buildGroups } from './groups.js';
 import { prune, type PruneEvent } from './prune.js';
+import { untouchable } from './untouchable.test.util.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -155,29 +156,16 @@ describe('prune({ structured }) by dependency groups', () => {
 
   it('refuses before reading any data: a blocked group the user asked for names the node; gradual schedules refuse coupled groups', async () => {
     // Datasets whose examples throw when read: every refusal must come before any read.
-    const untouchable = (numClasses: number): Dataset => {
-      const source: ExampleSource<'float32'> = {
-        name: 'untouchable',
-        size: 8,
-        exampleShape: [4, 4, 2],
-        dtype: 'float32',
-        inMemory: false,
-        read() {
-          throw new Error('data was read');
-        },
-      };
-      return Dataset.fromSource(source, new Int32Array(8), { numClasses });
-    };
     const input = tfl.input({ shape: [4, 4, 2] });
     const a = tfl.layers.conv2d({ filters: 3, kernelSize: 1, name: 'a' }).apply(input) as tfl.SymbolicTensor;
     const r = tfl.layers.reshape({ targetShape: [48], name: 'reshape' }).apply(a) as tfl.SymbolicTensor;
     const out = tfl.layers.dense({ units: 2, name: 'out' }).apply(r) as tfl.SymbolicTensor;
     const blocked = tfl.model({ inputs: input, outputs: out });
-    const error = await prune({ model: blocked, data: { train: untouchable(2) }, sparsity: 0.5, structured: true, layers: { only: ['a'] } }).catch((e: unknown) => e);
+    const error = await prune({ model: blocked, data: { train: untouchable([4, 4, 2], 2) }, sparsity: 0.5, structured: true, layers: { only: ['a'] } }).catch((e: unknown) => e);
     expect(UnprunableStructureError.isInstance(error)).toBe(true);
     expect((error as UnprunableStructureError).layer).toBe('reshape');
-    await expect(prune({ model: blocked, data: { train: untouchable(2) }, sparsity: 0.5, structured: true })).rejects.toThrow(/no dependency group to prune: .*reshape/);
-    await expect(prune({ model: resnet(), data: { train: untouchable(3) }, sparsity: 0.5, structured: true, ignore: ['nope'] })).rejects.toThrow(ConfigError);
-    await expect(prune({ model: resnet(), data: { train: untouchable(3) }, sparsity: 0.5, structured: true, schedule: 'polynomial', finetune: { epochs: 1 } })).rejects.toThrow(/group g0 couples stem/);
+    await expect(prune({ model: blocked, data: { train: untouchable([4, 4, 2], 2) }, sparsity: 0.5, structured: true })).rejects.toThrow(/no dependency group to prune: .*reshape/);
+    await expect(prune({ model: resnet(), data: { train: untouchable([4, 4, 2], 3) }, sparsity: 0.5, structured: true, ignore: ['nope'] })).rejects.toThrow(ConfigError);
+    await expect(prune({ model: resnet(), data: { train: untouchable([4, 4, 2], 3) }, sparsity: 0.5, structured: true, schedule: 'polynomial', finetune: { epochs: 1 } })).rejects.toThrow(/group g0 couples stem/);
   });
 });

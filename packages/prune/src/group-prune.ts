@@ -1,4 +1,5 @@
-import { ConfigError, cloneModel, type TrainEvent, train, type tfl } from '@shrinkray/tensor-core';
+import { ConfigError, cloneModel, type TrainEvent, type tf, train, type tfl } from '@shrinkray/tensor-core';
+import { type BatchNormInsertion, foldBatchNorm, insertBatchNorm, reinsertsBatchNorm } from './batch-norm.js';
 import type { Criterion } from './criteria.js';
 import { UnprunableStructureError } from './errors/unprunable-structure-error.js';
 import { modelAccuracy } from './evaluate.js';
@@ -9,9 +10,12 @@ import { type GroupCandidate, keptChannels, selectGroupChannels } from './group-
 import { keptOutputChannels, removeGroupChannels } from './group-surgery.js';
 import { type Blocker, buildGroups, type DependencyGraph, type DependencyGroup } from './groups.js';
 import { compareMacs, countMacs } from './macs.js';
-import type { LayerReport, PruneOptions, PruneEvent, PruneReport, PruneResult } from './prune.js';
+import type { BatchNormReport, LayerReport, PruneOptions, PruneEvent, PruneReport, PruneResult } from './prune.js';
 import { calibrationBatches, type ChannelStatistics, channelStatistics, checkRecalibrateOptions, type RecalibrationReport, recalibrate, touchedLayers } from './recalibrate.js';
 import { countNonzeroParams, countParams } from './surgery.js';
+
+/** Training batches (of 64) BatchNormalization re-insertion measures its initial statistics on when there is no recalibration. */
+const BN_BATCHES = 16;
 
 /** One dependency group in a report. */
 export interface GroupReport {
@@ -146,6 +150,9 @@ export async function pruneByGroups(options: PruneOptions, ctx: GroupPruneContex
   const denseStatistics = new Map<string, ChannelStatistics>();
   const origin = new Map<string, Int32Array>();
   let recalibration: RecalibrationReport | undefined;
+  // BatchNormalization re-insertion measures its initial statistics on the calibration batches (or its own)
+  let bnInputs: tf.Tensor[] = [];
+  let batchNorm: BatchNormReport | undefined;
   for (let step = 1; step <= steps; step++) {
     const target = (options.sparsity * step) / steps;
     const graph = step === 1 ? plan.graph : buildGroups(model);
@@ -178,8 +185,15 @@ export async function pruneByGroups(options: PruneOptions, ctx: GroupPruneContex
     }
     if (ctx.epochs > 0) {
       const ft = options.finetune!;
+      let insertion: BatchNormInsertion | undefined;
+      if (reinsertsBatchNorm(ft.batchNorm)) {
+        if (bnInputs.length === 0) bnInputs = calibration.length > 0 ? calibration : await calibrationBatches(options.data.train, checkRecalibrateOptions({ batches: BN_BATCHES }), ctx.seed);
+        insertion = await insertBatchNorm(model, bnInputs, typeof ft.batchNorm === 'object' ? ft.batchNorm : {});
+        ctx.emit({ type: 'batch-norm', step, phase: 'inserted', layers: insertion.inserted.length });
+        batchNorm = { inserted: insertion.inserted.map((e) => e.layer), skipped: insertion.skipped, rows: bnInputs.reduce((n, x) => n + x.shape[0]!, 0) };
+      }
       const result = await train({
-        model,
+        model: insertion?.model ?? model,
         data: options.data.train,
         optimizer: ft.optimizer ?? { name: 'adam', learningRate: 1e-3 },
         epochs: ctx.epochs,
@@ -193,6 +207,13 @@ export async function pruneByGroups(options: PruneOptions, ctx: GroupPruneContex
           ctx.emit({ type: 'train', event });
         },
       });
+      if (insertion) {
+        const folded = await foldBatchNorm(insertion);
+        insertion.model.dispose();
+        model.dispose();
+        model = folded;
+        ctx.emit({ type: 'batch-norm', step, phase: 'folded', layers: insertion.inserted.length });
+      }
       totalSteps += ctx.epochs * Math.ceil(options.data.train.size / ctx.batchSize);
       const h = result.history;
       finetune = {
@@ -202,11 +223,12 @@ export async function pruneByGroups(options: PruneOptions, ctx: GroupPruneContex
         // over every step's fine-tuning: the last step's model is the smallest, so this is its rate
         samplesPerSecond: h.samplesPerSecond,
         resumedFromEpoch,
+        ...(batchNorm ? { batchNorm } : {}),
       };
     }
   }
 
-  for (const x of calibration) x.dispose();
+  for (const x of new Set([...calibration, ...bnInputs])) x.dispose();
   const finalGraph = buildGroups(model);
   const finalCounts = new Map(finalGraph.groups.map((g) => [key(g), g.classes.length]));
   for (const g of plan.groups) {

@@ -13,6 +13,7 @@ import { hard, type Mode, modes } from './modes.js';
 import { type LayerSelection, type PrunableLayer, Pruner, prunableLayers } from './pruner.js';
 import { type PruneUpdate, type Schedule, schedules } from './schedules.js';
 import { checkRecalibrateOptions, type RecalibrateOptions, type RecalibrationReport } from './recalibrate.js';
+import { type BatchNormReinsertOptions, checkBatchNormOptions, reinsertsBatchNorm } from './batch-norm.js';
 import { countNonzeroParams, countParams, removeUnits } from './surgery.js';
 
 /** When a schedule prunes, as fractions of the fine-tuning steps, and how often. */
@@ -38,6 +39,14 @@ export interface FinetuneOptions {
   checkpointDir?: string;
   /** Continue from the newest checkpoint in `checkpointDir`. */
   resume?: boolean;
+  /**
+   * Structured (one-shot, hard): `'reinsert'` (or options) fine-tunes with a BatchNormalization layer
+   * after every Conv2D/DepthwiseConv2D not already followed by one, initialised from statistics of
+   * training batches so inference is unchanged, trained in training mode and folded back into the
+   * convolutions afterwards (the returned model has the pruned model's layers). For models whose
+   * BatchNormalization was folded away by the export; default `'none'`.
+   */
+  batchNorm?: 'none' | 'reinsert' | BatchNormReinsertOptions;
 }
 
 /** Options of `prune`. */
@@ -142,7 +151,17 @@ export interface PruneReport {
   steps?: number;
   /** Structured with `recalibrate`: what the last step's recalibration corrected. */
   recalibration?: RecalibrationReport;
-  finetune?: { epochs: number; steps: number; backend: string; samplesPerSecond: number; resumedFromEpoch: number | null };
+  finetune?: { epochs: number; steps: number; backend: string; samplesPerSecond: number; resumedFromEpoch: number | null; batchNorm?: BatchNormReport };
+}
+
+/** Fine-tuning with re-inserted BatchNormalization (`finetune.batchNorm`): what was inserted and folded back. */
+export interface BatchNormReport {
+  /** Convolutions a BatchNormalization layer was inserted after (in the last prune step). */
+  inserted: string[];
+  /** Convolutions left alone, with the reason. */
+  skipped: { layer: string; reason: string }[];
+  /** Rows the initial statistics were measured on. */
+  rows: number;
 }
 
 /** Progress of `prune`, as a tagged union. */
@@ -154,6 +173,7 @@ export type PruneEvent =
   | { type: 'plan'; groups: GroupReport[]; macs: number }
   | { type: 'surgery'; removed: Record<string, number> }
   | { type: 'recalibrate'; step: number; report: RecalibrationReport }
+  | { type: 'batch-norm'; step: number; phase: 'inserted' | 'folded'; layers: number }
   | { type: 'export'; phase: 'before' | 'after'; bytes: number; gzipBytes: number }
   | { type: 'done'; report: PruneReport };
 
@@ -174,6 +194,18 @@ function kernelZeros(model: tfl.LayersModel, layer: string): { total: number; ze
   let zeros = 0;
   for (let i = 0; i < data.length; i++) if (data[i] === 0) zeros++;
   return { total: data.length, zeros };
+}
+
+/** Checks `finetune.batchNorm` before any data is read: a known value, with fine-tuning to do and no checkpoints. */
+function checkFinetuneBatchNorm(finetune: FinetuneOptions | undefined, epochs: number): void {
+  const bn = finetune?.batchNorm;
+  if (bn === undefined || bn === 'none') return;
+  if (bn !== 'reinsert') {
+    if (typeof bn !== 'object' || bn === null) throw new ConfigError('finetune.batchNorm', `expected 'none', 'reinsert' or { momentum?, epsilon? }, got ${JSON.stringify(bn)}`);
+    checkBatchNormOptions(bn, 'finetune.batchNorm');
+  }
+  if (epochs < 1) throw new ConfigError('finetune.batchNorm', 're-inserting BatchNormalization needs fine-tuning (finetune.epochs >= 1)');
+  if (finetune?.checkpointDir || finetune?.resume) throw new ConfigError('finetune.batchNorm', 'checkpoints and resume are not supported while BatchNormalization is re-inserted (the trained model has extra layers)');
 }
 
 /**
@@ -228,12 +260,14 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
   if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError('finetune.epochs', `must be a non-negative integer, got ${epochs}`);
 
   if (options.recalibrate !== undefined) checkRecalibrateOptions(options.recalibrate);
+  checkFinetuneBatchNorm(options.finetune, epochs);
   if (structured && schedule.name === 'one-shot' && mode.name === hard.name) {
     return pruneByGroups(options, { criterion, scope, seed, epochs, batchSize, emit });
   }
   for (const name of ['roundTo', 'ignore', 'steps', 'reduction', 'maxSparsity', 'recalibrate'] as const) {
     if (options[name] !== undefined) throw new ConfigError(name, 'applies to structured pruning with the one-shot schedule and hard mode only');
   }
+  if (reinsertsBatchNorm(options.finetune?.batchNorm)) throw new ConfigError('finetune.batchNorm', 'applies to structured pruning with the one-shot schedule and hard mode only');
   if (structured) refuseCoupledGroups(options.model);
 
   const model = await cloneModel(options.model);

@@ -1,10 +1,11 @@
-import { ConfigError, Dataset, type ExampleSource, initBackend, Rng, Tensor, tf, tfl } from '@shrinkray/tensor-core';
+import { ConfigError, Dataset, initBackend, Rng, Tensor, tf, tfl } from '@shrinkray/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RecalibrationMismatchError } from './errors/recalibration-mismatch-error.js';
 import { keptOutputChannels, removeGroupChannels } from './group-surgery.js';
 import { buildGroups } from './groups.js';
 import { prune, type PruneEvent } from './prune.js';
 import { recalibrate } from './recalibrate.js';
+import { untouchable } from './untouchable.test.util.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -160,25 +161,11 @@ describe('recalibrate', () => {
 });
 
 describe('prune({ recalibrate })', () => {
-  const untouchable = (): Dataset => {
-    const source: ExampleSource<'float32'> = {
-      name: 'untouchable',
-      size: 8,
-      exampleShape: [3],
-      dtype: 'float32',
-      inMemory: false,
-      read() {
-        throw new Error('data was read');
-      },
-    };
-    return Dataset.fromSource(source, new Int32Array(8), { numClasses: 2 });
-  };
-
   it('rejects bad options with a ConfigError before any data is read', async () => {
     for (const recal of [{ batches: 0 }, { batches: 1.5 }, { batches: 2, batchSize: 1 }]) {
-      await expect(prune({ model: mlp(), data: { train: untouchable() }, sparsity: 0.5, structured: true, recalibrate: recal, exportOnnx: false })).rejects.toSatisfy((e) => ConfigError.isInstance(e));
+      await expect(prune({ model: mlp(), data: { train: untouchable([3], 2) }, sparsity: 0.5, structured: true, recalibrate: recal, exportOnnx: false })).rejects.toSatisfy((e) => ConfigError.isInstance(e));
     }
-    await expect(prune({ model: mlp(), data: { train: untouchable() }, sparsity: 0.5, recalibrate: { batches: 2 }, exportOnnx: false })).rejects.toSatisfy((e) => ConfigError.isInstance(e) && String((e as Error).message).includes('recalibrate'));
+    await expect(prune({ model: mlp(), data: { train: untouchable([3], 2) }, sparsity: 0.5, recalibrate: { batches: 2 }, exportOnnx: false })).rejects.toSatisfy((e) => ConfigError.isInstance(e) && String((e as Error).message).includes('recalibrate'));
   });
 
   it('recalibrates after the prune step, emits an event and reports the layers', async () => {

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { openData } from '@shrinkray/datasets';
-import { criteria, loadModelForPruning, modes, planGroups, type PruneEvent, type PruneReport, prune, type RecalibrationReport, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
+import { type BatchNormReport, criteria, loadModelForPruning, modes, planGroups, type PruneEvent, type PruneReport, prune, type RecalibrationReport, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
 import { type OptimizerConfig, TfjsModel, type tfl, writeFileAtomic } from '@shrinkray/tensor-core';
 import type { Command } from 'commander';
 import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '../data-options.js';
@@ -41,6 +41,8 @@ export interface PruneCliResult {
   steps: number;
   /** `--recalibrate`: the layers rescaled/shifted to the dense model's channel statistics (last step), else null. */
   recalibration: RecalibrationReport | null;
+  /** `--reinsert-bn`: the convolutions fine-tuned with a re-inserted BatchNormalization (folded back), those left alone, and the rows its statistics came from; else null. */
+  batchNorm: BatchNormReport | null;
   /** Text data: the tokenizer.json the token ids came from (copied beside the pruned model), else null. */
   tokenizer: string | null;
 }
@@ -66,6 +68,7 @@ interface PruneCliOptions extends DataCliOptions, TextCliOptions {
   ignore: string[];
   steps?: string;
   recalibrate?: string | boolean;
+  reinsertBn?: boolean;
   output: string;
 }
 
@@ -99,6 +102,7 @@ function humanReport(r: PruneCliResult): string {
       ? r.groups.map((g) => `  ${g.id.padEnd(4)} ${g.status.padEnd(7)} ${String(g.channels.before).padStart(5)} -> ${String(g.channels.after).padEnd(5)} ${g.producers.join(', ')}${g.blockers[0] ? `  (${g.blockers[0].layer}: ${g.blockers[0].reason})` : ''}`)
       : r.layers.map((l) => `  ${l.layer.padEnd(24)} ${pct(l.sparsity).padStart(7)}  units ${l.units.before} -> ${l.units.after}`)),
     ...(r.recalibration ? [`recalib    ${r.recalibration.layers.length} layers matched to the dense model's channel statistics on ${r.recalibration.rows} training rows`] : []),
+    ...(r.batchNorm ? [`batchnorm  fine-tuned with BatchNormalization re-inserted after ${r.batchNorm.inserted.length} convolutions (statistics of ${r.batchNorm.rows} training rows), folded back`] : []),
     ...r.unsupported.map((u) => `unpruned   ${u.layer} (${u.className}): ${u.reason}`),
     ...r.files.map((f) => `wrote ${f}`),
   ];
@@ -153,6 +157,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
     .option('--ignore <layer|group>', '--structured: never prune the dependency group of this layer (or group id, e.g. g0) (repeatable)', collect, [])
     .option('--steps <k>', '--structured: prune in k equal steps, fine-tuning --finetune-epochs after each', undefined)
     .option('--recalibrate [batches]', `--structured: after each prune step, rescale the kept channels so their per-channel mean/std on N training batches of --batch-size match the dense model's (default ${DEFAULT_RECALIBRATION_BATCHES})`)
+    .option('--reinsert-bn', '--structured: fine-tune with a BatchNormalization after every Conv2D/DepthwiseConv2D not followed by one (initialised so outputs are unchanged), then fold it back into the convolutions (for BN-folded exports, e.g. PyTorch); needs --finetune-epochs >= 1')
     .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and model.onnx (and tokenizer.json with text data)');
   addTextOptions(command).action(async (modelPath: string, options: PruneCliOptions) => {
       const out = io();
@@ -173,6 +178,9 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
       const steps = options.steps === undefined ? undefined : number(options.steps, '--steps', (v) => Number.isInteger(v) && v > 0, 'a positive integer');
       const recalibrate = options.recalibrate === undefined ? undefined : options.recalibrate === true ? DEFAULT_RECALIBRATION_BATCHES : number(String(options.recalibrate), '--recalibrate', (v) => Number.isInteger(v) && v > 0, 'a positive integer');
       if (!options.structured && (roundTo !== undefined || steps !== undefined || recalibrate !== undefined || options.ignore.length > 0)) throw new UsageError('--round-to, --ignore, --steps and --recalibrate need --structured');
+      if (options.reinsertBn && !options.structured) throw new UsageError('--reinsert-bn needs --structured');
+      if (options.reinsertBn && epochs < 1) throw new UsageError('--reinsert-bn needs --finetune-epochs of at least 1 (the BatchNormalization layers are only there for fine-tuning)');
+      if (options.reinsertBn && (options.checkpointDir || options.resume)) throw new UsageError('--reinsert-bn cannot be combined with --checkpoint-dir or --resume');
       if (recalibrate !== undefined && batchSize < 2) throw new UsageError('--recalibrate needs --batch-size of at least 2 (a standard deviation needs two rows)');
       if (options.resume && !options.checkpointDir) throw new UsageError('--resume needs --checkpoint-dir');
       checkModelPath(modelPath);
@@ -219,6 +227,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
             optimizer: { name: 'adam', learningRate } satisfies OptimizerConfig,
             ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
             ...(options.resume ? { resume: true } : {}),
+            ...(options.reinsertBn ? { batchNorm: 'reinsert' as const } : {}),
           },
           ...(options.structured ? { ...(roundTo !== undefined ? { roundTo } : {}), ...(steps !== undefined ? { steps } : {}), ...(recalibrate !== undefined ? { recalibrate: { batches: recalibrate, batchSize } } : {}), ...(options.ignore.length > 0 ? { ignore: options.ignore } : {}) } : {}),
           seed,
@@ -258,6 +267,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
           unsupported: r.unsupported ?? [],
           steps: r.steps ?? 1,
           recalibration: r.recalibration ?? null,
+          batchNorm: r.finetune?.batchNorm ?? null,
           tokenizer: text?.tokenizer.file ?? null,
         };
         emit(out, globals(), report, () => humanReport(report));
