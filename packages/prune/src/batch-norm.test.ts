@@ -104,6 +104,30 @@ describe('insertBatchNorm', () => {
       }
     }
   });
+
+  it("init 'fresh' starts γ = 1, β = 0 with the same measured moving statistics, so inference normalises each convolution's output", async () => {
+    const m = model();
+    const inputs = randomInputs([8, 6, 6, 2], 2, 21);
+    const identity = await insertBatchNorm(m, inputs, { epsilon: 1e-3 });
+    const fresh = await insertBatchNorm(m, inputs, { epsilon: 1e-3, init: 'fresh' });
+    for (const entry of fresh.inserted) {
+      const [gamma, beta, movingMean, movingVariance] = fresh.model.getLayer(entry.batchNorm).getWeights().map((w) => w.dataSync());
+      const [, , identityMean, identityVariance] = identity.model.getLayer(entry.batchNorm).getWeights().map((w) => w.dataSync());
+      expect([...gamma!]).toEqual(new Array(gamma!.length).fill(1));
+      expect([...beta!]).toEqual(new Array(beta!.length).fill(0));
+      expect([...movingMean!]).toEqual([...identityMean!]);
+      expect([...movingVariance!]).toEqual([...identityVariance!]);
+    }
+    // The first convolution's input is unchanged, so its BN now emits (y − μ)/√(σ² + ε) per channel: mean ≈ 0,
+    // variance ≈ 1 over the measured inputs (later ones read normalised inputs, so their statistics moved).
+    const tap = tfl.model({ inputs: fresh.model.inputs, outputs: fresh.model.getLayer(fresh.inserted.find((e) => e.layer === 'c0')!.batchNorm).output as tfl.SymbolicTensor });
+    const ys = tf.tidy(() => tf.concat(inputs.map((x) => tap.predict(x) as tf.Tensor)));
+    const { mean, variance } = tf.tidy(() => tf.moments(ys, [0, 1, 2]));
+    for (const v of mean.dataSync()) expect(Math.abs(v)).toBeLessThan(1e-4);
+    for (const v of variance.dataSync()) expect(v).toBeCloseTo(1, 2);
+    tf.dispose([ys, mean, variance, ...inputs]);
+    await expect(insertBatchNorm(m, inputs, { init: 'random' as 'fresh' })).rejects.toSatisfy((e) => ConfigError.isInstance(e) && String((e as Error).message).includes('init'));
+  });
 });
 
 describe('foldBatchNorm', () => {

@@ -16,6 +16,12 @@ export interface BatchNormReinsertOptions {
   momentum?: number;
   /** Variance epsilon of the inserted layers; default 1e-5 (PyTorch's). */
   epsilon?: number;
+  /**
+   * How γ and β start. `'identity'` (default): γ = √(σ² + ε), β = μ, so the model's inference output
+   * is unchanged at insertion. `'fresh'`: γ = 1, β = 0 as a newly built BN layer (the convolution's
+   * output is normalised from the first step; measured to fine-tune a heavily pruned MobileNetV2 better).
+   */
+  init?: 'identity' | 'fresh';
 }
 
 /** One BatchNormalization layer inserted after a convolution. */
@@ -53,11 +59,12 @@ export function reinsertsBatchNorm(setting: 'none' | 'reinsert' | BatchNormReins
 
 /** Checks BN re-insertion options (before any data is read); returns them with defaults filled in. */
 export function checkBatchNormOptions(options: BatchNormReinsertOptions, name = 'batchNorm'): Required<BatchNormReinsertOptions> {
-  if (typeof options !== 'object' || options === null) throw new ConfigError(name, `expected { momentum?, epsilon? }, got ${String(options)}`);
-  const { momentum = DEFAULT_MOMENTUM, epsilon = DEFAULT_EPSILON } = options;
+  if (typeof options !== 'object' || options === null) throw new ConfigError(name, `expected { momentum?, epsilon?, init? }, got ${String(options)}`);
+  const { momentum = DEFAULT_MOMENTUM, epsilon = DEFAULT_EPSILON, init = 'identity' } = options;
+  if (init !== 'identity' && init !== 'fresh') throw new ConfigError(`${name}.init`, `must be 'identity' or 'fresh', got ${String(init)}`);
   if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1)) throw new ConfigError(`${name}.momentum`, `must be a number in [0, 1), got ${String(momentum)}`);
   if (typeof epsilon !== 'number' || !(epsilon > 0 && Number.isFinite(epsilon))) throw new ConfigError(`${name}.epsilon`, `must be a positive number, got ${String(epsilon)}`);
-  return { momentum, epsilon };
+  return { momentum, epsilon, init };
 }
 
 type InboundRef = [string, number, number, Record<string, unknown>];
@@ -118,7 +125,7 @@ function selectConvolutions(topology: Topology): { picked: LayerJson[]; skipped:
  * const finetuned = await foldBatchNorm(insertion);
  */
 export async function insertBatchNorm(model: tfl.LayersModel, inputs: readonly tf.Tensor[], options: BatchNormReinsertOptions = {}): Promise<BatchNormInsertion> {
-  const { momentum, epsilon } = checkBatchNormOptions(options);
+  const { momentum, epsilon, init } = checkBatchNormOptions(options);
   if (inputs.length === 0) throw new ConfigError('inputs', 'need at least one batch of inputs to measure the convolutions\' statistics on');
   const original = topologyOf(model);
   const topology = JSON.parse(JSON.stringify(original)) as Topology;
@@ -172,9 +179,10 @@ export async function insertBatchNorm(model: tfl.LayersModel, inputs: readonly t
     }
     const { mean, std } = stats.get(conv)!;
     const variance = Float32Array.from(std, (s) => s * s);
-    const gamma = Float32Array.from(variance, (v) => Math.sqrt(v + epsilon));
     const mu = Float32Array.from(mean);
-    const values = [gamma, mu, mu, variance].map((v) => tf.tensor1d(v));
+    const gamma = init === 'fresh' ? new Float32Array(mu.length).fill(1) : Float32Array.from(variance, (v) => Math.sqrt(v + epsilon));
+    const beta = init === 'fresh' ? new Float32Array(mu.length) : mu;
+    const values = [gamma, beta, mu, variance].map((v) => tf.tensor1d(v));
     layer.setWeights(values);
     tf.dispose(values);
   }
