@@ -139,8 +139,8 @@ describe('shrinkray prune', () => {
     const run = shrinkray(['prune', json!, '--data', `npz:${npz}`, '--sparsity', '0.5', '--structured', '--reinsert-bn', '--finetune-epochs', '1', '--batch-size', '32', '--json', '-o', outDir]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const r = JSON.parse(run.stdout) as { batchNorm: { inserted: string[]; skipped: unknown[]; rows: number } };
-    expect(r.batchNorm).toEqual({ inserted: ['stem', 'b1a', 'b1b'], skipped: [], rows: 128 });
+    const r = JSON.parse(run.stdout) as { batchNorm: { inserted: string[]; skipped: unknown[]; rows: number; init: string } };
+    expect(r.batchNorm).toEqual({ inserted: ['stem', 'b1a', 'b1b'], skipped: [], rows: 128, init: 'identity' });
     const written = await loadTfjsModel(path.join(outDir, 'model.json'));
     expect(written.layers.map((l) => l.getClassName())).toEqual(['InputLayer', 'Conv2D', 'Conv2D', 'Conv2D', 'Add', 'Activation', 'GlobalAveragePooling2D', 'Dense']);
     expect(written.getLayer('stem').getWeights()[0]!.shape).toEqual([3, 3, 1, 4]);
@@ -168,6 +168,7 @@ describe('shrinkray prune', () => {
     [['--sparsity', '0.5', '--recalibrate', '4'], /--recalibrate need --structured/, 2],
     [['--sparsity', '0.5', '--structured', '--recalibrate', '0'], /--recalibrate 0: expected a positive integer/, 2],
     [['--sparsity', '0.5', '--reinsert-bn'], /--reinsert-bn needs --structured/, 2],
+    [['--sparsity', '0.5', '--structured', '--reinsert-bn', 'sometimes', '--finetune-epochs', '1'], /--reinsert-bn: expected 'identity' or 'fresh', got 'sometimes'/, 2],
     [['--sparsity', '0.5', '--structured', '--reinsert-bn', '--finetune-epochs', '0'], /--reinsert-bn needs --finetune-epochs of at least 1/, 2],
   ])('bad input %j: one line on stderr, exit code, no output directory', (extra, message, code) => {
     const out = path.join(dir, `bad-${Math.random().toString(36).slice(2)}`);

@@ -190,7 +190,7 @@ export async function pruneByGroups(options: PruneOptions, ctx: GroupPruneContex
         if (bnInputs.length === 0) bnInputs = calibration.length > 0 ? calibration : await calibrationBatches(options.data.train, checkRecalibrateOptions({ batches: BN_BATCHES }), ctx.seed);
         insertion = await insertBatchNorm(model, bnInputs, typeof ft.batchNorm === 'object' ? ft.batchNorm : {});
         ctx.emit({ type: 'batch-norm', step, phase: 'inserted', layers: insertion.inserted.length });
-        batchNorm = { inserted: insertion.inserted.map((e) => e.layer), skipped: insertion.skipped, rows: bnInputs.reduce((n, x) => n + x.shape[0]!, 0) };
+        batchNorm = { inserted: insertion.inserted.map((e) => e.layer), skipped: insertion.skipped, rows: bnInputs.reduce((n, x) => n + x.shape[0]!, 0), init: (typeof ft.batchNorm === 'object' ? ft.batchNorm.init : undefined) ?? 'identity' };
       }
       const result = await train({
         model: insertion?.model ?? model,

@@ -162,6 +162,8 @@ export interface BatchNormReport {
   skipped: { layer: string; reason: string }[];
   /** Rows the initial statistics were measured on. */
   rows: number;
+  /** How the inserted layers' γ and β started (`BatchNormReinsertOptions.init`). */
+  init: 'identity' | 'fresh';
 }
 
 /** Progress of `prune`, as a tagged union. */

@@ -68,7 +68,7 @@ interface PruneCliOptions extends DataCliOptions, TextCliOptions {
   ignore: string[];
   steps?: string;
   recalibrate?: string | boolean;
-  reinsertBn?: boolean;
+  reinsertBn?: boolean | string;
   output: string;
 }
 
@@ -102,7 +102,7 @@ function humanReport(r: PruneCliResult): string {
       ? r.groups.map((g) => `  ${g.id.padEnd(4)} ${g.status.padEnd(7)} ${String(g.channels.before).padStart(5)} -> ${String(g.channels.after).padEnd(5)} ${g.producers.join(', ')}${g.blockers[0] ? `  (${g.blockers[0].layer}: ${g.blockers[0].reason})` : ''}`)
       : r.layers.map((l) => `  ${l.layer.padEnd(24)} ${pct(l.sparsity).padStart(7)}  units ${l.units.before} -> ${l.units.after}`)),
     ...(r.recalibration ? [`recalib    ${r.recalibration.layers.length} layers matched to the dense model's channel statistics on ${r.recalibration.rows} training rows`] : []),
-    ...(r.batchNorm ? [`batchnorm  fine-tuned with BatchNormalization re-inserted after ${r.batchNorm.inserted.length} convolutions (statistics of ${r.batchNorm.rows} training rows), folded back`] : []),
+    ...(r.batchNorm ? [`batchnorm  fine-tuned with BatchNormalization re-inserted after ${r.batchNorm.inserted.length} convolutions (${r.batchNorm.init} start, statistics of ${r.batchNorm.rows} training rows), folded back`] : []),
     ...r.unsupported.map((u) => `unpruned   ${u.layer} (${u.className}): ${u.reason}`),
     ...r.files.map((f) => `wrote ${f}`),
   ];
@@ -157,7 +157,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
     .option('--ignore <layer|group>', '--structured: never prune the dependency group of this layer (or group id, e.g. g0) (repeatable)', collect, [])
     .option('--steps <k>', '--structured: prune in k equal steps, fine-tuning --finetune-epochs after each', undefined)
     .option('--recalibrate [batches]', `--structured: after each prune step, rescale the kept channels so their per-channel mean/std on N training batches of --batch-size match the dense model's (default ${DEFAULT_RECALIBRATION_BATCHES})`)
-    .option('--reinsert-bn', '--structured: fine-tune with a BatchNormalization after every Conv2D/DepthwiseConv2D not followed by one (initialised so outputs are unchanged), then fold it back into the convolutions (for BN-folded exports, e.g. PyTorch); needs --finetune-epochs >= 1')
+    .option('--reinsert-bn [init]', "--structured: fine-tune with a BatchNormalization after every Conv2D/DepthwiseConv2D not followed by one, then fold it back into the convolutions (for BN-folded exports, e.g. PyTorch); init 'identity' (default: outputs unchanged at insertion) or 'fresh' (gamma 1, beta 0); needs --finetune-epochs >= 1")
     .requiredOption('-o, --output <dir>', 'output directory for model.json, weights.bin and model.onnx (and tokenizer.json with text data)');
   addTextOptions(command).action(async (modelPath: string, options: PruneCliOptions) => {
       const out = io();
@@ -179,6 +179,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
       const recalibrate = options.recalibrate === undefined ? undefined : options.recalibrate === true ? DEFAULT_RECALIBRATION_BATCHES : number(String(options.recalibrate), '--recalibrate', (v) => Number.isInteger(v) && v > 0, 'a positive integer');
       if (!options.structured && (roundTo !== undefined || steps !== undefined || recalibrate !== undefined || options.ignore.length > 0)) throw new UsageError('--round-to, --ignore, --steps and --recalibrate need --structured');
       if (options.reinsertBn && !options.structured) throw new UsageError('--reinsert-bn needs --structured');
+      if (typeof options.reinsertBn === 'string' && options.reinsertBn !== 'identity' && options.reinsertBn !== 'fresh') throw new UsageError(`--reinsert-bn: expected 'identity' or 'fresh', got '${options.reinsertBn}'`);
       if (options.reinsertBn && epochs < 1) throw new UsageError('--reinsert-bn needs --finetune-epochs of at least 1 (the BatchNormalization layers are only there for fine-tuning)');
       if (options.reinsertBn && (options.checkpointDir || options.resume)) throw new UsageError('--reinsert-bn cannot be combined with --checkpoint-dir or --resume');
       if (recalibrate !== undefined && batchSize < 2) throw new UsageError('--recalibrate needs --batch-size of at least 2 (a standard deviation needs two rows)');
@@ -227,7 +228,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
             optimizer: { name: 'adam', learningRate } satisfies OptimizerConfig,
             ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
             ...(options.resume ? { resume: true } : {}),
-            ...(options.reinsertBn ? { batchNorm: 'reinsert' as const } : {}),
+            ...(options.reinsertBn ? { batchNorm: typeof options.reinsertBn === 'string' ? { init: options.reinsertBn as 'identity' | 'fresh' } : ('reinsert' as const) } : {}),
           },
           ...(options.structured ? { ...(roundTo !== undefined ? { roundTo } : {}), ...(steps !== undefined ? { steps } : {}), ...(recalibrate !== undefined ? { recalibrate: { batches: recalibrate, batchSize } } : {}), ...(options.ignore.length > 0 ? { ignore: options.ignore } : {}) } : {}),
           seed,
