@@ -143,7 +143,7 @@ describe("tfjs-layers' BatchNormalization layer in training mode on wasm", () =>
     await tf.setBackend('wasm');
     // Losses, each weight (moving mean and variance included) and the inference output, each on its own scale.
     expect(got.length).toBe(reference.length);
-    got.forEach((part, i) => expectClose(part, reference[i]!, 1e-4));
+    for (const [i, part] of got.entries()) expectClose(part, reference[i]!, 1e-4);
     // Repeated training steps on one model leave nothing behind.
     const input = tfl.input({ shape: [5, 5, 4] });
     const model = tfl.model({ inputs: input, outputs: tfl.layers.batchNormalization().apply(input) as tfl.SymbolicTensor });
