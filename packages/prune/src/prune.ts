@@ -41,8 +41,9 @@ export interface FinetuneOptions {
   resume?: boolean;
   /**
    * Structured (one-shot, hard): `'reinsert'` (or options) fine-tunes with a BatchNormalization layer
-   * after every Conv2D/DepthwiseConv2D not already followed by one, initialised from statistics of
-   * training batches so inference is unchanged, trained in training mode and folded back into the
+   * after every Conv2D/DepthwiseConv2D not already followed by one, its moving statistics measured on
+   * training batches (γ, β per `init`: by default so inference is unchanged; `'fresh'`: γ = 1, β = 0),
+   * trained in training mode and folded back into the
    * convolutions afterwards (the returned model has the pruned model's layers). For models whose
    * BatchNormalization was folded away by the export; default `'none'`.
    */
@@ -203,7 +204,7 @@ function checkFinetuneBatchNorm(finetune: FinetuneOptions | undefined, epochs: n
   const bn = finetune?.batchNorm;
   if (bn === undefined || bn === 'none') return;
   if (bn !== 'reinsert') {
-    if (typeof bn !== 'object' || bn === null) throw new ConfigError('finetune.batchNorm', `expected 'none', 'reinsert' or { momentum?, epsilon? }, got ${JSON.stringify(bn)}`);
+    if (typeof bn !== 'object' || bn === null) throw new ConfigError('finetune.batchNorm', `expected 'none', 'reinsert' or { momentum?, epsilon?, init? }, got ${JSON.stringify(bn)}`);
     checkBatchNormOptions(bn, 'finetune.batchNorm');
   }
   if (epochs < 1) throw new ConfigError('finetune.batchNorm', 're-inserting BatchNormalization needs fine-tuning (finetune.epochs >= 1)');
