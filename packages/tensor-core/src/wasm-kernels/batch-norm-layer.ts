@@ -55,8 +55,7 @@ function fusedCall(original: Call): Call {
     const training = Boolean(kwargs?.['training']);
     if (!training || !input || !gamma || !beta) return original.call(this, inputs, kwargs);
     const axis = this.axis >= 0 ? this.axis : this.axis + input.rank;
-    const channels = input.shape[input.rank - 1]!;
-    if (axis !== input.rank - 1 || !batchNormTrainingFusable(input, channels)) return original.call(this, inputs, kwargs);
+    if (axis !== input.rank - 1 || !batchNormTrainingFusable(input)) return original.call(this, inputs, kwargs);
     return tf.tidy(() => {
       const [y, mean, variance] = batchNormTraining(input, gamma.read(), beta.read(), this.epsilon);
       movingAverage(this.movingMean, mean, this.momentum);

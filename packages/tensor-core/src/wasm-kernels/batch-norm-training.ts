@@ -141,16 +141,17 @@ export const batchNormTrainingGradient: tf.GradConfig = {
 
 /**
  * True when `x` can run as {@link BATCH_NORM_TRAINING} on the active backend: wasm with the kernel
- * registered and the SIMD module, float32, channels last a multiple of 4 matching `channels`.
+ * registered and the SIMD module, float32, rank 2 to 4, channels (the last axis) a multiple of 4.
  */
-export function batchNormTrainingFusable(x: tf.Tensor, channels: number): boolean {
-  const c = x.shape[x.rank - 1];
+export function batchNormTrainingFusable(x: tf.Tensor): boolean {
+  const c = x.shape[x.rank - 1]!;
   return (
     tf.getBackend() === WASM &&
     tf.getKernel(BATCH_NORM_TRAINING, WASM) !== undefined &&
     x.dtype === 'float32' &&
+    // ranks tfjs-layers' own BatchNormalization accepts (it throws above 4)
     x.rank >= 2 &&
-    c === channels &&
+    x.rank <= 4 &&
     c % 4 === 0 &&
     x.size > c &&
     simdKernels(tf.backend() as unknown as WasmBackendLike) !== null
