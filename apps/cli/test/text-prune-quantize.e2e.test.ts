@@ -79,6 +79,10 @@ describe('shrinkray quantize on text models', () => {
     );
     expect(floatTables.quantized.some((q) => q.opType === 'Gather')).toBe(false);
     expect(floatTables.skipped.find((s) => s.opType === 'Gather' && s.reason.includes('gather: false'))).toBeDefined();
+    // every embedding-table Gather the default run quantized is the one kept float, for that reason
+    const quantizedGathers = r.quantized.filter((q) => q.opType === 'Gather').length;
+    expect(quantizedGathers).toBeGreaterThan(0);
+    expect(floatTables.skipped.filter((s) => s.opType === 'Gather' && s.reason === 'embedding tables kept float (gather: false)').length).toBe(quantizedGathers);
     expect(floatTables.after.bytes).toBeGreaterThan(2 * r.after.bytes);
   }, 120_000);
 

@@ -17,7 +17,7 @@ import { hintonLoss } from '@shrinkray/distill/base';
 import { OnnxModel } from '@shrinkray/onnx-io';
 import { FusedAdamOptimizer, initBackend, Rng, saveTfjsModel, Tensor, TfjsModel, tf, train as trainModel } from '@shrinkray/tensor-core';
 import { spawnJson } from '../../../tooling/bench/lib/spawn-json.js';
-import { calibrationBatches, cloneModel, countMacs, foldBatchNorm, insertBatchNorm, loadModelForPruning, modelAccuracy, prune, toOnnxBytes } from '../dist/index.js';
+import { BATCH_NORM_INITS, calibrationBatches, cloneModel, countMacs, foldBatchNorm, insertBatchNorm, isBatchNormInit, loadModelForPruning, modelAccuracy, prune, toOnnxBytes } from '../dist/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = process.env.SHRINKRAY_PYTHON ?? '/usr/bin/python3';
@@ -91,7 +91,8 @@ for (const v of VARIANTS) if (!ALL_VARIANTS.includes(v)) throw new Error(`PRUNE_
  * β = 0) and `PRUNE_ARCH_BN_LR` (default the other variants' {@link FINETUNE} rate). With BN in training mode a
  * higher rate is stable (measured: Adam 1e-2 fine-tunes the pruned MobileNetV2 best, and diverges without BN).
  */
-const BN_INIT = process.env.PRUNE_ARCH_BN_INIT ?? 'identity';
+const BN_INIT = process.env.PRUNE_ARCH_BN_INIT ?? BATCH_NORM_INITS[0];
+if (!isBatchNormInit(BN_INIT)) throw new Error(`PRUNE_ARCH_BN_INIT: expected one of ${BATCH_NORM_INITS.join(', ')}, got ${BN_INIT}`);
 const BN_LEARNING_RATE = Number(process.env.PRUNE_ARCH_BN_LR ?? FINETUNE.learningRate);
 if (!(BN_LEARNING_RATE > 0 && BN_LEARNING_RATE < 1)) throw new Error(`PRUNE_ARCH_BN_LR: expected a rate in (0, 1), got ${process.env.PRUNE_ARCH_BN_LR}`);
 /** `PRUNE_ARCH_PROFILE=off` skips the pruned ResNet's training profile. */

@@ -15,7 +15,7 @@ export { registerPruneBuiltins } from './register.js';
 export { buildGroups, type DependencyGraph, type DependencyGroup, type GroupMember, type MemberRole, type Blocker } from './groups.js';
 export { removeGroupChannels, elementsOf, keptOutputChannels } from './group-surgery.js';
 export { recalibrate, calibrationBatches, channelStatistics, checkRecalibrateOptions, recalibratableLayers, touchedLayers, type RecalibrateOptions, type RecalibrateArgs, type RecalibrationReport, type RecalibratedLayer, type ChannelStatistics } from './recalibrate.js';
-export { insertBatchNorm, foldBatchNorm, checkBatchNormOptions, reinsertsBatchNorm, type BatchNormReinsertOptions, type BatchNormInsertion, type InsertedBatchNorm } from './batch-norm.js';
+export { insertBatchNorm, foldBatchNorm, checkBatchNormOptions, reinsertsBatchNorm, BATCH_NORM_INITS, isBatchNormInit, type BatchNormInit, type BatchNormReinsertOptions, type BatchNormInsertion, type InsertedBatchNorm } from './batch-norm.js';
 export { groupImportance, type GroupReduction, type GroupImportanceOptions } from './group-importance.js';
 export { selectGroupChannels, keptChannels, type GroupCandidate, type GroupSelectionOptions } from './group-selection.js';
 export { countMacs, compareMacs, type MacsReport, type LayerMacs, type MacsComparison } from './macs.js';

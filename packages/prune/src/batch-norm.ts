@@ -21,7 +21,16 @@ export interface BatchNormReinsertOptions {
    * is unchanged at insertion. `'fresh'`: γ = 1, β = 0 as a newly built BN layer (the convolution's
    * output is normalised from the first step; measured to fine-tune a heavily pruned MobileNetV2 better).
    */
-  init?: 'identity' | 'fresh';
+  init?: BatchNormInit;
+}
+
+/** How re-inserted BatchNormalization layers start (`BatchNormReinsertOptions.init`); the first is the default. */
+export const BATCH_NORM_INITS = ['identity', 'fresh'] as const;
+export type BatchNormInit = (typeof BATCH_NORM_INITS)[number];
+
+/** True when `value` names a {@link BatchNormInit}. */
+export function isBatchNormInit(value: unknown): value is BatchNormInit {
+  return (BATCH_NORM_INITS as readonly unknown[]).includes(value);
 }
 
 /** One BatchNormalization layer inserted after a convolution. */
@@ -60,8 +69,8 @@ export function reinsertsBatchNorm(setting: 'none' | 'reinsert' | BatchNormReins
 /** Checks BN re-insertion options (before any data is read); returns them with defaults filled in. */
 export function checkBatchNormOptions(options: BatchNormReinsertOptions, name = 'batchNorm'): Required<BatchNormReinsertOptions> {
   if (typeof options !== 'object' || options === null) throw new ConfigError(name, `expected { momentum?, epsilon?, init? }, got ${String(options)}`);
-  const { momentum = DEFAULT_MOMENTUM, epsilon = DEFAULT_EPSILON, init = 'identity' } = options;
-  if (init !== 'identity' && init !== 'fresh') throw new ConfigError(`${name}.init`, `must be 'identity' or 'fresh', got ${String(init)}`);
+  const { momentum = DEFAULT_MOMENTUM, epsilon = DEFAULT_EPSILON, init = BATCH_NORM_INITS[0] } = options;
+  if (!isBatchNormInit(init)) throw new ConfigError(`${name}.init`, `must be one of ${BATCH_NORM_INITS.join(', ')}, got ${String(init)}`);
   if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1)) throw new ConfigError(`${name}.momentum`, `must be a number in [0, 1), got ${String(momentum)}`);
   if (typeof epsilon !== 'number' || !(epsilon > 0 && Number.isFinite(epsilon))) throw new ConfigError(`${name}.epsilon`, `must be a positive number, got ${String(epsilon)}`);
   return { momentum, epsilon, init };

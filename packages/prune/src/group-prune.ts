@@ -1,5 +1,5 @@
 import { ConfigError, cloneModel, type TrainEvent, type tf, train, type tfl } from '@shrinkray/tensor-core';
-import { type BatchNormInsertion, foldBatchNorm, insertBatchNorm, reinsertsBatchNorm } from './batch-norm.js';
+import { type BatchNormInsertion, checkBatchNormOptions, foldBatchNorm, insertBatchNorm, reinsertsBatchNorm } from './batch-norm.js';
 import type { Criterion } from './criteria.js';
 import { UnprunableStructureError } from './errors/unprunable-structure-error.js';
 import { modelAccuracy } from './evaluate.js';
@@ -188,9 +188,10 @@ export async function pruneByGroups(options: PruneOptions, ctx: GroupPruneContex
       let insertion: BatchNormInsertion | undefined;
       if (reinsertsBatchNorm(ft.batchNorm)) {
         if (bnInputs.length === 0) bnInputs = calibration.length > 0 ? calibration : await calibrationBatches(options.data.train, checkRecalibrateOptions({ batches: BN_BATCHES }), ctx.seed);
-        insertion = await insertBatchNorm(model, bnInputs, typeof ft.batchNorm === 'object' ? ft.batchNorm : {});
+        const bnOptions = checkBatchNormOptions(typeof ft.batchNorm === 'object' ? ft.batchNorm : {}, 'finetune.batchNorm');
+        insertion = await insertBatchNorm(model, bnInputs, bnOptions);
         ctx.emit({ type: 'batch-norm', step, phase: 'inserted', layers: insertion.inserted.length });
-        batchNorm = { inserted: insertion.inserted.map((e) => e.layer), skipped: insertion.skipped, rows: bnInputs.reduce((n, x) => n + x.shape[0]!, 0), init: (typeof ft.batchNorm === 'object' ? ft.batchNorm.init : undefined) ?? 'identity' };
+        batchNorm = { inserted: insertion.inserted.map((e) => e.layer), skipped: insertion.skipped, rows: bnInputs.reduce((n, x) => n + x.shape[0]!, 0), init: bnOptions.init };
       }
       const result = await train({
         model: insertion?.model ?? model,

@@ -13,7 +13,7 @@ import { hard, type Mode, modes } from './modes.js';
 import { type LayerSelection, type PrunableLayer, Pruner, prunableLayers } from './pruner.js';
 import { type PruneUpdate, type Schedule, schedules } from './schedules.js';
 import { checkRecalibrateOptions, type RecalibrateOptions, type RecalibrationReport } from './recalibrate.js';
-import { type BatchNormReinsertOptions, checkBatchNormOptions, reinsertsBatchNorm } from './batch-norm.js';
+import { type BatchNormInit, type BatchNormReinsertOptions, checkBatchNormOptions, reinsertsBatchNorm } from './batch-norm.js';
 import { countNonzeroParams, countParams, removeUnits } from './surgery.js';
 
 /** When a schedule prunes, as fractions of the fine-tuning steps, and how often. */
@@ -164,7 +164,7 @@ export interface BatchNormReport {
   /** Rows the initial statistics were measured on. */
   rows: number;
   /** How the inserted layers' γ and β started (`BatchNormReinsertOptions.init`). */
-  init: 'identity' | 'fresh';
+  init: BatchNormInit;
 }
 
 /** Progress of `prune`, as a tagged union. */

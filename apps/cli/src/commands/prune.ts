@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { openData } from '@shrinkray/datasets';
-import { type BatchNormReport, criteria, loadModelForPruning, modes, planGroups, type PruneEvent, type PruneReport, prune, type RecalibrationReport, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
+import { BATCH_NORM_INITS, type BatchNormReport, criteria, isBatchNormInit, loadModelForPruning, modes, planGroups, type PruneEvent, type PruneReport, prune, type RecalibrationReport, savePrunedModel, schedules, toOnnxBytes } from '@shrinkray/prune';
 import { type OptimizerConfig, TfjsModel, type tfl, writeFileAtomic } from '@shrinkray/tensor-core';
 import type { Command } from 'commander';
 import { addDataOptions, type DataCliOptions, dataHelp, openDataOptions } from '../data-options.js';
@@ -179,7 +179,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
       const recalibrate = options.recalibrate === undefined ? undefined : options.recalibrate === true ? DEFAULT_RECALIBRATION_BATCHES : number(String(options.recalibrate), '--recalibrate', (v) => Number.isInteger(v) && v > 0, 'a positive integer');
       if (!options.structured && (roundTo !== undefined || steps !== undefined || recalibrate !== undefined || options.ignore.length > 0)) throw new UsageError('--round-to, --ignore, --steps and --recalibrate need --structured');
       if (options.reinsertBn && !options.structured) throw new UsageError('--reinsert-bn needs --structured');
-      if (typeof options.reinsertBn === 'string' && options.reinsertBn !== 'identity' && options.reinsertBn !== 'fresh') throw new UsageError(`--reinsert-bn: expected 'identity' or 'fresh', got '${options.reinsertBn}'`);
+      if (typeof options.reinsertBn === 'string' && !isBatchNormInit(options.reinsertBn)) throw new UsageError(`--reinsert-bn: expected ${BATCH_NORM_INITS.map((i) => `'${i}'`).join(' or ')}, got '${options.reinsertBn}'`);
       if (options.reinsertBn && epochs < 1) throw new UsageError('--reinsert-bn needs --finetune-epochs of at least 1 (the BatchNormalization layers are only there for fine-tuning)');
       if (options.reinsertBn && (options.checkpointDir || options.resume)) throw new UsageError('--reinsert-bn cannot be combined with --checkpoint-dir or --resume');
       if (recalibrate !== undefined && batchSize < 2) throw new UsageError('--recalibrate needs --batch-size of at least 2 (a standard deviation needs two rows)');
@@ -228,7 +228,7 @@ export function registerPrune(program: Command, io: () => Io, globals: () => Glo
             optimizer: { name: 'adam', learningRate } satisfies OptimizerConfig,
             ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
             ...(options.resume ? { resume: true } : {}),
-            ...(options.reinsertBn ? { batchNorm: typeof options.reinsertBn === 'string' ? { init: options.reinsertBn as 'identity' | 'fresh' } : ('reinsert' as const) } : {}),
+            ...(options.reinsertBn ? { batchNorm: isBatchNormInit(options.reinsertBn) ? { init: options.reinsertBn } : ('reinsert' as const) } : {}),
           },
           ...(options.structured ? { ...(roundTo !== undefined ? { roundTo } : {}), ...(steps !== undefined ? { steps } : {}), ...(recalibrate !== undefined ? { recalibrate: { batches: recalibrate, batchSize } } : {}), ...(options.ignore.length > 0 ? { ignore: options.ignore } : {}) } : {}),
           seed,
