@@ -204,27 +204,23 @@ async function throughput(models, quick) {
   return best;
 }
 
+/** Largest |Δ| between two models' logits on `x` (tfjs LayersModels are run in inference mode). */
+async function maxLogitDiff(a, b, x) {
+  const run = (m) => (m instanceof OnnxModel ? m : new TfjsModel(m)).predict(x);
+  const [ya, yb] = [await run(a), await run(b)];
+  let max = 0;
+  for (let i = 0; i < ya.data.length; i++) max = Math.max(max, Math.abs(ya.data[i] - yb.data[i]));
+  return max;
+}
+
 /** Largest |ORT − tfjs| over the logits of a few test rows. */
 async function ortVsTfjs(bytes, model, x) {
   const ort = await OnnxModel.create(bytes, { name: 'check' });
   try {
-    const a = await ort.predict(x);
-    const b = await new TfjsModel(model).predict(x);
-    let max = 0;
-    for (let i = 0; i < a.data.length; i++) max = Math.max(max, Math.abs(a.data[i] - b.data[i]));
-    return max;
+    return await maxLogitDiff(ort, model, x);
   } finally {
     await ort.dispose();
   }
-}
-
-/** Largest |Δ| between two tfjs models' logits (inference mode) on `x`. */
-async function maxLogitDiff(a, b, x) {
-  const ya = await new TfjsModel(a).predict(x);
-  const yb = await new TfjsModel(b).predict(x);
-  let max = 0;
-  for (let i = 0; i < ya.data.length; i++) max = Math.max(max, Math.abs(ya.data[i] - yb.data[i]));
-  return max;
 }
 
 /** A profile key (kernel name and input shapes) short enough for a note: the fused optimizer's list of every variable becomes a count. */
